@@ -1,0 +1,2 @@
+namespace SlimCap.Reactive.Tests;
+public class SmokeTests { [Fact] public void Runs() => Assert.True(true); }
