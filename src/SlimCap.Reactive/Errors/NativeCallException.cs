@@ -1,0 +1,51 @@
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// A system call failed. Names the call, the interface it was made for (where there is one)
+/// and the errno, so a log line alone says what went wrong.
+/// </summary>
+public class NativeCallException : CaptureException
+{
+    /// <summary>Creates the exception for <paramref name="call"/> failing with <paramref name="errno"/>.</summary>
+    public NativeCallException(string call, int errno, string? interfaceName, string? detail = null)
+        : base(Format(call, errno, interfaceName, detail))
+    {
+        Call = call;
+        Errno = errno;
+        InterfaceName = interfaceName;
+        HResult = errno;
+    }
+
+    /// <summary>The failing call, for example <c>setsockopt(PACKET_RX_RING)</c>.</summary>
+    public string Call { get; }
+
+    /// <summary>The errno the call returned.</summary>
+    public int Errno { get; }
+
+    /// <summary>The interface the call was made for, or null when the call is not tied to one.</summary>
+    public string? InterfaceName { get; }
+
+    /// <summary>The errno's symbolic name, for example <c>EPERM</c>.</summary>
+    public string ErrnoName => Interop.Errno.Name(Errno);
+
+    private static string Format(string call, int errno, string? interfaceName, string? detail)
+    {
+        string where = interfaceName is null ? "" : $" on interface '{interfaceName}'";
+        string extra = detail is null ? "" : " " + detail;
+        return $"{call} failed{where}: {Interop.Errno.Name(errno)} ({errno}, {Interop.Errno.Describe(errno)}).{extra}";
+    }
+}
+
+/// <summary>
+/// A call was refused for lack of privilege (EPERM or EACCES). Capturing on AF_PACKET sockets
+/// needs CAP_NET_RAW (or root); the message says so.
+/// </summary>
+public sealed class CapturePermissionException : NativeCallException
+{
+    /// <summary>Creates the exception for <paramref name="call"/> refused with <paramref name="errno"/>.</summary>
+    public CapturePermissionException(string call, int errno, string? interfaceName)
+        : base(call, errno, interfaceName,
+               "Packet capture needs the CAP_NET_RAW capability (or root): run as root, or grant it with 'setcap cap_net_raw+ep' on the executable.")
+    {
+    }
+}

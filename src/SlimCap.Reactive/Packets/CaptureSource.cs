@@ -1,0 +1,202 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// A source of captured packets: a live ring or socket, a capture file, or a test ring image.
+/// Every source offers the same read calls (slimcap's styles) and feeds the same Rx, async and
+/// Dataflow surfaces through <see cref="NextBlock"/>.
+/// </summary>
+/// <remarks>
+/// <para><b>Threads.</b> The read calls (<c>Next*</c>) are for one reader thread at a time.
+/// <see cref="Unblock"/>, <see cref="Stats"/> and <see cref="Dispose()"/> may be called from any thread,
+/// also while a read blocks.</para>
+/// <para><b>Lifetime of what a read returns.</b> Zero-copy results (<see cref="NextPacketRef"/>,
+/// <see cref="NextPayloadZeroCopy"/>, callbacks) view the source's memory and are valid until the next
+/// read call on this source. Blocks from <see cref="NextBlock"/> are leases the caller owns and disposes.</para>
+/// <para><b>Stopping.</b> <see cref="Dispose()"/> wakes a blocked reader, which returns
+/// <see cref="CaptureStatus.Stopped"/>; any read after that throws <see cref="ObjectDisposedException"/>.
+/// Memory a reader or a leased block still uses stays mapped until they are done with it.</para>
+/// </remarks>
+public abstract class CaptureSource : IDisposable
+{
+    private PacketBlock? _cursorBlock;
+    private PacketBlock.Enumerator _cursor;
+    private int _disposed;
+    private bool _stopReported;
+
+    /// <summary>A short name for the source: the interface name, or the file name.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The link type of the packets (for files with several, the first interface's).</summary>
+    public abstract LinkType LinkType { get; }
+
+    /// <summary>Offset of the IP layer for <see cref="LinkType"/>, or -1 when unknown.</summary>
+    public int IpLayerOffset => LinkTypeInfo.IpLayerOffset(LinkType);
+
+    /// <summary>Cumulative counters since the source was opened. Safe to read from any thread.</summary>
+    public abstract CaptureStats Stats { get; }
+
+    /// <summary>True once <see cref="Dispose()"/> was called.</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>
+    /// Blocks until a block of packets is ready and leases it to the caller, who must dispose it.
+    /// Returns <see cref="CaptureStatus.Unblocked"/> after <see cref="Unblock"/> and
+    /// <see cref="CaptureStatus.Stopped"/> when the source is closed or a file has ended (then
+    /// <paramref name="block"/> is null).
+    /// </summary>
+    public CaptureStatus NextBlock([NotNullWhen(true)] out PacketBlock? block)
+    {
+        if (IsDisposed && !TryReportStop())
+        {
+            block = null;
+            return CaptureStatus.Stopped;
+        }
+        CaptureStatus status = ReadBlockCore(out block);
+        if (status == CaptureStatus.Stopped) _stopReported = true;
+        return status;
+    }
+
+    // NotNullWhen(true) on an enum-returning method: Packet is 0, so callers test == Packet.
+
+    /// <summary>
+    /// Reads the next packet as a zero-copy view, valid until the next read call on this source.
+    /// The block behind it is returned to the kernel on the read after its last packet.
+    /// </summary>
+    public CaptureStatus NextPacketRef(out PacketRef packet)
+    {
+        while (true)
+        {
+            PacketBlock? block = _cursorBlock;
+            if (block is not null)
+            {
+                if (!IsDisposed && _cursor.MoveNext())
+                {
+                    packet = _cursor.Current;
+                    return CaptureStatus.Packet;
+                }
+                _cursorBlock = null;
+                block.Dispose();
+            }
+            CaptureStatus status = NextBlock(out block);
+            if (status != CaptureStatus.Packet)
+            {
+                packet = default;
+                return status;
+            }
+            _cursorBlock = block;
+            _cursor = block!.GetEnumerator();
+        }
+    }
+
+    /// <summary>Reads the next packet and passes it, in place, to <paramref name="callback"/> (slimcap's <c>NextPacketFn</c>).</summary>
+    public CaptureStatus NextPacket(PacketCallback callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        CaptureStatus status = NextPacketRef(out PacketRef p);
+        if (status == CaptureStatus.Packet) callback(p.Data, p.TotalLength, p.Type, p.IpLayerOffset);
+        return status;
+    }
+
+    /// <summary>As <see cref="NextPacket(PacketCallback)"/>, passing <paramref name="state"/> so the callback needs no closure.</summary>
+    public CaptureStatus NextPacket<TState>(TState state, PacketCallback<TState> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        CaptureStatus status = NextPacketRef(out PacketRef p);
+        if (status == CaptureStatus.Packet) callback(state, p.Data, p.TotalLength, p.Type, p.IpLayerOffset);
+        return status;
+    }
+
+    /// <summary>
+    /// Reads the next packet into a new pooled copy that the caller owns and disposes (slimcap's
+    /// <c>NextPacket(nil)</c>). Allocates; prefer the buffer or zero-copy calls in hot loops.
+    /// </summary>
+    public CaptureStatus NextPacket(out DetachedPacket? packet)
+    {
+        CaptureStatus status = NextPacketRef(out PacketRef p);
+        packet = status == CaptureStatus.Packet ? p.Detach() : null;
+        return status;
+    }
+
+    /// <summary>
+    /// Reads the next packet's bytes (from the link-layer header) into <paramref name="destination"/>,
+    /// which is reused across calls: nothing is allocated. Copies at most <paramref name="destination"/>'s
+    /// length; <paramref name="bytesWritten"/> says how many. <paramref name="packet"/> carries the metadata;
+    /// its <see cref="PacketRef.Data"/> is valid only until the next read.
+    /// </summary>
+    public CaptureStatus NextPayload(Span<byte> destination, out int bytesWritten, out PacketRef packet)
+    {
+        CaptureStatus status = NextPacketRef(out packet);
+        bytesWritten = status == CaptureStatus.Packet ? CopyTo(packet.Data, destination) : 0;
+        return status;
+    }
+
+    /// <summary>As <see cref="NextPayload"/>, copying only the IP layer (nothing when its offset is unknown).</summary>
+    public CaptureStatus NextIPPacket(Span<byte> destination, out int bytesWritten, out PacketRef packet)
+    {
+        CaptureStatus status = NextPacketRef(out packet);
+        bytesWritten = status == CaptureStatus.Packet ? CopyTo(packet.IpLayer, destination) : 0;
+        return status;
+    }
+
+    /// <summary>Reads the next packet as a span into the source's memory, valid until the next read call.</summary>
+    public CaptureStatus NextPayloadZeroCopy(out ReadOnlySpan<byte> payload, out PacketRef packet)
+    {
+        CaptureStatus status = NextPacketRef(out packet);
+        payload = status == CaptureStatus.Packet ? packet.Data : default;
+        return status;
+    }
+
+    /// <summary>As <see cref="NextPayloadZeroCopy"/>, from the IP header on.</summary>
+    public CaptureStatus NextIPPacketZeroCopy(out ReadOnlySpan<byte> ipLayer, out PacketRef packet)
+    {
+        CaptureStatus status = NextPacketRef(out packet);
+        ipLayer = status == CaptureStatus.Packet ? packet.IpLayer : default;
+        return status;
+    }
+
+    /// <summary>
+    /// Wakes a reader blocked in a read call, which then returns <see cref="CaptureStatus.Unblocked"/>
+    /// and may read again. Wakes coalesce: several before the reader gets to them count as one.
+    /// </summary>
+    public abstract void Unblock();
+
+    /// <summary>
+    /// Stops the source: a blocked reader returns <see cref="CaptureStatus.Stopped"/>, later reads throw
+    /// <see cref="ObjectDisposedException"/>. Idempotent and safe from any thread.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what the source holds. Called once.</summary>
+    protected virtual void Dispose(bool disposing) { }
+
+    /// <summary>Reads one block, blocking as needed. Implementations return Stopped once stopped or ended.</summary>
+    private protected abstract CaptureStatus ReadBlockCore(out PacketBlock? block);
+
+    /// <summary>
+    /// After dispose, the first read gives back the cursor block and reports Stopped (a reader that
+    /// raced the close learns it that way); later reads throw.
+    /// </summary>
+    private bool TryReportStop()
+    {
+        PacketBlock? cursor = _cursorBlock;
+        _cursorBlock = null;
+        cursor?.Dispose();
+        if (_stopReported) throw new ObjectDisposedException(GetType().Name, $"The capture source '{Name}' was closed.");
+        _stopReported = true;
+        return false;
+    }
+
+    private static int CopyTo(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        int n = Math.Min(source.Length, destination.Length);
+        source[..n].CopyTo(destination);
+        return n;
+    }
+}

@@ -1,0 +1,70 @@
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// A link-layer header type, numbered as pcap's LINKTYPE_ values (tcpdump.org/linktypes.html), so
+/// the same number describes a live interface and a capture file. Any 16-bit value is allowed:
+/// unnamed ones are carried through unchanged.
+/// </summary>
+public enum LinkType : ushort
+{
+    /// <summary>BSD loopback: a 4-byte host-endian address family, then IP.</summary>
+    Null = 0,
+    /// <summary>Ethernet (also Linux loopback, which uses Ethernet headers).</summary>
+    Ethernet = 1,
+    /// <summary>PPP with its HDLC-like framing header.</summary>
+    Ppp = 9,
+    /// <summary>Raw IP: the frame starts with the IPv4 or IPv6 header.</summary>
+    Raw = 101,
+    /// <summary>IEEE 802.11 without radio information.</summary>
+    Ieee80211 = 105,
+    /// <summary>OpenBSD loopback: a 4-byte network-order address family, then IP.</summary>
+    Loop = 108,
+    /// <summary>Linux cooked capture v1 (16-byte header).</summary>
+    LinuxSll = 113,
+    /// <summary>IEEE 802.11 with a radiotap header.</summary>
+    Ieee80211Radiotap = 127,
+    /// <summary>Raw IPv4.</summary>
+    Ipv4 = 228,
+    /// <summary>Raw IPv6.</summary>
+    Ipv6 = 229,
+    /// <summary>Linux cooked capture v2 (20-byte header).</summary>
+    LinuxSll2 = 276,
+}
+
+/// <summary>Facts about link types that do not depend on a particular packet.</summary>
+public static class LinkTypeInfo
+{
+    /// <summary>Returned by <see cref="IpLayerOffset"/> when the offset of the IP layer is not known.</summary>
+    public const int UnknownOffset = -1;
+
+    /// <summary>
+    /// The byte offset of the IP header in a frame of this link type, or <see cref="UnknownOffset"/>
+    /// when the type has no fixed one. Never throws, whatever the value (slimcap panics here).
+    /// </summary>
+    public static int IpLayerOffset(LinkType linkType) => linkType switch
+    {
+        LinkType.Ethernet => 14,
+        LinkType.Raw or LinkType.Ipv4 or LinkType.Ipv6 => 0,
+        LinkType.Null or LinkType.Loop => 4,
+        LinkType.LinuxSll => 16,
+        LinkType.LinuxSll2 => 20,
+        _ => UnknownOffset,
+    };
+
+    /// <summary>A short name for messages: tcpdump's DLT name where there is one, else the number.</summary>
+    public static string Name(LinkType linkType) => linkType switch
+    {
+        LinkType.Null => "NULL",
+        LinkType.Ethernet => "EN10MB",
+        LinkType.Ppp => "PPP",
+        LinkType.Raw => "RAW",
+        LinkType.Ieee80211 => "IEEE802_11",
+        LinkType.Loop => "LOOP",
+        LinkType.LinuxSll => "LINUX_SLL",
+        LinkType.Ieee80211Radiotap => "IEEE802_11_RADIO",
+        LinkType.Ipv4 => "IPV4",
+        LinkType.Ipv6 => "IPV6",
+        LinkType.LinuxSll2 => "LINUX_SLL2",
+        _ => ((ushort)linkType).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,255 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// A batch of captured packets handed out as a lease: one retired TPACKET_V3 ring block, or a
+/// batch of packets from a socket or a capture file.
+/// </summary>
+/// <remarks>
+/// <para><b>Ownership.</b> Whoever receives a block owns it and must dispose it exactly once
+/// (the <see cref="IMemoryOwner{T}"/> convention). For a ring block, disposing is what returns the
+/// block to the kernel: never earlier, and the library never does it behind the owner's back.
+/// Until then the kernel cannot reuse the block, so holding blocks for long makes the kernel drop
+/// packets (counted in the source's stats). Blocks may be released in any order and from any thread.</para>
+/// <para><b>Pooling.</b> Block objects are reused. Disposing twice is a no-op, but a reference kept
+/// after disposing may later point at a new lease of the same object: drop it once disposed.</para>
+/// <para><b>Views.</b> Filtering operators narrow which packets a block shows without copying
+/// (<see cref="PacketCount"/> and enumeration respect that); the lease is still one block.</para>
+/// <para><b>Thread safety.</b> Reading (enumerating, <see cref="PacketRef.Data"/>) may happen on any
+/// number of threads while the lease lives. Dispose is thread-safe.</para>
+/// </remarks>
+public abstract class PacketBlock : IMemoryOwner<byte>
+{
+    private int _generation;
+    private int _references;
+    private int _rawCount;
+    private int _visibleCount;
+    private PacketTypes _typeMask = PacketTypes.All;
+    private bool _hasSelection;
+    private ulong[]? _selection;
+
+    /// <summary>Creates an unleased block; sources lease it with <see cref="Activate"/>.</summary>
+    private protected PacketBlock() { }
+
+    /// <summary>How many packets the block shows: all it holds, or fewer through a filtering view.</summary>
+    public int PacketCount => _visibleCount;
+
+    /// <summary>How many packets the block holds, ignoring views.</summary>
+    public int RawPacketCount => _rawCount;
+
+    /// <summary>The block's sequence number: the kernel's <c>seq_num</c> for ring blocks, a running count for other sources.</summary>
+    public long SequenceNumber { get; private set; }
+
+    /// <summary>Timestamp of the first packet held, in nanoseconds since the Unix epoch.</summary>
+    public long FirstTimestampNanoseconds { get; private set; }
+
+    /// <summary>Timestamp of the last packet held, in nanoseconds since the Unix epoch.</summary>
+    public long LastTimestampNanoseconds { get; private set; }
+
+    /// <summary>True while the block is leased (not yet disposed).</summary>
+    public bool IsLeased => Volatile.Read(ref _references) > 0;
+
+    /// <summary>
+    /// The block's bytes as stored (for a ring block: packet headers and data as the kernel laid them
+    /// out). Meant for bulk hand-off, such as writing the block somewhere; use enumeration to read packets.
+    /// Throws <see cref="ObjectDisposedException"/> once disposed. Writing into it is not supported.
+    /// </summary>
+    public Memory<byte> Memory
+    {
+        get
+        {
+            if (!IsLeased) ThrowDisposed();
+            return GetMemory();
+        }
+    }
+
+    /// <summary>Enumerates the packets the block shows, without allocating.</summary>
+    public Enumerator GetEnumerator()
+    {
+        int generation = Volatile.Read(ref _generation);
+        if (!IsLeased) ThrowDisposed();
+        return new Enumerator(this, generation);
+    }
+
+    /// <summary>
+    /// Releases the lease: a ring block goes back to the kernel, other blocks to their pool.
+    /// Calling it again on the same lease does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        while (true)
+        {
+            int refs = Volatile.Read(ref _references);
+            if (refs <= 0) return;
+            if (Interlocked.CompareExchange(ref _references, refs - 1, refs) != refs) continue;
+            if (refs == 1) Release();
+            return;
+        }
+    }
+
+    /// <summary>Adds <paramref name="count"/> owners to a leased block; each must dispose it once.</summary>
+    internal void AddReferences(int count)
+    {
+        if (count <= 0) return;
+        while (true)
+        {
+            int refs = Volatile.Read(ref _references);
+            if (refs <= 0) ThrowDisposed();
+            if (Interlocked.CompareExchange(ref _references, refs + count, refs) == refs) return;
+        }
+    }
+
+    private void Release()
+    {
+        // Bump first: from here on, PacketRefs made under the old lease throw.
+        Interlocked.Increment(ref _generation);
+        _typeMask = PacketTypes.All;
+        _hasSelection = false;
+        _rawCount = 0;
+        _visibleCount = 0;
+        OnReleased();
+    }
+
+    /// <summary>Leases the block: called by its source right before handing it out.</summary>
+    private protected void Activate(long sequenceNumber, int packetCount, long firstTimestampNs, long lastTimestampNs)
+    {
+        SequenceNumber = sequenceNumber;
+        FirstTimestampNanoseconds = firstTimestampNs;
+        LastTimestampNanoseconds = lastTimestampNs;
+        _rawCount = packetCount;
+        _visibleCount = packetCount;
+        _typeMask = PacketTypes.All;
+        _hasSelection = false;
+        Volatile.Write(ref _references, 1);
+    }
+
+    /// <summary>The generation PacketRefs of the current lease carry.</summary>
+    private protected int Generation => Volatile.Read(ref _generation);
+
+    /// <summary>Reads the raw packet at <paramref name="cursor"/> and advances it. False at the end of the block.</summary>
+    private protected abstract bool ReadNext(ref int cursor, out PacketRef packet);
+
+    /// <summary>The bytes at <paramref name="offset"/> in the block's storage, already bounds-checked by <see cref="ReadNext"/>.</summary>
+    internal abstract ReadOnlySpan<byte> GetSpan(int offset, int length);
+
+    /// <summary>The whole block's storage.</summary>
+    private protected abstract Memory<byte> GetMemory();
+
+    /// <summary>Gives the storage back (to the kernel or a pool). Called once per lease.</summary>
+    private protected abstract void OnReleased();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ThrowIfStale(int generation)
+    {
+        if (Volatile.Read(ref _generation) != generation) ThrowStale();
+    }
+
+    internal bool IsCurrent(int generation) => Volatile.Read(ref _generation) == generation && IsLeased;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsVisible(int index, PacketType type)
+    {
+        if (!_typeMask.Contains(type)) return false;
+        if (!_hasSelection) return true;
+        return (_selection![index >> 6] & (1UL << index)) != 0;
+    }
+
+    /// <summary>Narrows the view to packets whose type is in <paramref name="types"/>. Returns the new <see cref="PacketCount"/>.</summary>
+    internal int RestrictTypes(PacketTypes types)
+    {
+        if (!IsLeased) ThrowDisposed();
+        if ((_typeMask & ~types) == 0) return _visibleCount; // already within the set
+        _typeMask &= types;
+        var all = new AcceptAll();
+        return Restrict(ref all);
+    }
+
+    /// <summary>
+    /// Narrows the view to the visible packets <paramref name="selector"/> accepts, calling it once per
+    /// visible packet in order. Returns the new <see cref="PacketCount"/>.
+    /// </summary>
+    internal int Restrict<TSelector>(ref TSelector selector) where TSelector : struct, IPacketSelector
+    {
+        if (!IsLeased) ThrowDisposed();
+        int words = (_rawCount + 63) >> 6;
+        if (_selection is null || _selection.Length < words)
+            _selection = new ulong[Math.Max(words, 64)]; // grows rarely: sized by the largest block seen
+        ulong[] selection = _selection;
+        int generation = Generation;
+        int cursor = 0, index = 0, visible = 0;
+        while (ReadNext(ref cursor, out PacketRef packet))
+        {
+            int i = index++;
+            ulong bit = 1UL << i;
+            if (IsVisible(i, packet.Type) && selector.Select(packet))
+            {
+                selection[i >> 6] |= bit;
+                visible++;
+            }
+            else
+            {
+                selection[i >> 6] &= ~bit;
+            }
+        }
+        ThrowIfStale(generation);
+        _hasSelection = true;
+        _visibleCount = visible;
+        return visible;
+    }
+
+    private struct AcceptAll : IPacketSelector
+    {
+        public bool Select(in PacketRef packet) => true;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowStale() =>
+        throw new ObjectDisposedException(nameof(PacketBlock), "The packet's block was released (disposed); its data is no longer readable. Use PacketRef.Detach() to keep a packet past its block.");
+
+    [DoesNotReturn]
+    private protected static void ThrowDisposed() =>
+        throw new ObjectDisposedException(nameof(PacketBlock), "The block was released (disposed).");
+
+    /// <summary>Allocation-free enumerator over the packets a block shows.</summary>
+    public struct Enumerator
+    {
+        private readonly PacketBlock _block;
+        private readonly int _generation;
+        private int _cursor;
+        private int _index;
+        private PacketRef _current;
+
+        internal Enumerator(PacketBlock block, int generation)
+        {
+            _block = block;
+            _generation = generation;
+            _cursor = 0;
+            _index = 0;
+            _current = default;
+        }
+
+        /// <summary>The current packet.</summary>
+        public readonly PacketRef Current => _current;
+
+        /// <summary>Moves to the next visible packet. Throws <see cref="ObjectDisposedException"/> if the block was released.</summary>
+        public bool MoveNext()
+        {
+            PacketBlock block = _block;
+            block.ThrowIfStale(_generation);
+            while (block.ReadNext(ref _cursor, out _current))
+            {
+                if (block.IsVisible(_index++, _current.Type)) return true;
+            }
+            return false;
+        }
+    }
+}
+
+/// <summary>Decides, packet by packet, what a view keeps. Implemented by structs so selection inlines.</summary>
+internal interface IPacketSelector
+{
+    bool Select(in PacketRef packet);
+}

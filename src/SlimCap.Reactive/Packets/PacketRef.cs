@@ -1,0 +1,127 @@
+using System.Runtime.CompilerServices;
+
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// A view of one captured packet inside a <see cref="PacketBlock"/>. It copies nothing: its
+/// bytes are the block's. It is valid while the block's lease lives; once the block is disposed
+/// (returned to the kernel or its pool), every member that reads packet data throws
+/// <see cref="ObjectDisposedException"/> instead of returning bytes of a recycled block.
+/// Call <see cref="Detach"/> to keep a packet past its block.
+/// </summary>
+/// <remarks>
+/// The metadata (lengths, type, timestamp, VLAN) is held in the struct itself and stays readable
+/// after release; only <see cref="Data"/>, <see cref="IpLayer"/> and <see cref="Detach"/> need the block.
+/// A span obtained from <see cref="Data"/> must not be used after the block is disposed: the library
+/// cannot check a span, so such a read sees whatever the ring holds by then (never unmapped memory).
+/// </remarks>
+public readonly struct PacketRef
+{
+    private readonly PacketBlock? _block;
+    private readonly int _generation;
+    private readonly int _dataOffset;
+    private readonly int _capturedLength;
+    private readonly long _totalLength;
+    private readonly long _timestampNs;
+    private readonly int _interfaceIndex;
+    private readonly ushort _vlanTci;
+    private readonly ushort _vlanTpid;
+    private readonly short _ipLayerOffset;
+    private readonly LinkType _linkType;
+    private readonly PacketType _type;
+    private readonly bool _hasVlan;
+
+    internal PacketRef(PacketBlock block, int generation, int dataOffset, int capturedLength, long totalLength,
+        long timestampNs, PacketType type, int ipLayerOffset, LinkType linkType, int interfaceIndex,
+        ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false)
+    {
+        _block = block;
+        _generation = generation;
+        _dataOffset = dataOffset;
+        _capturedLength = capturedLength;
+        _totalLength = totalLength;
+        _timestampNs = timestampNs;
+        _type = type;
+        _ipLayerOffset = (short)ipLayerOffset;
+        _linkType = linkType;
+        _interfaceIndex = interfaceIndex;
+        _vlanTci = vlanTci;
+        _vlanTpid = vlanTpid;
+        _hasVlan = hasVlan;
+    }
+
+    /// <summary>The captured bytes, starting at the link-layer header. Throws <see cref="ObjectDisposedException"/> once the block is released.</summary>
+    public ReadOnlySpan<byte> Data
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            PacketBlock? block = _block;
+            if (block is null) return default;
+            block.ThrowIfStale(_generation);
+            return block.GetSpan(_dataOffset, _capturedLength);
+        }
+    }
+
+    /// <summary>True for a default-constructed value that views no packet.</summary>
+    public bool IsEmpty => _block is null;
+
+    /// <summary>True while the block this packet lives in is still leased, so <see cref="Data"/> is readable.</summary>
+    public bool IsValid => _block is not null && _block.IsCurrent(_generation);
+
+    /// <summary>Number of captured bytes (at most the capture length).</summary>
+    public int CapturedLength => _capturedLength;
+
+    /// <summary>The packet's length on the wire, which may exceed <see cref="CapturedLength"/>.</summary>
+    public long TotalLength => _totalLength;
+
+    /// <summary>Who the packet was addressed to.</summary>
+    public PacketType Type => _type;
+
+    /// <summary>slimcap's notion of inbound: every type but <see cref="PacketType.Outgoing"/>.</summary>
+    public bool IsInbound => _type != PacketType.Outgoing;
+
+    /// <summary>Offset of the IP header in <see cref="Data"/>, or <see cref="LinkTypeInfo.UnknownOffset"/> (-1).</summary>
+    public int IpLayerOffset => _ipLayerOffset;
+
+    /// <summary>The captured bytes from the IP header on; empty when the offset is unknown or beyond the captured bytes.</summary>
+    public ReadOnlySpan<byte> IpLayer
+    {
+        get
+        {
+            ReadOnlySpan<byte> data = Data;
+            int offset = _ipLayerOffset;
+            return (uint)offset < (uint)data.Length ? data.Slice(offset) : default;
+        }
+    }
+
+    /// <summary>Kernel (or file) timestamp, in nanoseconds since the Unix epoch.</summary>
+    public long TimestampNanoseconds => _timestampNs;
+
+    /// <summary>The timestamp as a <see cref="DateTimeOffset"/> (UTC, 100 ns resolution).</summary>
+    public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(_timestampNs / 100);
+
+    /// <summary>True when the kernel stripped a VLAN tag from this frame (TPACKET_V3 does) and reported it.</summary>
+    public bool HasVlan => _hasVlan;
+
+    /// <summary>The stripped VLAN tag control information (priority, DEI, VLAN id), or 0.</summary>
+    public ushort VlanTci => _vlanTci;
+
+    /// <summary>The VLAN id: the low 12 bits of <see cref="VlanTci"/>.</summary>
+    public int VlanId => _vlanTci & 0x0FFF;
+
+    /// <summary>The stripped tag's protocol identifier (0x8100 or 0x88a8), or 0 when the kernel did not report one.</summary>
+    public ushort VlanTpid => _vlanTpid;
+
+    /// <summary>The link-layer type of <see cref="Data"/>.</summary>
+    public LinkType LinkType => _linkType;
+
+    /// <summary>The interface the packet was seen on: the kernel ifindex for live capture, the interface number in a pcapng section for files.</summary>
+    public int InterfaceIndex => _interfaceIndex;
+
+    /// <summary>
+    /// Copies the packet into a pooled buffer that outlives the block. Dispose the result to
+    /// return the buffer. Throws <see cref="ObjectDisposedException"/> if the block is already released.
+    /// </summary>
+    public DetachedPacket Detach() => DetachedPacket.Create(this);
+}

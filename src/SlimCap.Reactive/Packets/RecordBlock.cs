@@ -1,0 +1,121 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// A block backed by a managed buffer holding packets one after another, each behind a small
+/// fixed header. Used by every source that is not a kernel ring (socket, files, tests): the
+/// source appends packets into a rented block, then leases it out; disposing it returns it to
+/// its <see cref="RecordBlockPool"/>.
+/// </summary>
+internal sealed class RecordBlock : PacketBlock
+{
+    // Record layout (little-endian, 8-byte aligned): the header, then CapturedLength data bytes.
+    internal const int HeaderSize = 40;
+    private const int OffCaptured = 0, OffInterface = 4, OffTotal = 8, OffTimestamp = 16, OffType = 24,
+        OffFlags = 25, OffVlanTci = 26, OffVlanTpid = 28, OffLinkType = 30, OffIpOffset = 32;
+
+    private readonly RecordBlockPool _pool;
+    private readonly byte[] _buffer;
+    private int _used;
+    private int _count;
+    private long _firstTs, _lastTs;
+
+    internal RecordBlock(RecordBlockPool pool, int capacity)
+    {
+        _pool = pool;
+        _buffer = GC.AllocateUninitializedArray<byte>(capacity, pinned: true);
+    }
+
+    /// <summary>Bytes still free for one more record's data (after its header).</summary>
+    internal int FreeDataBytes => Math.Max(0, _buffer.Length - Align(_used) - HeaderSize);
+
+    internal int Count => _count;
+
+    internal int Capacity => _buffer.Length;
+
+    /// <summary>Space for the next record's data; fill it, then <see cref="Commit"/>.</summary>
+    internal Span<byte> GetAppendSpan() => _buffer.AsSpan(Align(_used) + HeaderSize);
+
+    /// <summary>Appends one record whose data was written into <see cref="GetAppendSpan"/>.</summary>
+    internal void Commit(int capturedLength, long totalLength, long timestampNs, PacketType type, int ipLayerOffset,
+        LinkType linkType, int interfaceIndex, ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false)
+    {
+        int start = Align(_used);
+        Span<byte> h = _buffer.AsSpan(start, HeaderSize);
+        BinaryPrimitives.WriteInt32LittleEndian(h[OffCaptured..], capturedLength);
+        BinaryPrimitives.WriteInt32LittleEndian(h[OffInterface..], interfaceIndex);
+        BinaryPrimitives.WriteInt64LittleEndian(h[OffTotal..], totalLength);
+        BinaryPrimitives.WriteInt64LittleEndian(h[OffTimestamp..], timestampNs);
+        h[OffType] = (byte)type;
+        h[OffFlags] = hasVlan ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteUInt16LittleEndian(h[OffVlanTci..], vlanTci);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[OffVlanTpid..], vlanTpid);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[OffLinkType..], (ushort)linkType);
+        BinaryPrimitives.WriteInt16LittleEndian(h[OffIpOffset..], (short)ipLayerOffset);
+        _used = start + HeaderSize + capturedLength;
+        if (_count == 0) _firstTs = timestampNs;
+        _lastTs = timestampNs;
+        _count++;
+    }
+
+    /// <summary>Appends a copy of <paramref name="data"/> as one record. False when it does not fit.</summary>
+    internal bool TryAppend(ReadOnlySpan<byte> data, long totalLength, long timestampNs, PacketType type, int ipLayerOffset,
+        LinkType linkType, int interfaceIndex, ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false)
+    {
+        if (data.Length > FreeDataBytes) return false;
+        data.CopyTo(GetAppendSpan());
+        Commit(data.Length, totalLength, timestampNs, type, ipLayerOffset, linkType, interfaceIndex, vlanTci, vlanTpid, hasVlan);
+        return true;
+    }
+
+    /// <summary>Leases the block with what was appended.</summary>
+    internal void Publish(long sequenceNumber) => Activate(sequenceNumber, _count, _firstTs, _lastTs);
+
+    /// <summary>Empties a rented block before it is filled.</summary>
+    internal void Reset()
+    {
+        _used = 0;
+        _count = 0;
+        _firstTs = _lastTs = 0;
+    }
+
+    private protected override bool ReadNext(ref int cursor, out PacketRef packet)
+    {
+        int start = Align(cursor);
+        if (start >= _used)
+        {
+            packet = default;
+            return false;
+        }
+        ReadOnlySpan<byte> h = _buffer.AsSpan(start, HeaderSize);
+        int captured = BinaryPrimitives.ReadInt32LittleEndian(h[OffCaptured..]);
+        int dataOffset = start + HeaderSize;
+        packet = new PacketRef(this, Generation, dataOffset, captured,
+            BinaryPrimitives.ReadInt64LittleEndian(h[OffTotal..]),
+            BinaryPrimitives.ReadInt64LittleEndian(h[OffTimestamp..]),
+            (PacketType)h[OffType],
+            BinaryPrimitives.ReadInt16LittleEndian(h[OffIpOffset..]),
+            (LinkType)BinaryPrimitives.ReadUInt16LittleEndian(h[OffLinkType..]),
+            BinaryPrimitives.ReadInt32LittleEndian(h[OffInterface..]),
+            BinaryPrimitives.ReadUInt16LittleEndian(h[OffVlanTci..]),
+            BinaryPrimitives.ReadUInt16LittleEndian(h[OffVlanTpid..]),
+            h[OffFlags] != 0);
+        cursor = dataOffset + captured;
+        return true;
+    }
+
+    internal override ReadOnlySpan<byte> GetSpan(int offset, int length) =>
+        MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(_buffer), _buffer.Length).Slice(offset, length);
+
+    private protected override Memory<byte> GetMemory() => _buffer.AsMemory(0, _used);
+
+    private protected override void OnReleased()
+    {
+        Reset();
+        _pool.Return(this);
+    }
+
+    private static int Align(int offset) => (offset + 7) & ~7;
+}
