@@ -132,6 +132,26 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     /// <summary>Reads the raw packet at <paramref name="cursor"/> and advances it. False at the end of the block.</summary>
     private protected abstract bool ReadNext(ref int cursor, out PacketRef packet);
 
+    /// <summary>Reads the raw packet at <paramref name="cursor"/> (ignoring views); lets a view block read its parent.</summary>
+    internal bool ReadRaw(ref int cursor, out PacketRef packet) => ReadNext(ref cursor, out packet);
+
+    /// <summary>
+    /// Makes this (freshly activated) block show exactly what <paramref name="source"/> shows, given both hold the
+    /// same raw packets: copies the type mask, the selection bitmap and the visible count.
+    /// </summary>
+    internal void CopyViewFrom(PacketBlock source)
+    {
+        if (!IsLeased || !source.IsLeased) ThrowDisposed();
+        _typeMask = source._typeMask;
+        _visibleCount = source._visibleCount;
+        _hasSelection = source._hasSelection;
+        if (!_hasSelection) return;
+        int words = (_rawCount + 63) >> 6;
+        if (_selection is null || _selection.Length < words)
+            _selection = new ulong[Math.Max(words, 64)]; // grows rarely, as in Restrict
+        source._selection!.AsSpan(0, words).CopyTo(_selection);
+    }
+
     /// <summary>The bytes at <paramref name="offset"/> in the block's storage, already bounds-checked by <see cref="ReadNext"/>.</summary>
     internal abstract ReadOnlySpan<byte> GetSpan(int offset, int length);
 
