@@ -122,7 +122,7 @@ public sealed class RingSource : CaptureSource
         get
         {
             var (received, dropped, freezes) = _stats.Read();
-            return new CaptureStats(received, dropped, freezes, _reader.Starvations, NetworkLinks.ReadReceiveDropped(_link.Name));
+            return new CaptureStats(received, dropped, freezes, _reader.Starvations, NetworkLinks.ReadReceiveDropped(_link.Name, _link.Index));
         }
     }
 

@@ -103,7 +103,7 @@ public sealed class SocketSource : CaptureSource
         get
         {
             var (received, dropped, freezes) = _stats.Read();
-            return new CaptureStats(received, dropped, freezes, _pool.Starvations, NetworkLinks.ReadReceiveDropped(_link.Name));
+            return new CaptureStats(received, dropped, freezes, _pool.Starvations, NetworkLinks.ReadReceiveDropped(_link.Name, _link.Index));
         }
     }
 

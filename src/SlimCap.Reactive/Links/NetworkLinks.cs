@@ -1,9 +1,15 @@
 using System.Globalization;
 using System.Net.NetworkInformation;
+using System.Text;
+using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Links;
 
-/// <summary>Discovers the host's network interfaces from <c>/sys/class/net</c> (of the caller's network namespace).</summary>
+/// <summary>
+/// Discovers network interfaces of the calling thread's network namespace: index, flags, MTU and
+/// hardware type from the kernel (ioctl, as libpcap does), the rest from <c>/sys/class/net</c> where
+/// sysfs shows that same namespace.
+/// </summary>
 public static class NetworkLinks
 {
     private const string SysClassNet = "/sys/class/net";
@@ -11,8 +17,7 @@ public static class NetworkLinks
     /// <summary>The names of all interfaces, sorted.</summary>
     public static IReadOnlyList<string> Names()
     {
-        if (!Directory.Exists(SysClassNet)) return Array.Empty<string>();
-        var names = Directory.GetFileSystemEntries(SysClassNet).Select(Path.GetFileName).OfType<string>().ToList();
+        List<string> names = InterfaceIoctl.Names();
         names.Sort(StringComparer.Ordinal);
         return names;
     }
@@ -30,7 +35,7 @@ public static class NetworkLinks
     }
 
     /// <summary>True when an interface of that name exists.</summary>
-    public static bool Exists(string name) => IsValidName(name) && Directory.Exists(Path.Combine(SysClassNet, name));
+    public static bool Exists(string name) => TryGet(name, out _);
 
     /// <summary>Describes the interface <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The name is empty or not a valid interface name.</exception>
@@ -39,7 +44,7 @@ public static class NetworkLinks
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!IsValidName(name))
-            throw new ArgumentException($"'{name}' is not a valid interface name (1 to 15 characters, no '/', whitespace or ':').", nameof(name));
+            throw new ArgumentException($"'{name}' is not a valid interface name (1 to 15 bytes, no '/', ':', whitespace or NUL).", nameof(name));
         if (!TryGet(name, out LinkInfo? link)) throw new InterfaceNotFoundException(name, Names());
         return link;
     }
@@ -48,53 +53,48 @@ public static class NetworkLinks
     public static bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LinkInfo? link)
     {
         link = null;
-        if (!IsValidName(name)) return false;
-        string dir = Path.Combine(SysClassNet, name);
-        try
-        {
-            if (!Directory.Exists(dir)) return false;
-            int index = ReadInt(dir, "ifindex");
-            int mtu = ReadInt(dir, "mtu");
-            int type = ReadInt(dir, "type");
-            int flags = ReadInt(dir, "flags");
-            string oper = ReadText(dir, "operstate");
-            string address = ReadText(dir, "address");
-            bool isVlan = ReadText(dir, "uevent").Split('\n').Any(l => l.Trim() == "DEVTYPE=vlan");
-            link = new LinkInfo(name, index, mtu, ParseAddress(address), (flags & Interop.LinuxConstants.IFF_UP) != 0,
-                isVlan, (HardwareType)(ushort)type, oper, flags);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
-        {
-            return false;
-        }
+        if (name is null || !IsValidName(name)) return false;
+        if (!InterfaceIoctl.TryDescribe(name, out InterfaceIoctl.Description d)) return false;
+        string? sysfs = SysfsDirectory(name, d.Index);
+        string oper = sysfs is not null ? TryRead(sysfs, "operstate") ?? "unknown" : (d.Flags & 0x10000) != 0 ? "up" : "unknown";
+        PhysicalAddress address = sysfs is not null ? ParseAddress(TryRead(sysfs, "address") ?? "") : new PhysicalAddress(d.HardwareAddress);
+        bool isVlan = d.IsVlan || (sysfs is not null && (TryRead(sysfs, "uevent") ?? "").Split('\n').Any(l => l.Trim() == "DEVTYPE=vlan"));
+        link = new LinkInfo(name, d.Index, d.Mtu, address, (d.Flags & LinuxConstants.IFF_UP) != 0, isVlan,
+            (HardwareType)d.HardwareType, oper, d.Flags);
+        return true;
     }
 
     internal static bool IsValidName(string name) =>
-        name.Length is > 0 and < 16 && name != "." && name != ".." && !name.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c) || c == '\0');
+        name.Length > 0 && Encoding.UTF8.GetByteCount(name) < 16 && name != "." && name != ".."
+        && !name.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c) || c == '\0');
 
-    /// <summary>Reads an interface's receive drop counter from sysfs, or -1 when it cannot.</summary>
-    internal static long ReadReceiveDropped(string name)
+    /// <summary>Reads an interface's receive drop counter from sysfs, or -1 when sysfs does not show its namespace.</summary>
+    internal static long ReadReceiveDropped(string name, int index)
+    {
+        string? dir = SysfsDirectory(name, index);
+        string? text = dir is null ? null : TryRead(Path.Combine(dir, "statistics"), "rx_dropped");
+        return text is not null && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? value : -1;
+    }
+
+    /// <summary>The sysfs directory of the interface if sysfs shows the caller's namespace (same name, same index).</summary>
+    private static string? SysfsDirectory(string name, int index)
+    {
+        string dir = Path.Combine(SysClassNet, name);
+        string? ifindex = TryRead(dir, "ifindex");
+        return ifindex is not null && int.TryParse(ifindex, NumberStyles.None, CultureInfo.InvariantCulture, out int i) && i == index ? dir : null;
+    }
+
+    private static string? TryRead(string dir, string file)
     {
         try
         {
-            return long.Parse(ReadText(Path.Combine(SysClassNet, name, "statistics"), "rx_dropped"), CultureInfo.InvariantCulture);
+            return File.ReadAllText(Path.Combine(dir, file)).Trim();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return -1;
+            return null;
         }
     }
-
-    private static int ReadInt(string dir, string file)
-    {
-        string text = ReadText(dir, file);
-        return text.StartsWith("0x", StringComparison.Ordinal)
-            ? int.Parse(text.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)
-            : int.Parse(text, CultureInfo.InvariantCulture);
-    }
-
-    private static string ReadText(string dir, string file) => File.ReadAllText(Path.Combine(dir, file)).Trim();
 
     private static PhysicalAddress ParseAddress(string text)
     {
