@@ -108,12 +108,15 @@ public sealed class RingImageSource : CaptureSource
         }
     }
 
-    /// <summary>Retires the block being filled, as the kernel does when a block is full or its timeout passes.</summary>
-    public void RetireBlock()
+    /// <summary>
+    /// Retires the block being filled, as the kernel does when a block is full or its timeout passes.
+    /// With <paramref name="evenIfEmpty"/>, an empty block is retired too (readers must cope with one).
+    /// </summary>
+    public void RetireBlock(bool evenIfEmpty = false)
     {
         lock (_gate)
         {
-            _writer.Retire();
+            _writer.Retire(evenIfEmpty: evenIfEmpty);
             Monitor.PulseAll(_gate);
         }
     }

@@ -87,11 +87,12 @@ internal sealed unsafe class RingImageWriter
     }
 
     /// <summary>Retires the block being filled (if it holds packets), handing it to the reader.</summary>
-    public void Retire(uint extraStatus = 0)
+    public void Retire(uint extraStatus = 0, bool evenIfEmpty = false)
     {
-        if (!_open || _count == 0) return;
+        if (!_open && evenIfEmpty && !TryOpen()) return;
+        if (!_open || (_count == 0 && !evenIfEmpty)) return;
         byte* block = BlockAddress(_fill);
-        *(uint*)(block + _lastHeader + HdrNextOffset) = 0;
+        if (_count > 0) *(uint*)(block + _lastHeader + HdrNextOffset) = 0;
         *(uint*)(block + BlockVersion) = 1;
         *(uint*)(block + BlockOffsetToPriv) = BlockDescriptorSize;
         *(uint*)(block + BlockNumPackets) = (uint)_count;
