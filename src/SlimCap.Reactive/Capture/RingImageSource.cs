@@ -62,6 +62,9 @@ public sealed class RingImageSource : CaptureSource
         _nextTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
     }
 
+    /// <summary>True while a reader waits for a block (for tests that must act on a blocked reader).</summary>
+    internal bool ReaderWaiting { get; private set; }
+
     /// <summary>True when released blocks are handed out again unchanged (set by a positive replay limit).</summary>
     public bool Replay => _replayLimit > 0;
 
@@ -177,7 +180,9 @@ public sealed class RingImageSource : CaptureSource
                     return CaptureStatus.Packet;
                 }
                 if (take == TakeResult.NotReady && _completed && !Replay) return CaptureStatus.Stopped;
+                ReaderWaiting = true;
                 Monitor.Wait(_gate, 50);
+                ReaderWaiting = false;
             }
         }
     }

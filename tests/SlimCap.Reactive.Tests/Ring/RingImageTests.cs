@@ -231,11 +231,11 @@ public sealed class RingImageEdgeTests
     {
         var image = new RingImageSource();
         var first = Task.Run(() => image.NextBlock(out _), TestContext.Current.CancellationToken);
-        Thread.Sleep(50);
+        SpinWait.SpinUntil(() => image.ReaderWaiting, 10_000);
         image.Unblock();
         Assert.Equal(CaptureStatus.Unblocked, await first);
         var second = Task.Run(() => image.NextBlock(out _), TestContext.Current.CancellationToken);
-        Thread.Sleep(50);
+        SpinWait.SpinUntil(() => image.ReaderWaiting, 10_000);
         image.Dispose();
         Assert.Equal(CaptureStatus.Stopped, await second);
         Assert.Throws<ObjectDisposedException>(() => image.NextBlock(out _));
