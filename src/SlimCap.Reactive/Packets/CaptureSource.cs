@@ -23,7 +23,6 @@ public abstract class CaptureSource : IDisposable
     private PacketBlock? _cursorBlock;
     private PacketBlock.Enumerator _cursor;
     private int _disposed;
-    private bool _stopReported;
 
     /// <summary>A short name for the source: the interface name, or the file name.</summary>
     public abstract string Name { get; }
@@ -48,14 +47,8 @@ public abstract class CaptureSource : IDisposable
     /// </summary>
     public CaptureStatus NextBlock([NotNullWhen(true)] out PacketBlock? block)
     {
-        if (IsDisposed && !TryReportStop())
-        {
-            block = null;
-            return CaptureStatus.Stopped;
-        }
-        CaptureStatus status = ReadBlockCore(out block);
-        if (status == CaptureStatus.Stopped) _stopReported = true;
-        return status;
+        if (IsDisposed) ThrowDisposed();
+        return ReadBlockCore(out block);
     }
 
     // NotNullWhen(true) on an enum-returning method: Packet is 0, so callers test == Packet.
@@ -179,18 +172,14 @@ public abstract class CaptureSource : IDisposable
     /// <summary>Reads one block, blocking as needed. Implementations return Stopped once stopped or ended.</summary>
     private protected abstract CaptureStatus ReadBlockCore(out PacketBlock? block);
 
-    /// <summary>
-    /// After dispose, the first read gives back the cursor block and reports Stopped (a reader that
-    /// raced the close learns it that way); later reads throw.
-    /// </summary>
-    private bool TryReportStop()
+    /// <summary>Gives back the block the packet calls were walking, then throws: the source is closed.</summary>
+    [DoesNotReturn]
+    private void ThrowDisposed()
     {
         PacketBlock? cursor = _cursorBlock;
         _cursorBlock = null;
         cursor?.Dispose();
-        if (_stopReported) throw new ObjectDisposedException(GetType().Name, $"The capture source '{Name}' was closed.");
-        _stopReported = true;
-        return false;
+        throw new ObjectDisposedException(GetType().Name, $"The capture source '{Name}' was closed.");
     }
 
     private static int CopyTo(ReadOnlySpan<byte> source, Span<byte> destination)

@@ -29,6 +29,8 @@ public enum LinkType : ushort
     Ipv6 = 229,
     /// <summary>Linux cooked capture v2 (20-byte header).</summary>
     LinuxSll2 = 276,
+    /// <summary>No LINKTYPE fits (a live interface of a hardware type the library does not know). Not a pcap value.</summary>
+    Unknown = 0xFFFF,
 }
 
 /// <summary>Facts about link types that do not depend on a particular packet.</summary>
@@ -65,6 +67,7 @@ public static class LinkTypeInfo
         LinkType.Ipv4 => "IPV4",
         LinkType.Ipv6 => "IPV6",
         LinkType.LinuxSll2 => "LINUX_SLL2",
+        LinkType.Unknown => "UNKNOWN",
         _ => ((ushort)linkType).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

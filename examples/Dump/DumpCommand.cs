@@ -1,0 +1,104 @@
+using SlimCap.Reactive;
+using SlimCap.Reactive.Filters;
+
+namespace Dump;
+
+internal static class DumpCommand
+{
+    public static int Run(string device, int count, string style, bool useSocket, bool promiscuous, int snapLength, double timeoutSeconds, bool noTraffic)
+    {
+        if (count < 1)
+        {
+            Console.Error.WriteLine("--count must be at least 1.");
+            return 2;
+        }
+        string[] styles = style == "all" ? ["new", "buffer", "callback"] : [style];
+        if (styles.Any(s => s is not ("new" or "buffer" or "zerocopy" or "callback")))
+        {
+            Console.Error.WriteLine($"Unknown --style '{style}'. Use all, new, buffer, zerocopy or callback.");
+            return 2;
+        }
+        CaptureSource source;
+        try
+        {
+            var length = CaptureLength.Fixed(snapLength);
+            source = useSocket
+                ? new SocketSource(device, new SocketOptions { Promiscuous = promiscuous, CaptureLength = length })
+                : new RingSource(device, new RingOptions { Promiscuous = promiscuous, CaptureLength = length, BlockTimeout = TimeSpan.FromMilliseconds(20) });
+        }
+        catch (Exception e) when (e is CaptureException or ArgumentException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+
+        using (source)
+        {
+            Console.WriteLine($"Capturing {count} packets on {source.Name} ({LinkTypeInfo.Name(source.LinkType)}, {(useSocket ? "socket" : "TPACKET_V3 ring")}); read styles: {string.Join(", ", styles)}");
+            using LoopbackTraffic? traffic = device == "lo" && !noTraffic ? new LoopbackTraffic(count * 2, TimeSpan.FromMilliseconds(50)) : null;
+            using var deadline = new Timer(_ => source.Dispose(), null, TimeSpan.FromSeconds(timeoutSeconds), Timeout.InfiniteTimeSpan);
+            byte[] buffer = new byte[snapLength];
+            int seen = 0;
+            try
+            {
+                while (seen < count)
+                {
+                    string current = styles[seen % styles.Length];
+                    CaptureStatus status = current switch
+                    {
+                        "new" => ReadNew(source, seen),
+                        "buffer" => ReadIntoBuffer(source, buffer, seen),
+                        "zerocopy" => ReadZeroCopy(source, seen),
+                        _ => source.NextPacket(seen, static (i, payload, total, type, ip) =>
+                            Console.WriteLine($"#{i,-4} callback  {PacketFormatter.Describe(payload, total, type, ip)}")),
+                    };
+                    if (status == CaptureStatus.Stopped)
+                    {
+                        Console.Error.WriteLine($"Timed out after {timeoutSeconds} s with {seen} of {count} packets.");
+                        break;
+                    }
+                    if (status == CaptureStatus.Packet) seen++;
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                Console.Error.WriteLine($"Timed out after {timeoutSeconds} s with {seen} of {count} packets.");
+            }
+            catch (CaptureException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
+            CaptureStats stats = source.Stats;
+            Console.WriteLine($"{seen} packets shown; kernel: {stats.PacketsReceived} received, {stats.PacketsDropped} dropped, {stats.QueueFreezes} queue freezes");
+            return seen == count ? 0 : 1;
+        }
+    }
+
+    private static CaptureStatus ReadNew(CaptureSource source, int index)
+    {
+        CaptureStatus status = source.NextPacket(out DetachedPacket? packet);
+        if (packet is not null)
+        {
+            using (packet)
+                Console.WriteLine($"#{index,-4} new       {PacketFormatter.Describe(packet.Data, packet.TotalLength, packet.Type, packet.IpLayerOffset)}  @ {DateTimeOffset.UnixEpoch.AddTicks(packet.TimestampNanoseconds / 100):HH:mm:ss.ffffff}");
+        }
+        return status;
+    }
+
+    private static CaptureStatus ReadIntoBuffer(CaptureSource source, byte[] buffer, int index)
+    {
+        CaptureStatus status = source.NextPayload(buffer, out int written, out PacketRef packet);
+        if (status == CaptureStatus.Packet)
+            Console.WriteLine($"#{index,-4} buffer    {PacketFormatter.Describe(buffer.AsSpan(0, written), packet.TotalLength, packet.Type, packet.IpLayerOffset)}");
+        return status;
+    }
+
+    private static CaptureStatus ReadZeroCopy(CaptureSource source, int index)
+    {
+        CaptureStatus status = source.NextPayloadZeroCopy(out ReadOnlySpan<byte> payload, out PacketRef packet);
+        if (status == CaptureStatus.Packet)
+            Console.WriteLine($"#{index,-4} zerocopy  {PacketFormatter.Describe(payload, packet.TotalLength, packet.Type, packet.IpLayerOffset)}");
+        return status;
+    }
+}

@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Dump;
+using SlimCap.Reactive;
+
+// slimcap's dump example in C#: capture COUNT packets and print them, using the three read
+// styles in turn (a new packet, into a reused buffer, a zero-copy callback) unless one is chosen.
+var device = new Option<string>("--device", "-d") { Description = "Interface to capture on.", DefaultValueFactory = _ => "lo" };
+var count = new Option<int>("--count", "-n") { Description = "Packets to capture.", DefaultValueFactory = _ => 10 };
+var style = new Option<string>("--style") { Description = "Read style: all (rotate), new, buffer, zerocopy, callback.", DefaultValueFactory = _ => "all" };
+var useSocket = new Option<bool>("--socket") { Description = "Use the plain socket source (recvmsg per packet) instead of the TPACKET_V3 ring." };
+var promiscuous = new Option<bool>("--promisc", "-p") { Description = "Enable promiscuous mode." };
+var snapLength = new Option<int>("--snaplen", "-s") { Description = "Capture length in bytes.", DefaultValueFactory = _ => 262144 };
+var timeout = new Option<double>("--timeout", "-t") { Description = "Give up after this many seconds.", DefaultValueFactory = _ => 10 };
+var noTraffic = new Option<bool>("--no-traffic") { Description = "On loopback, do not send the demo UDP datagrams to 127.0.0.1." };
+
+var root = new RootCommand("Capture packets with SlimCap.Reactive and print them. With no arguments: capture 10 packets on loopback while sending a few UDP datagrams to 127.0.0.1.")
+{
+    device, count, style, useSocket, promiscuous, snapLength, timeout, noTraffic,
+};
+root.SetAction(result => DumpCommand.Run(
+    result.GetValue(device)!, result.GetValue(count), result.GetValue(style)!, result.GetValue(useSocket),
+    result.GetValue(promiscuous), result.GetValue(snapLength), result.GetValue(timeout), result.GetValue(noTraffic)));
+return root.Parse(args).Invoke();

@@ -1,0 +1,66 @@
+using SlimCap.Reactive.Filters;
+
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// Options shared by the ring and socket sources (slimcap's options plus ours). Immutable; every
+/// default is stated. Values are checked by <see cref="Validate"/> before any socket is opened.
+/// </summary>
+public record class CaptureOptions
+{
+    /// <summary>How many bytes of each packet to keep. Defaults to <see cref="CaptureLength.Full"/> (262144).</summary>
+    public CaptureLength CaptureLength { get; init; } = CaptureLength.Full;
+
+    /// <summary>Put the interface into promiscuous mode for the socket's lifetime (PACKET_MR_PROMISC). Defaults to false.</summary>
+    public bool Promiscuous { get; init; }
+
+    /// <summary>Drop VLAN-tagged frames in the kernel (a BPF check of SKF_AD_VLAN_TAG). Refused on a VLAN interface itself. Defaults to false.</summary>
+    public bool IgnoreVlans { get; init; }
+
+    /// <summary>
+    /// Attach slimcap's automatic filter for the link type (IP packets only; PPPoE carrying IP on
+    /// Ethernet). Defaults to false: every frame is captured, as libpcap does.
+    /// </summary>
+    public bool AutoBpfFilter { get; init; }
+
+    /// <summary>Instructions run just before the automatic filter's accepting return (slimcap's ExtraBPFInstructions). Needs <see cref="AutoBpfFilter"/>.</summary>
+    public IReadOnlyList<BpfInstruction>? ExtraBpfInstructions { get; init; }
+
+    /// <summary>A caller's own classic BPF program, attached as is. Cannot be combined with <see cref="AutoBpfFilter"/> or <see cref="IgnoreVlans"/>.</summary>
+    public BpfProgram? BpfFilter { get; init; }
+
+    /// <summary>Do not capture packets this host sends (PACKET_IGNORE_OUTGOING). Defaults to false.</summary>
+    public bool IgnoreOutgoing { get; init; }
+
+    /// <summary>Checks option combinations that need no interface; throws <see cref="InvalidCaptureOptionException"/> naming the option.</summary>
+    public virtual void Validate()
+    {
+        if (CaptureLength is null) throw new InvalidCaptureOptionException(nameof(CaptureLength), "must not be null.");
+        if (ExtraBpfInstructions is { Count: > 0 } && !AutoBpfFilter)
+            throw new InvalidCaptureOptionException(nameof(ExtraBpfInstructions), "extra instructions are inserted into the automatic filter; set AutoBpfFilter = true, or put them into your own BpfFilter program.");
+        if (BpfFilter is not null && AutoBpfFilter)
+            throw new InvalidCaptureOptionException(nameof(BpfFilter), "a caller's program and the automatic filter exclude each other; choose one.");
+        if (BpfFilter is not null && IgnoreVlans)
+            throw new InvalidCaptureOptionException(nameof(IgnoreVlans), "cannot be added to a caller's own BpfFilter program; check SKF_AD_VLAN_TAG in the program instead.");
+    }
+
+    /// <summary>The program to attach for <paramref name="link"/>, or null to capture every frame whole.</summary>
+    internal BpfProgram? BuildFilter(Links.LinkInfo link)
+    {
+        if (IgnoreVlans && link.IsVlan)
+            throw new InvalidCaptureOptionException(nameof(IgnoreVlans), $"'{link.Name}' is itself a VLAN interface; its frames arrive untagged, so there is nothing to ignore (slimcap's ErrIgnoreVLANonVLANIface).");
+        if (BpfFilter is not null) return BpfFilter;
+        int snap = CaptureLength.Resolve(link.IpLayerOffset);
+        if (AutoBpfFilter) return AutoFilter.Build(link.AutoFilterKind, snap, IgnoreVlans, ExtraBpfInstructions);
+        if (IgnoreVlans)
+        {
+            return new BpfProgram([
+                BpfInstruction.LoadWordAbsolute(BpfInstruction.AncillaryVlanTag),
+                BpfInstruction.JumpIfEqual(0, 0, 1),
+                BpfInstruction.Return((uint)snap),
+                BpfInstruction.Return(0),
+            ]);
+        }
+        return snap >= CaptureLength.Maximum ? null : BpfProgram.AcceptAll((uint)snap);
+    }
+}

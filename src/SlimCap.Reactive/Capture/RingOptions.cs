@@ -1,0 +1,67 @@
+namespace SlimCap.Reactive;
+
+/// <summary>Options of <see cref="RingSource"/>: the shared ones plus the ring's geometry.</summary>
+public sealed record class RingOptions : CaptureOptions
+{
+    /// <summary>The default block size, 1 MiB (slimcap's).</summary>
+    public const int DefaultBlockSize = 1 << 20;
+
+    /// <summary>The default number of blocks, 4 (slimcap's).</summary>
+    public const int DefaultBlockCount = 4;
+
+    /// <summary>Size of one ring block in bytes; rounded up to a whole number of pages. Defaults to 1 MiB.</summary>
+    public int BlockSize { get; init; } = DefaultBlockSize;
+
+    /// <summary>Number of blocks in the ring. Defaults to 4, so the ring holds 4 MiB.</summary>
+    public int BlockCount { get; init; } = DefaultBlockCount;
+
+    /// <summary>
+    /// How long the kernel waits before handing over a block that is not full (tp_retire_blk_tov):
+    /// the longest a packet waits in a quiet ring. Defaults to 100 ms (slimcap's fixed value).
+    /// </summary>
+    public TimeSpan BlockTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The block size as the ring will use it: rounded up to the page size.</summary>
+    public int EffectiveBlockSize => RoundToPage(BlockSize);
+
+    /// <summary>The whole ring's size in bytes.</summary>
+    public long RingSize => (long)EffectiveBlockSize * BlockCount;
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        base.Validate();
+        int page = Environment.SystemPageSize;
+        if (BlockSize <= 0)
+            throw new InvalidCaptureOptionException(nameof(BlockSize), $"must be positive; got {BlockSize}.");
+        if (BlockSize > 1 << 30)
+            throw new InvalidCaptureOptionException(nameof(BlockSize), $"must be at most 1 GiB; got {BlockSize} bytes.");
+        if (BlockCount < 1)
+            throw new InvalidCaptureOptionException(nameof(BlockCount), $"the ring needs at least one block; got {BlockCount}.");
+        if (RingSize > 1L << 36)
+            throw new InvalidCaptureOptionException(nameof(BlockCount), $"BlockSize x BlockCount = {RingSize} bytes; the ring may be at most 64 GiB.");
+        double ms = BlockTimeout.TotalMilliseconds;
+        if (ms < 1 || ms > uint.MaxValue)
+            throw new InvalidCaptureOptionException(nameof(BlockTimeout), $"must be between 1 ms and {uint.MaxValue} ms; got {BlockTimeout}.");
+        if (EffectiveBlockSize < page)
+            throw new InvalidCaptureOptionException(nameof(BlockSize), $"must be at least one page ({page} bytes).");
+    }
+
+    /// <summary>
+    /// slimcap's frame size: the smallest multiple of 16 that holds a header plus the snap length and
+    /// divides the block size (TPACKET_V3 only uses it for the kernel's geometry checks).
+    /// </summary>
+    internal static int FrameSize(int blockSize, int snapLength)
+    {
+        long size = ((48L + snapLength) + 15) & ~15L;
+        while (size < blockSize && blockSize % size != 0) size += 16;
+        return (int)Math.Min(size, blockSize);
+    }
+
+    private static int RoundToPage(int size)
+    {
+        int page = Environment.SystemPageSize;
+        long rounded = ((long)Math.Max(size, 1) + page - 1) / page * page;
+        return (int)Math.Min(rounded, int.MaxValue - page + 1);
+    }
+}

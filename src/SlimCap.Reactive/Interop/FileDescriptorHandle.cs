@@ -1,0 +1,19 @@
+using System.Runtime.InteropServices;
+using Tmds.Linux;
+
+namespace SlimCap.Reactive.Interop;
+
+/// <summary>
+/// Owns one file descriptor. Every syscall on it holds a reference (DangerousAddRef) so a
+/// concurrent close cannot hand the number to someone else while the call runs.
+/// </summary>
+internal sealed class FileDescriptorHandle : SafeHandle
+{
+    public FileDescriptorHandle(int fd) : base(new IntPtr(-1), ownsHandle: true) => SetHandle(new IntPtr(fd));
+
+    public override bool IsInvalid => handle.ToInt64() < 0;
+
+    public int Fd => (int)handle.ToInt64();
+
+    protected override bool ReleaseHandle() => LibC.close((int)handle.ToInt64()) == 0;
+}

@@ -1,0 +1,88 @@
+using static SlimCap.Reactive.Ring.TPacketV3;
+
+namespace SlimCap.Reactive.Ring;
+
+/// <summary>
+/// One block slot of a TPACKET_V3 ring, leased out as a <see cref="PacketBlock"/>. There is one
+/// object per slot for the ring's lifetime, so leasing allocates nothing. Disposing the lease hands
+/// the block back to the kernel (status TP_STATUS_KERNEL).
+/// </summary>
+internal sealed unsafe class RingBlock : PacketBlock
+{
+    private readonly RingReader _reader;
+    private readonly byte* _block;
+    private readonly int _blockSize;
+    private int _firstOffset;
+    private int _held; // 1 from lease until the kernel owns the block again
+
+    internal RingBlock(RingReader reader, byte* block, int blockSize, int index)
+    {
+        _reader = reader;
+        _block = block;
+        _blockSize = blockSize;
+        Index = index;
+    }
+
+    internal int Index { get; }
+
+    /// <summary>True from lease until the block was handed back to the kernel.</summary>
+    internal bool IsHeld => Volatile.Read(ref _held) != 0;
+
+    internal byte* BlockAddress => _block;
+
+    /// <summary>Leases the block, whose status the caller saw as TP_STATUS_USER.</summary>
+    internal void Lease()
+    {
+        Volatile.Write(ref _held, 1);
+        uint count = U32(_block, BlockNumPackets);
+        uint first = U32(_block, BlockOffsetToFirstPacket);
+        // Trust nothing that would lead outside the block.
+        _firstOffset = first >= BlockDescriptorSize && first <= (uint)(_blockSize - HeaderAndSllSize) ? (int)first : 0;
+        int packets = _firstOffset == 0 ? 0 : (int)Math.Min(count, (uint)(_blockSize / HeaderSize));
+        long firstTs = U32(_block, BlockFirstSec) * 1_000_000_000L + U32(_block, BlockFirstNsec);
+        long lastTs = U32(_block, BlockLastSec) * 1_000_000_000L + U32(_block, BlockLastNsec);
+        Activate((long)*(ulong*)(_block + BlockSequence), packets, firstTs, lastTs);
+    }
+
+    private protected override bool ReadNext(ref int cursor, out PacketRef packet)
+    {
+        int pos = cursor == 0 ? _firstOffset : cursor;
+        if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize)
+        {
+            packet = default;
+            return false;
+        }
+        byte* h = _block + pos;
+        uint next = U32(h, HdrNextOffset);
+        uint snap = U32(h, HdrSnaplen);
+        int mac = U16(h, HdrMac);
+        uint room = (uint)(_blockSize - pos);
+        if ((uint)mac > room || snap > room - (uint)mac)
+        {
+            packet = default; // a header pointing outside the block: stop here rather than read beyond it
+            return false;
+        }
+        uint status = U32(h, HdrStatus);
+        ushort tci = (ushort)U32(h, HdrVlanTci);
+        bool hasVlan = (status & StatusVlanValid) != 0 || tci != 0;
+        ushort tpid = (status & StatusVlanTpidValid) != 0 ? U16(h, HdrVlanTpid) : (ushort)0;
+        packet = new PacketRef(this, Generation, pos + mac, (int)snap, U32(h, HdrLen),
+            U32(h, HdrSec) * 1_000_000_000L + U32(h, HdrNsec),
+            (PacketType)h[SllPktType], _reader.IpLayerOffset, _reader.LinkType, *(int*)(h + SllIfIndex),
+            tci, tpid, hasVlan);
+        cursor = next == 0 || next > room ? -1 : pos + (int)next;
+        return true;
+    }
+
+    internal override ReadOnlySpan<byte> GetSpan(int offset, int length) => new(_block + offset, length);
+
+    private protected override Memory<byte> GetMemory() => _reader.GetBlockMemory(Index);
+
+    private protected override void OnReleased()
+    {
+        // Kernel first, then the slot: the reader treats a slot that is no longer held as the kernel's.
+        WriteStatus(_block, StatusKernel);
+        Volatile.Write(ref _held, 0);
+        _reader.OnBlockReleased(this);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Buffers;
+using static SlimCap.Reactive.Ring.TPacketV3;
+
+namespace SlimCap.Reactive.Ring;
+
+/// <summary>What <see cref="RingReader.TryTake"/> found at the ring's current position.</summary>
+internal enum TakeResult
+{
+    /// <summary>A block was leased.</summary>
+    Taken,
+    /// <summary>The kernel has not retired the next block yet: wait.</summary>
+    NotReady,
+    /// <summary>The next block is still leased by a consumer: every block is held, the ring starves.</summary>
+    Starved,
+}
+
+/// <summary>
+/// Walks a TPACKET_V3 ring's blocks in order, leasing each one the kernel has retired. The same
+/// code serves a kernel ring and a heap image. Single reader; releases come from any thread.
+/// </summary>
+internal sealed unsafe class RingReader
+{
+    private readonly RingMemory _memory;
+    private readonly RingBlock[] _blocks;
+    private readonly RingBlockMemoryManager[] _managers;
+    private int _next;
+    private long _starvations;
+    private bool _starving;
+    private long _copyBlocksSkipped;
+
+    public RingReader(RingMemory memory, int blockSize, int blockCount, LinkType linkType)
+    {
+        _memory = memory;
+        BlockSize = blockSize;
+        BlockCount = blockCount;
+        LinkType = linkType;
+        IpLayerOffset = LinkTypeInfo.IpLayerOffset(linkType);
+        _blocks = new RingBlock[blockCount];
+        _managers = new RingBlockMemoryManager[blockCount];
+        for (int i = 0; i < blockCount; i++)
+        {
+            byte* address = memory.Address + (long)i * blockSize;
+            _blocks[i] = new RingBlock(this, address, blockSize, i);
+            _managers[i] = new RingBlockMemoryManager(address, blockSize);
+        }
+    }
+
+    public int BlockSize { get; }
+
+    public int BlockCount { get; }
+
+    public LinkType LinkType { get; }
+
+    public int IpLayerOffset { get; }
+
+    /// <summary>Episodes in which the reader found every block still leased.</summary>
+    public long Starvations => Interlocked.Read(ref _starvations);
+
+    /// <summary>Blocks marked TP_STATUS_COPY that were handed straight back, as slimcap does.</summary>
+    public long CopyBlocksSkipped => Interlocked.Read(ref _copyBlocksSkipped);
+
+    /// <summary>Blocks currently leased to consumers.</summary>
+    public int HeldCount
+    {
+        get
+        {
+            int held = 0;
+            foreach (RingBlock b in _blocks) if (b.IsHeld) held++;
+            return held;
+        }
+    }
+
+    /// <summary>Invoked after a consumer handed a block back (any thread).</summary>
+    public Action<int>? BlockReleased { get; set; }
+
+    /// <summary>Leases the next block if the kernel has retired it.</summary>
+    public TakeResult TryTake(out RingBlock? block)
+    {
+        while (true)
+        {
+            RingBlock candidate = _blocks[_next];
+            if (candidate.IsHeld)
+            {
+                if (!_starving)
+                {
+                    _starving = true;
+                    Interlocked.Increment(ref _starvations);
+                }
+                block = null;
+                return TakeResult.Starved;
+            }
+            _starving = false;
+            uint status = ReadStatus(candidate.BlockAddress);
+            if ((status & StatusUser) == 0)
+            {
+                block = null;
+                return TakeResult.NotReady;
+            }
+            _next = _next + 1 == _blocks.Length ? 0 : _next + 1;
+            if ((status & StatusCopy) != 0)
+            {
+                // A "runaway" block the kernel could not fill in place: give it straight back.
+                WriteStatus(candidate.BlockAddress, StatusKernel);
+                Interlocked.Increment(ref _copyBlocksSkipped);
+                continue;
+            }
+            if (!_memory.TryAddRef())
+            {
+                block = null;
+                return TakeResult.NotReady;
+            }
+            candidate.Lease();
+            block = candidate;
+            return TakeResult.Taken;
+        }
+    }
+
+    internal Memory<byte> GetBlockMemory(int index) => _managers[index].Memory;
+
+    internal void OnBlockReleased(RingBlock block)
+    {
+        _memory.DangerousRelease();
+        BlockReleased?.Invoke(block.Index);
+    }
+
+    /// <summary>The slot at <paramref name="index"/>, for the image writer.</summary>
+    internal RingBlock Slot(int index) => _blocks[index];
+}

@@ -1,0 +1,91 @@
+using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Interop;
+using SlimCap.Reactive.Links;
+using static SlimCap.Reactive.Interop.LinuxConstants;
+
+namespace SlimCap.Reactive.Socket;
+
+/// <summary>
+/// Opens and configures an AF_PACKET socket step by step. The socket is created with protocol 0, so
+/// it receives nothing until <see cref="Bind"/>; everything (version, membership, filter, ring) is
+/// set before that, as libpcap does, so no frame slips in unfiltered.
+/// </summary>
+internal static unsafe class PacketSocketSetup
+{
+    public static FileDescriptorHandle Open(LinkInfo link) => Syscalls.OpenPacketSocket(0, link.Name);
+
+    public static void SetTPacketV3(FileDescriptorHandle fd, LinkInfo link) =>
+        Syscalls.SetSocketOption(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3, "setsockopt(PACKET_VERSION, TPACKET_V3)", link.Name);
+
+    public static void SetPromiscuous(FileDescriptorHandle fd, LinkInfo link)
+    {
+        var request = new PacketMreq { IfIndex = link.Index, Type = PACKET_MR_PROMISC };
+        Syscalls.SetSocketOption(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, request, "setsockopt(PACKET_ADD_MEMBERSHIP, PACKET_MR_PROMISC)", link.Name);
+    }
+
+    public static void SetIgnoreOutgoing(FileDescriptorHandle fd, LinkInfo link) =>
+        Syscalls.SetSocketOption(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "setsockopt(PACKET_IGNORE_OUTGOING)", link.Name);
+
+    public static void EnableAuxData(FileDescriptorHandle fd, LinkInfo link)
+    {
+        Syscalls.SetSocketOption(fd, SOL_PACKET, PACKET_AUXDATA, 1, "setsockopt(PACKET_AUXDATA)", link.Name);
+        Syscalls.SetSocketOption(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "setsockopt(SO_TIMESTAMPNS)", link.Name);
+    }
+
+    /// <summary>Attaches a classic BPF program (SO_ATTACH_FILTER).</summary>
+    public static void AttachFilter(FileDescriptorHandle fd, BpfProgram program, string? interfaceName)
+    {
+        int errno = TryAttachFilter(fd, program);
+        if (errno != 0) ThrowHelper.ThrowNativeCall($"setsockopt(SO_ATTACH_FILTER, {program.Length} instructions)", errno, interfaceName);
+    }
+
+    public static int TryAttachFilter(FileDescriptorHandle fd, BpfProgram program)
+    {
+        int n = program.Length;
+        SockFilter* code = stackalloc SockFilter[n];
+        for (int i = 0; i < n; i++)
+        {
+            BpfInstruction ins = program.Instructions[i];
+            code[i] = new SockFilter { Code = ins.Code, Jt = ins.JumpTrue, Jf = ins.JumpFalse, K = ins.K };
+        }
+        var fprog = new SockFprog { Length = (ushort)n, Filter = code };
+        return Syscalls.TrySetSocketOption(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(SockFprog));
+    }
+
+    /// <summary>Attaches a drop-everything filter, so a closing socket stops filling a ring consumers still read.</summary>
+    public static void DropEverything(FileDescriptorHandle fd)
+    {
+        try
+        {
+            TryAttachFilter(fd, BpfProgram.AcceptAll(0));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public static void SetRxRing(FileDescriptorHandle fd, in TPacketReq3 request, LinkInfo link) =>
+        Syscalls.SetSocketOption(fd, SOL_PACKET, PACKET_RX_RING, request,
+            $"setsockopt(PACKET_RX_RING, {request.BlockCount} x {request.BlockSize} bytes)", link.Name);
+
+    public static void Bind(FileDescriptorHandle fd, LinkInfo link) => Syscalls.BindPacket(fd, link.Index, ETH_P_ALL, link.Name);
+
+    /// <summary>Reads and clears SO_ERROR; 0 when none is pending.</summary>
+    public static int TakeSocketError(FileDescriptorHandle fd) =>
+        Syscalls.TryGetSocketOption(fd, SOL_SOCKET, SO_ERROR, out int error) == 0 ? error : 0;
+
+    /// <summary>
+    /// Turns a socket error seen while capturing into the exception that says what happened:
+    /// the interface is gone, is down, or something else failed.
+    /// </summary>
+    public static CaptureException DescribeSocketError(int errno, LinkInfo link, string call)
+    {
+        if (errno is Errno.ENETDOWN or Errno.ENXIO or Errno.ENODEV)
+        {
+            if (!NetworkLinks.TryGet(link.Name, out LinkInfo? now) || now.Index != link.Index)
+                return new InterfaceGoneException(link.Name, link.Index);
+            return new LinkDownException(link.Name, $"{call} reported {Errno.Name(errno)}");
+        }
+        return ThrowHelper.NativeCall(call, errno, link.Name);
+    }
+}

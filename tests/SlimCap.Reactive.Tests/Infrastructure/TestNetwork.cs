@@ -1,0 +1,63 @@
+namespace SlimCap.Reactive.Tests.Infrastructure;
+
+/// <summary>
+/// Two fresh network namespaces joined by a veth pair whose ends are created directly inside them
+/// (never in the test's own namespace), with IPv6 off, no addresses and no routes, so the only
+/// traffic on the wire is what a test injects. Names carry a unique suffix; Dispose deletes both
+/// namespaces (and with them the veth pair), also when the test failed.
+/// </summary>
+internal sealed class TestNetwork : IDisposable
+{
+    private static int s_counter;
+
+    public TestNetwork()
+    {
+        string suffix = $"{Environment.ProcessId % 0xfff:x}{Interlocked.Increment(ref s_counter):x}{Random.Shared.Next(0x100):x2}";
+        CaptureNamespace = "sccap-" + suffix;
+        PeerNamespace = "scpeer-" + suffix;
+        CaptureInterface = "scc" + suffix;
+        PeerInterface = "scp" + suffix;
+        try
+        {
+            Prepare(CaptureNamespace);
+            Prepare(PeerNamespace);
+            Shell.RunChecked("ip", $"-n {PeerNamespace} link add name {PeerInterface} type veth peer name {CaptureInterface} netns {CaptureNamespace}");
+            Shell.RunChecked("ip", $"-n {PeerNamespace} link set {PeerInterface} up");
+            Shell.RunChecked("ip", $"-n {CaptureNamespace} link set {CaptureInterface} up");
+            string routes = Shell.RunChecked("ip", $"-n {CaptureNamespace} route show") + Shell.RunChecked("ip", $"-n {PeerNamespace} route show");
+            if (routes.Trim().Length != 0) throw new InvalidOperationException("unexpected routes in the test namespaces: " + routes);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string CaptureNamespace { get; }
+    public string PeerNamespace { get; }
+    public string CaptureInterface { get; }
+    public string PeerInterface { get; }
+
+    /// <summary>The capture end's MAC address, for frames addressed to it (PACKET_HOST).</summary>
+    public byte[] CaptureMac => NetNs.Run(CaptureNamespace, () => Links.NetworkLinks.Get(CaptureInterface).HardwareAddress.GetAddressBytes());
+
+    public void Capture(Action action) => NetNs.Run(CaptureNamespace, action);
+    public T Capture<T>(Func<T> action) => NetNs.Run(CaptureNamespace, action);
+    public T Peer<T>(Func<T> action) => NetNs.Run(PeerNamespace, action);
+
+    public void Ip(string arguments) => Shell.RunChecked("ip", arguments);
+
+    private static void Prepare(string ns)
+    {
+        Shell.RunChecked("ip", $"netns add {ns}");
+        Shell.Run("ip", $"netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+        Shell.RunChecked("ip", $"-n {ns} link set lo up");
+    }
+
+    public void Dispose()
+    {
+        Shell.Run("ip", $"netns del {CaptureNamespace}");
+        Shell.Run("ip", $"netns del {PeerNamespace}");
+    }
+}
