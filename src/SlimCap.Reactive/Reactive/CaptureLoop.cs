@@ -177,6 +177,10 @@ internal sealed class CaptureLoop : IDisposable
             {
                 status = source.NextBlock(out block);
             }
+            catch (ObjectDisposedException) when (source.IsDisposed)
+            {
+                return (true, null, null); // closed between two reads: the same as a blocked read returning Stopped
+            }
             catch (Exception e)
             {
                 return (false, e, null);
