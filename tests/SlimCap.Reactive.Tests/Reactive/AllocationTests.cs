@@ -1,7 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 
-namespace SlimCap.Reactive.Tests;
+namespace SlimCap.Reactive.Tests.Reactive;
 
 /// <summary>Runs alone, so process-wide allocation counters see only the pipeline under test.</summary>
 [CollectionDefinition(nameof(AllocationCollection), DisableParallelization = true)]

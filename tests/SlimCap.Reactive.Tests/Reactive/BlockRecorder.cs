@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive.Tests;
+namespace SlimCap.Reactive.Tests.Reactive;
 
 /// <summary>
 /// An observer of blocks that records the packet indices it sees (reading each packet's bytes), disposes each

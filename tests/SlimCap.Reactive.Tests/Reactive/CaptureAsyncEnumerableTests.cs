@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive.Tests;
+namespace SlimCap.Reactive.Tests.Reactive;
 
 public class CaptureAsyncEnumerableTests
 {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 
-namespace SlimCap.Reactive.Tests;
+namespace SlimCap.Reactive.Tests.Reactive;
 
 /// <summary>
 /// A long-running scheduler for tests: runs each capture on its own thread, like NewThreadScheduler,

@@ -1,6 +1,6 @@
 using System.Reactive.Linq;
 
-namespace SlimCap.Reactive.Tests;
+namespace SlimCap.Reactive.Tests.Reactive;
 
 public class OperatorTests
 {

@@ -1,7 +1,7 @@
 using System.Reactive.Concurrency;
 using Microsoft.Reactive.Testing;
 
-namespace SlimCap.Reactive.Tests;
+namespace SlimCap.Reactive.Tests.Reactive;
 
 public class SampleByTimeTests : ReactiveTest
 {

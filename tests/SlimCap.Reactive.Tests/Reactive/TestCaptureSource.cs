@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive.Tests;
+namespace SlimCap.Reactive.Tests.Reactive;
 
 /// <summary>
 /// An in-memory <see cref="CaptureSource"/> serving <see cref="TestTraffic"/> packets <c>0..count-1</c> in blocks

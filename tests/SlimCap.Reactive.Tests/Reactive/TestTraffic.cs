@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace SlimCap.Reactive.Tests;
+namespace SlimCap.Reactive.Tests.Reactive;
 
 /// <summary>
 /// A deterministic synthetic traffic pattern: packet <c>i</c> is an Ethernet/IPv4 frame whose flow, direction,
