@@ -126,4 +126,77 @@ public class AllocationTests
         Assert.True((end - start) / packets == 0, $"{end - start} bytes over {packets} packets");
         Assert.True(source.AllBlocksReturned);
     }
+    /// <summary>A replaying ring image holding <see cref="TestTraffic"/> packets: an endless stream of real ring blocks.</summary>
+    private static RingImageSource ReplayingRingImage(long packets)
+    {
+        const int BlockSize = 1 << 16, BlockCount = 4;
+        // Learn how many frames fit in the image, then build the replaying one with a limit that covers the run.
+        int perBlock = (BlockSize - 64) / new RingImageSource(BlockSize, 1).SlotSize(TestTraffic.FrameLength);
+        var image = new RingImageSource(BlockSize, BlockCount, replayLimit: packets / perBlock + 1);
+        Span<byte> frame = stackalloc byte[TestTraffic.FrameLength];
+        for (long i = 0; ; i++)
+        {
+            int length = TestTraffic.Write(i, frame);
+            if (!image.TryAddPacket(frame[..length], TestTraffic.TypeOf(i), length, TestTraffic.TimestampOf(i))) break;
+        }
+        image.RetireBlock();
+        return image;
+    }
+
+    [Theory]
+    [InlineData("blocks")]
+    [InlineData("stacked")]
+    [InlineData("by time")]
+    public async Task Ring_image_block_pipeline_allocates_nothing_per_packet_on_the_capture_thread(string pipeline)
+    {
+        using RingImageSource image = ReplayingRingImage(Packets);
+        long start = -1, end = -1, startPacket = 0, bytesRead = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IObservable<PacketBlock> measured = image.ToObservable().Do(_ =>
+        {
+            if (start < 0 && image.Stats.PacketsReceived >= WarmUpPackets)
+            {
+                startPacket = image.Stats.PacketsReceived;
+                start = GC.GetAllocatedBytesForCurrentThread();
+            }
+        }, () =>
+        {
+            end = GC.GetAllocatedBytesForCurrentThread();
+            done.SetResult();
+        });
+        IDisposable subscription = Apply(pipeline, measured).Subscribe(block =>
+        {
+            foreach (PacketRef p in block) bytesRead += p.Data.Length;
+            block.Dispose();
+        });
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        subscription.Dispose();
+        long packets = image.Stats.PacketsReceived - startPacket;
+        Assert.True(start >= 0 && packets >= 100_000, $"measured {packets} packets");
+        Report("ring image " + pipeline, end - start, packets);
+        Assert.Equal(0, end - start);
+        Assert.Equal(0, image.LeasedBlocks);
+    }
+
+    [Fact]
+    public async Task Ring_image_await_foreach_allocates_nothing_per_packet_or_per_block()
+    {
+        using RingImageSource image = ReplayingRingImage(Packets);
+        long start = -1, count = 0, startAt = 0, bytesRead = 0;
+        await foreach (PacketRef p in image.ReadAllAsync(Ct).ConfigureAwait(false))
+        {
+            bytesRead += p.Data.Length;
+            if (++count == WarmUpPackets)
+            {
+                startAt = count;
+                start = GC.GetTotalAllocatedBytes(precise: true);
+            }
+        }
+        long end = GC.GetTotalAllocatedBytes(precise: true);
+        long packets = count - startAt;
+        Assert.True(packets >= 100_000 && bytesRead > 0);
+        Report("ring image await foreach (process-wide)", end - start, packets);
+        Assert.True((end - start) / packets == 0, $"{end - start} bytes over {packets} packets");
+        Assert.Equal(0, image.LeasedBlocks);
+    }
 }
