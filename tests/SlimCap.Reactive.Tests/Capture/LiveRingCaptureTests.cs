@@ -141,12 +141,11 @@ public sealed class LiveRingCaptureTests
         RingSource ring = OpenRing(net);
         var results = new List<CaptureStatus>();
         Exception? after = null;
-        var entered = new SemaphoreSlim(0);
+        int tid = 0;
         var thread = new Thread(() =>
         {
-            entered.Release();
+            Volatile.Write(ref tid, ThreadProbe.CurrentThreadId);
             results.Add(ring.NextBlock(out _));
-            entered.Release();
             results.Add(ring.NextBlock(out _));
             try
             {
@@ -158,11 +157,11 @@ public sealed class LiveRingCaptureTests
             }
         });
         thread.Start();
-        Assert.True(entered.Wait(5000));
-        Thread.Sleep(100); // let the reader reach ppoll
+        SpinWait.SpinUntil(() => Volatile.Read(ref tid) != 0);
+        Assert.True(ThreadProbe.WaitUntilInSyscall(tid, ThreadProbe.PpollSyscall), "the reader never blocked in ppoll");
         ring.Unblock();
-        Assert.True(entered.Wait(5000), "Unblock did not wake the reader");
-        Thread.Sleep(100);
+        Assert.True(SpinWait.SpinUntil(() => results.Count == 1, 5000), "Unblock did not wake the reader");
+        Assert.True(ThreadProbe.WaitUntilInSyscall(tid, ThreadProbe.PpollSyscall), "the reader did not block again");
         ring.Dispose();
         Assert.True(thread.Join(5000), "Dispose did not wake the reader");
         Assert.Equal([CaptureStatus.Unblocked, CaptureStatus.Stopped], results);

@@ -40,7 +40,7 @@ internal sealed class TestNetwork : IDisposable
     public string PeerInterface { get; }
 
     /// <summary>The capture end's MAC address, for frames addressed to it (PACKET_HOST).</summary>
-    public byte[] CaptureMac => NetNs.Run(CaptureNamespace, () => Links.NetworkLinks.Get(CaptureInterface).HardwareAddress.GetAddressBytes());
+    public byte[] CaptureMac => NetNs.Run(CaptureNamespace, () => SlimCap.Reactive.Links.NetworkLinks.Get(CaptureInterface).HardwareAddress.GetAddressBytes());
 
     public void Capture(Action action) => NetNs.Run(CaptureNamespace, action);
     public T Capture<T>(Func<T> action) => NetNs.Run(CaptureNamespace, action);
