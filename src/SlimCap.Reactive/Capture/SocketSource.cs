@@ -57,6 +57,7 @@ public sealed class SocketSource : CaptureSource
             if (options.Promiscuous) PacketSocketSetup.SetPromiscuous(socket, link);
             if (options.IgnoreOutgoing) PacketSocketSetup.SetIgnoreOutgoing(socket, link);
             PacketSocketSetup.EnableAuxData(socket, link);
+            if (options.ReceiveBufferSize > 0) PacketSocketSetup.SetReceiveBuffer(socket, options.ReceiveBufferSize, link);
             if (filter is not null) PacketSocketSetup.AttachFilter(socket, filter, link.Name);
             wake = new WakeSignal();
             PacketSocketSetup.Bind(socket, link);

@@ -32,6 +32,14 @@ internal static unsafe class PacketSocketSetup
         Syscalls.SetSocketOption(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "setsockopt(SO_TIMESTAMPNS)", link.Name);
     }
 
+    /// <summary>Sets the receive buffer: SO_RCVBUFFORCE (beyond net.core.rmem_max, needs CAP_NET_ADMIN), else SO_RCVBUF.</summary>
+    public static void SetReceiveBuffer(FileDescriptorHandle fd, int bytes, LinkInfo link)
+    {
+        const int SO_RCVBUF = 8, SO_RCVBUFFORCE = 33;
+        if (Syscalls.TrySetSocketOption(fd, SOL_SOCKET, SO_RCVBUFFORCE, bytes) == 0) return;
+        Syscalls.SetSocketOption(fd, SOL_SOCKET, SO_RCVBUF, bytes, $"setsockopt(SO_RCVBUF, {bytes})", link.Name);
+    }
+
     /// <summary>Attaches a classic BPF program (SO_ATTACH_FILTER).</summary>
     public static void AttachFilter(FileDescriptorHandle fd, BpfProgram program, string? interfaceName)
     {
