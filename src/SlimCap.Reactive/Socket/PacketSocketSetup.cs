@@ -81,19 +81,4 @@ internal static unsafe class PacketSocketSetup
     /// <summary>Reads and clears SO_ERROR; 0 when none is pending.</summary>
     public static int TakeSocketError(FileDescriptorHandle fd) =>
         Syscalls.TryGetSocketOption(fd, SOL_SOCKET, SO_ERROR, out int error) == 0 ? error : 0;
-
-    /// <summary>
-    /// Turns a socket error seen while capturing into the exception that says what happened:
-    /// the interface is gone, is down, or something else failed.
-    /// </summary>
-    public static CaptureException DescribeSocketError(int errno, LinkInfo link, string call)
-    {
-        if (errno is Errno.ENETDOWN or Errno.ENXIO or Errno.ENODEV)
-        {
-            if (!NetworkLinks.TryGet(link.Name, out LinkInfo? now) || now.Index != link.Index)
-                return new InterfaceGoneException(link.Name, link.Index);
-            return new LinkDownException(link.Name, $"{call} reported {Errno.Name(errno)}");
-        }
-        return ThrowHelper.NativeCall(call, errno, link.Name);
-    }
 }
