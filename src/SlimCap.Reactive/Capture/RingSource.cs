@@ -50,6 +50,12 @@ public sealed class RingSource : CaptureSource
         BpfProgram? filter = options.BuildFilter(link);
         int snap = options.CaptureLength.Resolve(link.IpLayerOffset);
         int blockSize = options.EffectiveBlockSize;
+        // The kernel allocates a ring block by block and will push the machine into the OOM killer
+        // rather than fail cleanly, so a ring that cannot fit is refused here.
+        long available = MemoryInfo.AvailableBytes();
+        if (available > 0 && options.RingSize > available / 2)
+            throw new InvalidCaptureOptionException(nameof(RingOptions.BlockCount),
+                $"a ring of {options.RingSize >> 20} MiB ({options.BlockCount} x {blockSize} bytes) is more than half of this machine's available memory ({available >> 20} MiB); choose a smaller BlockSize or BlockCount.");
 
         _link = link;
         Options = options;
