@@ -37,8 +37,8 @@ public sealed class RaceAndLeakTests
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
         using var stop = new CancellationTokenSource();
-        Thread traffic = StartTraffic(net, stop.Token);
         ProcessResources before = ProcessResources.Read();
+        Thread traffic = StartTraffic(net, stop.Token);
         var random = new Random(1234);
         long packets = 0;
         try
