@@ -85,7 +85,7 @@ public sealed class CaptureFileSource : CaptureSource
         if (options.BlockSize < 4096) throw new InvalidCaptureOptionException(nameof(options.BlockSize), "must be at least 4096 bytes");
         if (options.ReadBufferSize < 4096) throw new InvalidCaptureOptionException(nameof(options.ReadBufferSize), "must be at least 4096 bytes");
         bool publishPartial = options.PublishPartialBlocks ?? !stream.CanSeek;
-        var pipeOptions = new StreamPipeReaderOptions(bufferSize: options.ReadBufferSize, minimumReadSize: 4096, leaveOpen: leaveOpen);
+        var pipeOptions = new StreamPipeReaderOptions(bufferSize: options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: leaveOpen);
         PipeReader pipe = PipeReader.Create(stream, pipeOptions);
         var input = new PipeByteReader(pipe, name);
         bool compressed = false;
@@ -97,7 +97,7 @@ public sealed class CaptureFileSource : CaptureSource
                 // The raw pipe keeps the bytes it peeked at; the gzip stream reads them back through it.
                 compressed = true;
                 var gzip = new GZipStream(pipe.AsStream(leaveOpen: false), CompressionMode.Decompress, leaveOpen: false);
-                input = new PipeByteReader(PipeReader.Create(gzip, new StreamPipeReaderOptions(bufferSize: options.ReadBufferSize, minimumReadSize: 4096, leaveOpen: false)), name);
+                input = new PipeByteReader(PipeReader.Create(gzip, new StreamPipeReaderOptions(bufferSize: options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: false)), name);
                 input.Ensure(4);
             }
             FormatReader format = OpenFormat(input, name);
