@@ -26,6 +26,16 @@ public class CorpusManifestTests
     [MemberData(nameof(DamagedFiles))]
     public void Damaged_file_matches_manifest(string file) => Check("damaged", "damaged-manifest.tsv", "damaged-beyond-libpcap.tsv", file);
 
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Gzip_compressed_file_matches_manifest(string file) =>
+        Check("files", "manifest.tsv", "beyond-libpcap.tsv", file, gzip: true);
+
+    [Theory]
+    [MemberData(nameof(DamagedFiles))]
+    public void Damaged_file_read_in_small_chunks_from_a_pipe_matches_manifest(string file) =>
+        Check("damaged", "damaged-manifest.tsv", "damaged-beyond-libpcap.tsv", file, chunked: true);
+
     [Fact]
     public void Manifests_list_every_file()
     {
@@ -33,10 +43,25 @@ public class CorpusManifestTests
         Assert.Equal(60, Corpus.Table("damaged-manifest.tsv").Count);
     }
 
-    private static void Check(string folder, string manifest, string beyond, string file)
+    private static void Check(string folder, string manifest, string beyond, string file, bool gzip = false, bool chunked = false)
     {
         Dictionary<string, string> row = Corpus.Table(manifest)[file];
-        RecordDigest got = RecordDigest.Of(Corpus.PathOf(folder, file));
+        string path = Corpus.PathOf(folder, file);
+        RecordDigest got = RecordDigest.Of(() =>
+        {
+            if (!gzip && !chunked) return CaptureFileSource.Open(path);
+            byte[] bytes = File.ReadAllBytes(path);
+            if (gzip)
+            {
+                var compressed = new MemoryStream();
+                using (var z = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)) z.Write(bytes);
+                bytes = compressed.ToArray();
+            }
+            Stream stream = chunked ? new ChunkedStream(bytes, bytes.Length, 97) : new MemoryStream(bytes, writable: false);
+            CaptureFileSource source = CaptureFileSource.Open(stream, path);
+            Assert.Equal(gzip, source.IsCompressed);
+            return source;
+        });
         if (got.Error is not null && got.Error is not CaptureFileException)
             Assert.Fail($"expected only CaptureFileException, got {got.Error}");
 
@@ -76,7 +101,7 @@ public class CorpusManifestTests
         if (got.Error is CaptureFileException fileError)
         {
             Assert.Contains("offset", fileError.Message, StringComparison.Ordinal);
-            Assert.InRange(fileError.Offset, 0, new FileInfo(Corpus.PathOf(folder, file)).Length);
+            Assert.InRange(fileError.Offset, 0, new FileInfo(path).Length);
         }
     }
 }

@@ -31,7 +31,10 @@ internal sealed record RecordDigest(int Records, string Md5, Exception? Error, I
     }
 
     /// <summary>Reads <paramref name="path"/> to its end or first error through <see cref="CaptureSource.NextPacketRef"/>.</summary>
-    public static RecordDigest Of(string path, CaptureFileOptions? options = null)
+    public static RecordDigest Of(string path, CaptureFileOptions? options = null) => Of(() => CaptureFileSource.Open(path, options));
+
+    /// <summary>Reads the source <paramref name="open"/> gives to its end or first error.</summary>
+    public static RecordDigest Of(Func<CaptureFileSource> open)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var linkTypes = new List<int>();
@@ -40,7 +43,7 @@ internal sealed record RecordDigest(int Records, string Md5, Exception? Error, I
         Exception? error = null;
         try
         {
-            using CaptureFileSource source = CaptureFileSource.Open(path, options);
+            using CaptureFileSource source = open();
             sourceLinkType = (int)source.LinkType;
             while (source.NextPacketRef(out PacketRef p) == CaptureStatus.Packet)
             {
