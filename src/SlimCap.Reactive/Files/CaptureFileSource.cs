@@ -219,9 +219,11 @@ public sealed class CaptureFileSource : CaptureSource
             // Deliver what precedes the damage first; the error comes with the next read.
             _pendingError = e;
         }
-        catch
+        catch (Exception e)
         {
             if (block is not null) ReturnUnused(block);
+            // Damage ends the file: later reads report Stopped instead of parsing the damage again.
+            if (e is CaptureFileException) _ended = true;
             throw;
         }
         block.Publish(_sequence++);

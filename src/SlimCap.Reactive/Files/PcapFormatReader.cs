@@ -24,7 +24,6 @@ internal sealed class PcapFormatReader : FormatReader
     private readonly long _snapshot;
     private readonly uint _maxCaptured;
     private readonly LinkType _linkType;
-    private readonly int _ipLayerOffset;
 
     private PcapFormatReader(PipeByteReader input, string name, bool bigEndian, bool nanoseconds, bool kuznetsov,
         LengthOrder lengthOrder, long snapshot, LinkType linkType) : base(input, name)
@@ -36,7 +35,6 @@ internal sealed class PcapFormatReader : FormatReader
         _snapshot = snapshot;
         _linkType = linkType;
         _maxCaptured = (uint)FileLimits.MaxSnapLength(linkType);
-        _ipLayerOffset = LinkTypeInfo.IpLayerOffset(linkType);
     }
 
     internal override LinkType LinkType => _linkType;
@@ -124,9 +122,6 @@ internal sealed class PcapFormatReader : FormatReader
         record.Size = size;
         return ReadOutcome.Record;
     }
-
-    /// <summary>The IP-layer offset of every record (one link type per pcap file).</summary>
-    internal int IpLayerOffset => _ipLayerOffset;
 
     private void ThrowCaptureLength(uint captured) =>
         FileThrowHelper.ThrowDamaged(Name, Input.Offset + 8, captured > _snapshot

@@ -1,0 +1,87 @@
+using System.IO.Pipelines;
+using SlimCap.Reactive.Files;
+
+namespace SlimCap.Reactive.Tests.Files;
+
+/// <summary>A file source over a live, slow stream (as stdin from tcpdump -w -): prompt blocks, Unblock, Dispose while blocked.</summary>
+public class StreamingSourceTests
+{
+    private static byte[] Header() => new CaptureFileBuilder(false).PcapHeader(0xA1B2C3D4, 2, 4, 65535, 1).ToArray();
+
+    private static byte[] Record(uint seconds) => new CaptureFileBuilder(false).PcapRecord(seconds, 0, 60, 60, TestBlocks.Frame(60)).ToArray();
+
+    [Fact(Timeout = 30_000)]
+    public async Task Records_arrive_without_waiting_for_a_full_block_and_Unblock_and_Dispose_wake_the_reader()
+    {
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(Header(), TestContext.Current.CancellationToken);
+        using CaptureFileSource source = CaptureFileSource.Open(pipe.Reader.AsStream(), "live");
+
+        Task<CaptureStatus> blocked = Task.Factory.StartNew(() => source.NextBlock(out _), TaskCreationOptions.LongRunning);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.False(blocked.IsCompleted);
+        source.Unblock();
+        Assert.Equal(CaptureStatus.Unblocked, await blocked);
+
+        // Two records arrive; the reader hands them out at once, though the block has room for many more.
+        await pipe.Writer.WriteAsync(Record(1).Concat(Record(2)).ToArray(), TestContext.Current.CancellationToken);
+        PacketBlock? block = null;
+        CaptureStatus status = await Task.Factory.StartNew(() => source.NextBlock(out block), TaskCreationOptions.LongRunning);
+        Assert.Equal(CaptureStatus.Packet, status);
+        Assert.Equal(2, block!.PacketCount);
+        block.Dispose();
+
+        blocked = Task.Factory.StartNew(() => source.NextBlock(out _), TaskCreationOptions.LongRunning);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.False(blocked.IsCompleted);
+        source.Dispose();
+        Assert.Equal(CaptureStatus.Stopped, await blocked);
+        Assert.Throws<ObjectDisposedException>(() => source.NextBlock(out _));
+        Assert.Equal(2, source.Stats.PacketsReceived);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_stream_cut_inside_a_record_ends_with_the_error_not_a_hang()
+    {
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(Header().Concat(Record(1)).Concat(Record(2)[..30]).ToArray(), TestContext.Current.CancellationToken);
+        await pipe.Writer.CompleteAsync();
+        using CaptureFileSource source = CaptureFileSource.Open(pipe.Reader.AsStream(), "cut");
+        (int records, Exception? error) = await Task.Run(() =>
+        {
+            int n = 0;
+            try
+            {
+                while (source.NextPacketRef(out _) == CaptureStatus.Packet) n++;
+                return (n, (Exception?)null);
+            }
+            catch (Exception e)
+            {
+                return (n, e);
+            }
+        }, TestContext.Current.CancellationToken);
+        Assert.Equal(1, records);
+        var e = Assert.IsType<CaptureFileException>(error);
+        Assert.Equal(24 + 16 + 60, e.Offset);
+        Assert.Equal(CaptureStatus.Stopped, source.NextPacketRef(out _));
+    }
+
+    [Fact]
+    public void Records_larger_than_a_block_get_a_block_of_their_own_and_memory_stays_bounded()
+    {
+        var b = new CaptureFileBuilder(false).PcapHeader(0xA1B2C3D4, 2, 4, 0, 1);
+        for (uint i = 0; i < 20; i++) b.PcapRecord(i, 0, 200_000, 200_000, new byte[200_000]).PcapRecord(i, 1, 60, 60, TestBlocks.Frame(60));
+        using CaptureFileSource source = CaptureFileSource.Open(new MemoryStream(b.ToArray()), "large", options: new CaptureFileOptions { BlockSize = 16 * 1024, BlockCount = 2 });
+        int count = 0;
+        long allocatedAfterFirst = 0;
+        while (source.NextBlock(out PacketBlock? block) == CaptureStatus.Packet)
+        {
+            foreach (PacketRef p in block!) count++;
+            block.Dispose();
+            if (count == 2) allocatedAfterFirst = GC.GetAllocatedBytesForCurrentThread();
+        }
+        Assert.Equal(40, count);
+        // One large block is kept and reused; the pipe buffers one record at a time.
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocatedAfterFirst < 2 * 1024 * 1024);
+    }
+}
