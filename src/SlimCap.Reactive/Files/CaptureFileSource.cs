@@ -22,6 +22,8 @@ namespace SlimCap.Reactive.Files;
 /// A damaged file first yields every record before the damage, then the next read throws a
 /// <see cref="CaptureFileException"/> naming the offset; later reads return Stopped. Hostile lengths are
 /// checked against the format's limits before any byte is buffered for them, so they cost no memory.</para>
+/// <para><b>Timestamps.</b> <see cref="PacketRef.TimestampNanoseconds"/> is seconds × 10^9 plus the fraction in
+/// 64-bit arithmetic: pcapng times past the year 2262 (or before 1678) wrap.</para>
 /// <para><b>Compatibility.</b> Records are presented as libpcap 1.10 presents them (pcap records longer
 /// than the snapshot length are cut to it, the same checks and errors), except that pcapng files libpcap
 /// refuses although they are valid are read whole, as Wireshark does.</para>
@@ -136,7 +138,11 @@ public sealed class CaptureFileSource : CaptureSource
         }
     }
 
-    /// <summary>Wakes a reader blocked on a slow stream (stdin, a pipe); it returns <see cref="CaptureStatus.Unblocked"/>.</summary>
+    /// <summary>
+    /// Wakes a reader blocked on a slow stream (a pipe, a socket); it returns <see cref="CaptureStatus.Unblocked"/>.
+    /// The wake reaches a read in progress only when the stream honours cancellation (console stdin may not:
+    /// then the reader returns Unblocked after its read completes).
+    /// </summary>
     public override void Unblock()
     {
         Volatile.Write(ref _unblockRequested, 1);

@@ -251,6 +251,10 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
 
     private void ThrowIfCompleted()
     {
-        if (_completed) throw new ObjectDisposedException(GetType().Name, $"The capture file writer for '{Name}' was completed.");
+        if (_completed) ThrowCompleted();
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowCompleted() =>
+        throw new ObjectDisposedException(GetType().Name, $"The capture file writer for '{Name}' was completed.");
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 
 namespace SlimCap.Reactive.Files;
@@ -72,6 +73,7 @@ public sealed class PcapFileWriter : CaptureFileWriter
         Commit(FileHeaderSize);
     }
 
+    [DoesNotReturn]
     private void ThrowMixedLinkTypes(LinkType linkType) =>
         throw new CaptureFileException(Name, BytesWritten,
             $"record {RecordsWritten + 1} has link type {LinkTypeInfo.Name(linkType)} ({(ushort)linkType}), but this pcap file is "
