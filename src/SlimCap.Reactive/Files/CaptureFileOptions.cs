@@ -4,8 +4,8 @@ namespace SlimCap.Reactive.Files;
 public sealed record CaptureFileOptions
 {
     /// <summary>
-    /// Size in bytes of each pooled block that records are copied into. Defaults to 256 KiB. A record
-    /// larger than a block gets a block of its own size, kept for reuse.
+    /// How many bytes of the file one block may hold (it holds at least one record, whatever its size).
+    /// Defaults to 256 KiB.
     /// </summary>
     public int BlockSize { get; init; } = 256 * 1024;
 
@@ -22,6 +22,9 @@ public sealed record CaptureFileOptions
     /// </summary>
     public bool? PublishPartialBlocks { get; init; }
 
-    /// <summary>Buffer size of the <see cref="System.IO.Pipelines.PipeReader"/> reading the stream. Defaults to 64 KiB.</summary>
+    /// <summary>
+    /// Size of the pooled buffers the <see cref="System.IO.Pipelines.PipeReader"/> reads the stream into, and
+    /// that blocks view records in. Defaults to 64 KiB. A record split across two buffers is copied once.
+    /// </summary>
     public int ReadBufferSize { get; init; } = 64 * 1024;
 }

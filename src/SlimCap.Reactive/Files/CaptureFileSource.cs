@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 
 namespace SlimCap.Reactive.Files;
 
@@ -12,9 +13,11 @@ namespace SlimCap.Reactive.Files;
 /// style and surface a live source does.
 /// </summary>
 /// <remarks>
-/// <para><b>Records.</b> Each record is copied once from the pipe's buffers into a pooled block;
-/// leased blocks are the only copies, so memory is bounded by <see cref="CaptureFileOptions.BlockCount"/>
-/// blocks plus the pipe's buffer of one record. Timestamps are nanoseconds since the epoch; a record's
+/// <para><b>Records.</b> A block's records are views of the pipe's buffers, not copies: the pipe reads
+/// into pooled buffers that a leased block keeps alive until it is disposed. Only a record split across
+/// two buffers is copied (into a buffer the block rents). Memory is bounded by
+/// <see cref="CaptureFileOptions.BlockCount"/> leased blocks of at most <see cref="CaptureFileOptions.BlockSize"/>
+/// file bytes each, plus the pipe's buffering of one record. Timestamps are nanoseconds since the epoch; a record's
 /// <see cref="PacketRef.InterfaceIndex"/> is its pcapng interface id in its section (0 for pcap), its
 /// <see cref="PacketRef.LinkType"/> that interface's link type, and its <see cref="PacketRef.Type"/> the
 /// direction in pcapng's epb_flags, or <see cref="PacketType.Unknown"/>.</para>
@@ -34,16 +37,18 @@ public sealed class CaptureFileSource : CaptureSource
 
     private readonly PipeByteReader _input;
     private readonly FormatReader _format;
-    private readonly RecordBlockPool _pool;
+    private const int MaxRecordsPerBlock = 4096;
+
+    private readonly PipeViewBlockPool _pool;
     private readonly int _blockSize;
     private readonly bool _publishPartial;
     private readonly object _readGate = new();
-    private RecordBlockPool? _largePool;
     private CaptureFileException? _pendingError;
     private bool _ended;
     private int _unblockRequested;
     private long _sequence;
     private long _records;
+    private long _copiedRecords;
 
     private CaptureFileSource(string name, PipeByteReader input, FormatReader format, bool compressed, CaptureFileOptions options, bool publishPartial)
     {
@@ -52,7 +57,7 @@ public sealed class CaptureFileSource : CaptureSource
         _format = format;
         IsCompressed = compressed;
         _blockSize = options.BlockSize;
-        _pool = new RecordBlockPool(options.BlockCount, options.BlockSize);
+        _pool = new PipeViewBlockPool(options.BlockCount);
         _publishPartial = publishPartial;
     }
 
@@ -87,7 +92,9 @@ public sealed class CaptureFileSource : CaptureSource
         if (options.BlockSize < 4096) throw new InvalidCaptureOptionException(nameof(options.BlockSize), "must be at least 4096 bytes");
         if (options.ReadBufferSize < 4096) throw new InvalidCaptureOptionException(nameof(options.ReadBufferSize), "must be at least 4096 bytes");
         bool publishPartial = options.PublishPartialBlocks ?? !stream.CanSeek;
-        var pipeOptions = new StreamPipeReaderOptions(bufferSize: options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: leaveOpen);
+        // Enough free buffers for what the leased blocks can hold on to, plus the pipe's own.
+        var buffers = new PipeBufferPool(options.ReadBufferSize, options.BlockCount * (options.BlockSize / options.ReadBufferSize + 2) + 4);
+        var pipeOptions = new StreamPipeReaderOptions(buffers, options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: leaveOpen);
         PipeReader pipe = PipeReader.Create(stream, pipeOptions);
         var input = new PipeByteReader(pipe, name);
         bool compressed = false;
@@ -99,7 +106,7 @@ public sealed class CaptureFileSource : CaptureSource
                 // The raw pipe keeps the bytes it peeked at; the gzip stream reads them back through it.
                 compressed = true;
                 var gzip = new GZipStream(pipe.AsStream(leaveOpen: false), CompressionMode.Decompress, leaveOpen: false);
-                input = new PipeByteReader(PipeReader.Create(gzip, new StreamPipeReaderOptions(bufferSize: options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: false)), name);
+                input = new PipeByteReader(PipeReader.Create(gzip, new StreamPipeReaderOptions(buffers, options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: false)), name);
                 input.Ensure(4);
             }
             FormatReader format = OpenFormat(input, name);
@@ -133,10 +140,12 @@ public sealed class CaptureFileSource : CaptureSource
     {
         get
         {
-            long starvations = _pool.Starvations + (Volatile.Read(ref _largePool)?.Starvations ?? 0);
-            return new CaptureStats(Interlocked.Read(ref _records), 0, 0, starvations);
+            return new CaptureStats(Interlocked.Read(ref _records), 0, 0, _pool.Starvations);
         }
     }
+
+    /// <summary>Records that had to be copied because they were split across two pipe buffers (for tests and tuning).</summary>
+    internal long CopiedRecords => Interlocked.Read(ref _copiedRecords);
 
     /// <summary>
     /// Wakes a reader blocked on a slow stream (a pipe, a socket); it returns <see cref="CaptureStatus.Unblocked"/>.
@@ -178,7 +187,7 @@ public sealed class CaptureFileSource : CaptureSource
     private CaptureStatus Fill(out PacketBlock? leased)
     {
         leased = null;
-        RecordBlock? block = null;
+        PipeViewBlock? block = null;
         try
         {
             while (true)
@@ -188,7 +197,7 @@ public sealed class CaptureFileSource : CaptureSource
                 if (outcome != ReadOutcome.Record)
                 {
                     if (block is not null && block.Count > 0) break;
-                    block?.Dispose();
+                    block?.Discard();
                     block = null;
                     if (outcome == ReadOutcome.End)
                     {
@@ -199,23 +208,22 @@ public sealed class CaptureFileSource : CaptureSource
                     Interlocked.Exchange(ref _unblockRequested, 0);
                     return CaptureStatus.Unblocked;
                 }
-                long length = record.Data.Length;
-                if (block is not null && length > block.FreeDataBytes)
-                {
-                    if (block.Count > 0) break; // the record stays in the pipe for the next block
-                    ReturnUnused(block);
-                    block = null;
-                }
+                if (block is not null && block.Count > 0 && (block.FileBytes + record.Size > _blockSize || block.Count >= MaxRecordsPerBlock))
+                    break; // the record stays in the pipe for the next block
                 if (block is null)
                 {
-                    block = RentFor(length);
+                    block = _pool.Rent(() => IsDisposed);
                     if (block is null) return CaptureStatus.Stopped;
                 }
-                Span<byte> destination = block.GetAppendSpan();
-                record.Data.CopyTo(destination);
-                block.Commit((int)length, record.TotalLength, record.TimestampNanoseconds, record.Type,
-                    LinkTypeInfo.IpLayerOffset(record.LinkType), record.LinkType, record.InterfaceIndex,
-                    timestampCarrySeconds: record.TimestampCarrySeconds);
+                // A record inside one pipe buffer is viewed where it lies; only one split across buffers is copied.
+                if (record.Data.IsSingleSegment
+                    && MemoryMarshal.TryGetMemoryManager(record.Data.First, out PipeBuffer? buffer, out int start, out _))
+                    block.AddView(buffer, start, record);
+                else
+                {
+                    block.AddCopy(record);
+                    _copiedRecords++;
+                }
                 _format.Consume(record);
                 Interlocked.Increment(ref _records);
             }
@@ -227,7 +235,7 @@ public sealed class CaptureFileSource : CaptureSource
         }
         catch (Exception e)
         {
-            if (block is not null) ReturnUnused(block);
+            block?.Discard();
             // Damage ends the file: later reads report Stopped instead of parsing the damage again.
             if (e is CaptureFileException) _ended = true;
             throw;
@@ -235,26 +243,6 @@ public sealed class CaptureFileSource : CaptureSource
         block.Publish(_sequence++);
         leased = block;
         return CaptureStatus.Packet;
-    }
-
-    private RecordBlock? RentFor(long length)
-    {
-        if (length + RecordBlock.HeaderSize + 8 <= _blockSize) return _pool.Rent(() => IsDisposed);
-        // A record larger than a block gets a block of its own, sized by the largest such record seen.
-        RecordBlockPool? large = _largePool;
-        if (large is null || large.BlockSize < length + RecordBlock.HeaderSize + 8)
-        {
-            large = new RecordBlockPool(1, checked((int)(length + RecordBlock.HeaderSize + 8)));
-            Volatile.Write(ref _largePool, large);
-        }
-        return large.Rent(() => IsDisposed);
-    }
-
-    private static void ReturnUnused(RecordBlock block)
-    {
-        // An unpublished block goes back to its pool the same way a lease does.
-        block.Publish(0);
-        block.Dispose();
     }
 
     private static FormatReader OpenFormat(PipeByteReader input, string name)

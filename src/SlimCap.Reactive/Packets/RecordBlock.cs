@@ -14,7 +14,7 @@ internal sealed class RecordBlock : PacketBlock
     // Record layout (little-endian, 8-byte aligned): the header, then CapturedLength data bytes.
     internal const int HeaderSize = 40;
     private const int OffCaptured = 0, OffInterface = 4, OffTotal = 8, OffTimestamp = 16, OffType = 24,
-        OffFlags = 25, OffVlanTci = 26, OffVlanTpid = 28, OffLinkType = 30, OffIpOffset = 32, OffTsCarry = 34;
+        OffFlags = 25, OffVlanTci = 26, OffVlanTpid = 28, OffLinkType = 30, OffIpOffset = 32;
 
     private readonly RecordBlockPool _pool;
     private readonly byte[] _buffer;
@@ -40,8 +40,7 @@ internal sealed class RecordBlock : PacketBlock
 
     /// <summary>Appends one record whose data was written into <see cref="GetAppendSpan"/>.</summary>
     internal void Commit(int capturedLength, long totalLength, long timestampNs, PacketType type, int ipLayerOffset,
-        LinkType linkType, int interfaceIndex, ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false,
-        ushort timestampCarrySeconds = 0)
+        LinkType linkType, int interfaceIndex, ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false)
     {
         int start = Align(_used);
         Span<byte> h = _buffer.AsSpan(start, HeaderSize);
@@ -55,7 +54,6 @@ internal sealed class RecordBlock : PacketBlock
         BinaryPrimitives.WriteUInt16LittleEndian(h[OffVlanTpid..], vlanTpid);
         BinaryPrimitives.WriteUInt16LittleEndian(h[OffLinkType..], (ushort)linkType);
         BinaryPrimitives.WriteInt16LittleEndian(h[OffIpOffset..], (short)ipLayerOffset);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[OffTsCarry..], timestampCarrySeconds);
         _used = start + HeaderSize + capturedLength;
         if (_count == 0) _firstTs = timestampNs;
         _lastTs = timestampNs;
@@ -103,8 +101,7 @@ internal sealed class RecordBlock : PacketBlock
             BinaryPrimitives.ReadInt32LittleEndian(h[OffInterface..]),
             BinaryPrimitives.ReadUInt16LittleEndian(h[OffVlanTci..]),
             BinaryPrimitives.ReadUInt16LittleEndian(h[OffVlanTpid..]),
-            h[OffFlags] != 0,
-            BinaryPrimitives.ReadUInt16LittleEndian(h[OffTsCarry..]));
+            h[OffFlags] != 0);
         cursor = dataOffset + captured;
         return true;
     }

@@ -84,4 +84,33 @@ public class StreamingSourceTests
         // One large block is kept and reused; the pipe buffers one record at a time.
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocatedAfterFirst < 2 * 1024 * 1024);
     }
+
+    [Fact]
+    public void A_held_block_keeps_its_records_while_later_blocks_reuse_the_pipe_buffers()
+    {
+        string path = Corpus.PathOf("files", "tcpdump-afs.pcap");
+        List<FileRecordCopy> expected = FileRecords.Read(() => CaptureFileSource.Open(path)).Records;
+        var options = new CaptureFileOptions { BlockSize = 16 * 1024, BlockCount = 2, ReadBufferSize = 4096 };
+        using CaptureFileSource source = CaptureFileSource.Open(path, options);
+        Assert.Equal(CaptureStatus.Packet, source.NextBlock(out PacketBlock? held));
+        var seen = new List<byte[]>();
+        foreach (PacketRef p in held!) seen.Add(p.Data.ToArray());
+        PacketRef first = held.GetEnumerator() is var e && e.MoveNext() ? e.Current : default;
+        int later = 0;
+        while (source.NextBlock(out PacketBlock? block) == CaptureStatus.Packet)
+        {
+            foreach (PacketRef p in block!) seen.Add(p.Data.ToArray());
+            block.Dispose();
+            later++;
+        }
+        Assert.True(later > 10);
+        // Records are views: only those split across two 4 KiB pipe buffers were copied.
+        Assert.InRange(source.CopiedRecords, 1, expected.Count / 2);
+        // Every record of the held block still reads as it did, after the pipe moved far beyond it.
+        int i = 0;
+        foreach (PacketRef p in held) Assert.Equal(expected[i++].Data, p.Data.ToArray());
+        Assert.Equal(expected.Select(r => r.Data), seen);
+        held.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => first.Data.Length);
+    }
 }
