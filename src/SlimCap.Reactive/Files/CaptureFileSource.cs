@@ -17,7 +17,8 @@ namespace SlimCap.Reactive.Files;
 /// into pooled buffers that a leased block keeps alive until it is disposed. Only a record split across
 /// two buffers is copied (into a buffer the block rents). Memory is bounded by
 /// <see cref="CaptureFileOptions.BlockCount"/> leased blocks of at most <see cref="CaptureFileOptions.BlockSize"/>
-/// file bytes each, plus the pipe's buffering of one record. Timestamps are nanoseconds since the epoch; a record's
+/// file bytes each, plus the pipe's buffering of one record. <see cref="PacketBlock.Memory"/> of a file block
+/// is empty, since its records lie in several buffers: enumerate the block instead. Timestamps are nanoseconds since the epoch; a record's
 /// <see cref="PacketRef.InterfaceIndex"/> is its pcapng interface id in its section (0 for pcap), its
 /// <see cref="PacketRef.LinkType"/> that interface's link type, and its <see cref="PacketRef.Type"/> the
 /// direction in pcapng's epb_flags, or <see cref="PacketType.Unknown"/>.</para>
@@ -70,8 +71,17 @@ public sealed class CaptureFileSource : CaptureSource
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (path == "-") return Open(Console.OpenStandardInput(), "-", leaveOpen: false, options);
+        // No FileStream buffering: the pipe is the buffer.
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        return Open(stream, path, leaveOpen: false, options);
+        try
+        {
+            return Open(stream, path, leaveOpen: false, options);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
