@@ -206,6 +206,8 @@ public sealed class CaptureFileSource : CaptureSource
                 ReadOutcome outcome = _format.Next(mayBlock, out FileRecord record);
                 if (outcome != ReadOutcome.Record)
                 {
+                    // A cancel whose wake was already reported (Unblock before any read) is not a new wake.
+                    if (outcome == ReadOutcome.Canceled && !IsDisposed && Volatile.Read(ref _unblockRequested) == 0) continue;
                     if (block is not null && block.Count > 0) break;
                     block?.Discard();
                     block = null;
