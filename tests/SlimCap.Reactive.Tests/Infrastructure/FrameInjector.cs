@@ -10,7 +10,7 @@ internal sealed unsafe partial class FrameInjector : IDisposable
 
     public FrameInjector(string interfaceName)
     {
-        var link = Links.NetworkLinks.Get(interfaceName);
+        var link = SlimCap.Reactive.Links.NetworkLinks.Get(interfaceName);
         _socket = Syscalls.OpenPacketSocket(0, interfaceName);
         // Protocol 0: this socket only sends; it receives nothing.
         Syscalls.BindPacket(_socket, link.Index, 0, interfaceName);

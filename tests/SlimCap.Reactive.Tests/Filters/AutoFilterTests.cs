@@ -1,0 +1,138 @@
+using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Tests.Infrastructure;
+
+namespace SlimCap.Reactive.Tests.Filters;
+
+/// <summary>slimcap's automatic filters, instruction by instruction, and run over sample frames.</summary>
+public sealed class AutoFilterTests
+{
+    private static (ushort, byte, byte, uint)[] Raw(BpfProgram p) => p.Instructions.Select(i => (i.Code, i.JumpTrue, i.JumpFalse, i.K)).ToArray();
+
+    [Fact]
+    public void EthernetProgramMatchesSlimcapInstructionByInstruction()
+    {
+        var program = AutoFilter.Build(AutoFilterKind.Ethernet, 128);
+        Assert.Equal(new (ushort, byte, byte, uint)[]
+        {
+            (0x28, 0, 0, 0x0c), (0x15, 5, 0, 0x0800), (0x15, 4, 0, 0x86dd), (0x15, 0, 4, 0x8864),
+            (0x28, 0, 0, 0x14), (0x15, 1, 0, 0x21), (0x15, 0, 1, 0x57), (0x06, 0, 0, 128), (0x06, 0, 0, 0),
+        }, Raw(program));
+    }
+
+    [Fact]
+    public void EthernetProgramWithVlanCheckAndExtraInstructions()
+    {
+        BpfInstruction[] extra = [BpfInstruction.LoadByteAbsolute(23), BpfInstruction.JumpIfEqual(17, 0, 1)];
+        var program = AutoFilter.Build(AutoFilterKind.Ethernet, 0, ignoreVlans: true, extra);
+        Assert.Equal(new (ushort, byte, byte, uint)[]
+        {
+            (0x20, 0, 0, 0xfffff02c), (0x15, 0, 10, 0),
+            (0x28, 0, 0, 0x0c), (0x15, 5, 0, 0x0800), (0x15, 4, 0, 0x86dd), (0x15, 0, 6, 0x8864),
+            (0x28, 0, 0, 0x14), (0x15, 1, 0, 0x21), (0x15, 0, 3, 0x57),
+            (0x30, 0, 0, 23), (0x15, 0, 1, 17),
+            (0x06, 0, 0, 262144), (0x06, 0, 0, 0),
+        }, Raw(program));
+    }
+
+    [Fact]
+    public void LoopbackAndRawProgramsMatchSlimcap()
+    {
+        Assert.Equal(new (ushort, byte, byte, uint)[]
+        {
+            (0x28, 0, 0, 0x0c), (0x15, 1, 0, 0x0800), (0x15, 0, 1, 0x86dd), (0x06, 0, 0, 96), (0x06, 0, 0, 0),
+        }, Raw(AutoFilter.Build(AutoFilterKind.Loopback, 96)));
+        Assert.Equal(new (ushort, byte, byte, uint)[]
+        {
+            (0x30, 0, 0, 0), (0x54, 0, 0, 0xf0), (0x15, 1, 0, 0x40), (0x15, 0, 1, 0x60), (0x06, 0, 0, 64), (0x06, 0, 0, 0),
+        }, Raw(AutoFilter.Build(AutoFilterKind.RawIp, 64)));
+    }
+
+    [Fact]
+    public void UnknownLinkTypesGetATypedErrorNotAPanic()
+    {
+        var error = Assert.Throws<InvalidCaptureOptionException>(() => AutoFilter.Build(AutoFilterKind.None, 0));
+        Assert.Equal("AutoBpfFilter", error.OptionName);
+    }
+
+    private static byte[] Ipv6Frame()
+    {
+        var f = new byte[14 + 40 + 8];
+        f[12] = 0x86; f[13] = 0xdd; f[14] = 0x60;
+        return f;
+    }
+
+    private static byte[] Pppoe(ushort pppProtocol)
+    {
+        var f = new byte[14 + 8 + 20];
+        f[12] = 0x88; f[13] = 0x64;
+        f[20] = (byte)(pppProtocol >> 8); f[21] = (byte)pppProtocol;
+        return f;
+    }
+
+    [Fact]
+    public void EthernetProgramAcceptsIpAndPppoeIpAndDropsTheRest()
+    {
+        var program = AutoFilter.Build(AutoFilterKind.Ethernet, 100);
+        byte[] arp = Frames.Udp(1);
+        arp[12] = 0x08; arp[13] = 0x06;
+        Assert.Equal(100u, program.Run(Frames.Udp(1)));
+        Assert.Equal(100u, program.Run(Ipv6Frame()));
+        Assert.Equal(100u, program.Run(Pppoe(0x0021)));
+        Assert.Equal(100u, program.Run(Pppoe(0x0057)));
+        Assert.Equal(0u, program.Run(Pppoe(0xc021))); // PPP LCP
+        Assert.Equal(0u, program.Run(arp));
+        Assert.Equal(0u, program.Run(new byte[10])); // too short to hold an ethertype
+    }
+
+    [Fact]
+    public void IgnoreVlansDropsTaggedFramesByTheirStrippedTag()
+    {
+        var program = AutoFilter.Build(AutoFilterKind.Ethernet, 0, ignoreVlans: true);
+        Assert.Equal(262144u, program.Run(Frames.Udp(1)));
+        Assert.Equal(0u, program.Run(Frames.Udp(1), vlanTci: 100, vlanPresent: true));
+    }
+
+    [Fact]
+    public void ExtraInstructionsRunBeforeTheAccept()
+    {
+        // Keep only UDP: protocol byte at 14 + 9.
+        BpfInstruction[] extra = [BpfInstruction.LoadByteAbsolute(23), BpfInstruction.JumpIfEqual(17, 0, 1)];
+        var program = AutoFilter.Build(AutoFilterKind.Ethernet, 64, extra: extra);
+        byte[] tcp = Frames.Udp(1);
+        tcp[23] = 6;
+        Assert.Equal(64u, program.Run(Frames.Udp(1)));
+        Assert.Equal(0u, program.Run(tcp));
+    }
+
+    [Fact]
+    public void RawProgramChecksTheIpVersionNibble()
+    {
+        var program = AutoFilter.Build(AutoFilterKind.RawIp, 0);
+        Assert.Equal(262144u, program.Run([0x45, 0, 0, 20]));
+        Assert.Equal(262144u, program.Run([0x60, 0, 0, 0]));
+        Assert.Equal(0u, program.Run([0x10, 0, 0, 0]));
+        Assert.Equal(0u, program.Run([]));
+    }
+
+    [Fact]
+    public void ProgramsAreCheckedLikeTheKernelChecksThem()
+    {
+        Assert.Throws<ArgumentException>(() => new BpfProgram([]));
+        Assert.Throws<ArgumentException>(() => new BpfProgram([BpfInstruction.JumpIfEqual(1, 5, 0), BpfInstruction.Return(1)]));
+        Assert.Throws<ArgumentException>(() => new BpfProgram([BpfInstruction.LoadByteAbsolute(0)]));
+        Assert.Throws<ArgumentException>(() => new BpfProgram(Enumerable.Repeat(BpfInstruction.Return(1), BpfProgram.MaxInstructions + 1)));
+    }
+
+    [Theory]
+    [InlineData(14, 34, 48)]
+    [InlineData(0, 20, 20)]
+    [InlineData(20, 54, 74)]
+    public void CaptureLengthStrategiesFollowTheLinkOffset(int offset, int beyond, int expected)
+    {
+        var strategy = beyond switch { 20 => CaptureLength.MinimalIPv4Header, 34 => CaptureLength.MinimalIPv4Transport, _ => CaptureLength.MinimalIPv6Transport };
+        Assert.Equal(expected, strategy.Resolve(offset));
+        Assert.Equal(54, CaptureLength.MinimalIPv6Header.Resolve(14));
+        Assert.Throws<InvalidCaptureOptionException>(() => strategy.Resolve(LinkTypeInfo.UnknownOffset));
+        Assert.Equal(1500, CaptureLength.Fixed(1500).Resolve(LinkTypeInfo.UnknownOffset));
+    }
+}

@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+
+namespace SlimCap.Reactive.Tests.Infrastructure;
+
+/// <summary>Tells whether a thread is blocked in a given syscall, so a test acts on a reader that is really waiting.</summary>
+internal static partial class ThreadProbe
+{
+    public const int PpollSyscall = 271; // x86-64
+
+    public static int CurrentThreadId => gettid();
+
+    /// <summary>Waits (up to <paramref name="timeoutMs"/>) until thread <paramref name="tid"/> sits in syscall <paramref name="number"/>.</summary>
+    public static bool WaitUntilInSyscall(int tid, int number, int timeoutMs = 10_000)
+    {
+        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            Thread.Sleep(200);
+            return true;
+        }
+        return SpinWait.SpinUntil(() =>
+        {
+            try
+            {
+                string text = File.ReadAllText($"/proc/self/task/{tid}/syscall");
+                return text.Split(' ')[0] == number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }, timeoutMs);
+    }
+
+    [LibraryImport("libc")]
+    private static partial int gettid();
+}
