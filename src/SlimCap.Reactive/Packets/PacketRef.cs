@@ -55,7 +55,7 @@ public readonly struct PacketRef
     /// <summary>The same packet, seen through <paramref name="block"/> (a view block over this packet's block) and its lease generation.</summary>
     internal PacketRef Rebind(PacketBlock block, int generation) =>
         new(block, generation, _dataOffset, _capturedLength, _totalLength, _timestampNs, _type, _ipLayerOffset,
-            _linkType, _interfaceIndex, _vlanTci, _vlanTpid, _hasVlan);
+            _linkType, _interfaceIndex, _vlanTci, _vlanTpid, _hasVlan, _timestampCarrySeconds);
 
     /// <summary>The captured bytes, starting at the link-layer header. Throws <see cref="ObjectDisposedException"/> once the block is released.</summary>
     public ReadOnlySpan<byte> Data
