@@ -1,19 +1,21 @@
 using SlimCap.Examples;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Files;
 
 // await foreach over a capture: each PacketRef is valid until the next iteration; the block behind it goes back to
 // the kernel as soon as the loop moves past its last packet. Ends after 20 packets, or 10 seconds.
-//   dotnet run --project examples/AwaitForeach            capture on loopback, sending itself a few UDP datagrams
-//   dotnet run --project examples/AwaitForeach -- eth0    capture on another interface
-string device = args.Length > 0 ? args[0] : "lo";
+//   dotnet run --project examples/AwaitForeach                    capture on loopback, sending itself a few UDP datagrams
+//   dotnet run --project examples/AwaitForeach -- eth0            capture on another interface
+//   dotnet run --project examples/AwaitForeach -- trace.pcapng    read a capture file (pcap or pcapng)
+string target = args.Length > 0 ? args[0] : "lo";
 const int Wanted = 20;
 
-// The one line that opens the source. A capture file will open here too once the file reader exists.
-CaptureSource Open() => new RingSource(device, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(20) });
+// The one line that opens the source: a capture file if the argument names one, else a TPACKET_V3 ring on the interface.
+CaptureSource Open() => File.Exists(target) ? CaptureFileSource.Open(target) : new RingSource(target, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(20) });
 
 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-Task traffic = device == "lo" ? LoopbackSender.SendAsync(Wanted * 2, TimeSpan.FromMilliseconds(20), 33334, timeout.Token) : Task.CompletedTask;
-Console.WriteLine($"Capturing {Wanted} packets on {device}...");
+Task traffic = target == "lo" ? LoopbackSender.SendAsync(Wanted * 2, TimeSpan.FromMilliseconds(20), 33334, timeout.Token) : Task.CompletedTask;
+Console.WriteLine($"Reading up to {Wanted} packets from {target}...");
 int seen = 0;
 try
 {

@@ -1,19 +1,22 @@
 using System.Threading.Tasks.Dataflow;
 using SlimCap.Examples;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Files;
 
 // A Dataflow pipeline with partitioned fan-out: packets are spread over 3 workers by a symmetric 5-tuple hash, so
 // each worker sees whole flows (both directions) in order. Bounded everywhere; full workers drop, and count it.
-//   dotnet run --project examples/DataflowPipeline            capture on loopback for 3 s, sending itself UDP datagrams
-//   dotnet run --project examples/DataflowPipeline -- eth0    capture on another interface
-string device = args.Length > 0 ? args[0] : "lo";
+//   dotnet run --project examples/DataflowPipeline                    capture on loopback for 3 s, sending itself UDP datagrams
+//   dotnet run --project examples/DataflowPipeline -- eth0            capture on another interface for 3 s
+//   dotnet run --project examples/DataflowPipeline -- trace.pcapng    read a capture file (pcap or pcapng) to its end
+string target = args.Length > 0 ? args[0] : "lo";
+bool fromFile = File.Exists(target);
 const int Workers = 3;
 
 CaptureSource source;
 try
 {
-    // The one line that opens the source. A capture file will open here too once the file reader exists.
-    source = new RingSource(device, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(20) });
+    // The one line that opens the source: a capture file if the argument names one, else a TPACKET_V3 ring on the interface.
+    source = fromFile ? CaptureFileSource.Open(target) : new RingSource(target, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(20) });
 }
 catch (CaptureException e)
 {
@@ -42,17 +45,22 @@ using (source)
         }, new ExecutionDataflowBlockOptions { BoundedCapacity = 4 });
     }
 
-    using var partitioner = new PacketPartitioner(workers, new FanOutOptions { BoundedCapacity = 4, BackPressure = BackPressurePolicy.Drop });
-    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-    Task traffic = device == "lo" ? SendFlowsAsync(stop.Token) : Task.CompletedTask;
-    Console.WriteLine($"Partitioning packets on {device} over {Workers} workers for 3 s...");
+    // A live capture drops what a full worker cannot take (and counts it); a file waits for the workers instead.
+    using var partitioner = new PacketPartitioner(workers, new FanOutOptions
+    {
+        BoundedCapacity = 4,
+        BackPressure = fromFile ? BackPressurePolicy.Wait : BackPressurePolicy.Drop,
+    });
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(fromFile ? 60 : 3));
+    Task traffic = target == "lo" ? SendFlowsAsync(stop.Token) : Task.CompletedTask;
+    Console.WriteLine($"Partitioning packets from {target} over {Workers} workers...");
     try
     {
         await partitioner.RunAsync(source, stop.Token);
     }
     catch (OperationCanceledException)
     {
-        // The 3 seconds are over: the capture stopped and the workers finish what they hold.
+        // Time is up: the capture stopped and the workers finish what they hold.
     }
     catch (CaptureException e)
     {
@@ -70,7 +78,7 @@ using (source)
             Console.WriteLine($"    flow {flow:x16}: {packets} packets");
     }
     CaptureStats stats = source.Stats;
-    Console.WriteLine($"kernel: {stats.PacketsReceived} received, {stats.PacketsDropped} dropped");
+    Console.WriteLine($"source: {stats.PacketsReceived} received, {stats.PacketsDropped} dropped");
 }
 return 0;
 

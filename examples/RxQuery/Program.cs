@@ -1,19 +1,22 @@
 using System.Reactive.Linq;
 using SlimCap.Examples;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Files;
 
-// An Rx query over a capture: packets and bytes per second by packet type, for 5 seconds.
-//   dotnet run --project examples/RxQuery            capture on loopback, sending itself UDP datagrams
-//   dotnet run --project examples/RxQuery -- eth0    capture on another interface
-string device = args.Length > 0 ? args[0] : "lo";
+// An Rx query over a capture: packets and bytes per second by packet type, for 5 seconds (of wall-clock time: a
+// capture file is read as fast as it goes, so its packets mostly land in the first second, and the query ends with it).
+//   dotnet run --project examples/RxQuery                    capture on loopback, sending itself UDP datagrams
+//   dotnet run --project examples/RxQuery -- eth0            capture on another interface
+//   dotnet run --project examples/RxQuery -- trace.pcapng    read a capture file (pcap or pcapng)
+string target = args.Length > 0 ? args[0] : "lo";
 const int Seconds = 5;
 
-// The one line that opens the source. A capture file will open here too once the file reader exists.
-CaptureSource Open() => new RingSource(device, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(50) });
+// The one line that opens the source: a capture file if the argument names one, else a TPACKET_V3 ring on the interface.
+CaptureSource Open() => File.Exists(target) ? CaptureFileSource.Open(target) : new RingSource(target, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(50) });
 
 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(Seconds + 5));
-Task traffic = device == "lo" ? LoopbackSender.SendAsync(Seconds * 40, TimeSpan.FromMilliseconds(25), 33335, stop.Token) : Task.CompletedTask;
-Console.WriteLine($"Packets and bytes per second by packet type on {device}, for {Seconds} s:");
+Task traffic = target == "lo" ? LoopbackSender.SendAsync(Seconds * 40, TimeSpan.FromMilliseconds(25), 33335, stop.Token) : Task.CompletedTask;
+Console.WriteLine($"Packets and bytes per second by packet type from {target}, for {Seconds} s:");
 
 // Packets() hands each PacketRef to the next operator during OnNext only and releases the block right after; the
 // Select turns each packet into plain values at once, so Window and GroupBy below hold no packet and no block.
