@@ -17,7 +17,8 @@ namespace SlimCap.Reactive;
 /// Nothing is allocated per packet or per block.</para>
 /// <para><b>Ending.</b> <c>break</c>, disposing the enumerator, or cancelling the token (<c>WithCancellation</c> or the
 /// argument) stops the capture; disposing the enumerator completes once the capture thread has exited and every
-/// queued block was released. Cancellation throws <see cref="OperationCanceledException"/>; a capture failure throws
+/// queued block was released (blocks read ahead but not yet enumerated are released unread: a later reader of the
+/// same source continues after them). Cancellation throws <see cref="OperationCanceledException"/>; a capture failure throws
 /// the source's exception after the packets read before it; a closed source or the end of a file ends the enumeration.</para>
 /// </remarks>
 public static class CaptureAsyncEnumerable

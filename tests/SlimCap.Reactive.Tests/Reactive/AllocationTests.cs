@@ -126,6 +126,33 @@ public class AllocationTests
         Assert.True((end - start) / packets == 0, $"{end - start} bytes over {packets} packets");
         Assert.True(source.AllBlocksReturned);
     }
+    [Fact]
+    public async Task Await_foreach_filters_and_samplers_allocate_nothing_per_packet()
+    {
+        using var source = new TestCaptureSource(Packets, packetsPerBlock: PerBlock, poolBlocks: 6);
+        long start = -1, end, kept = 0;
+        IAsyncEnumerable<PacketRef> query = source.ReadAllAsync(Ct)
+            .WherePacketType(PacketTypes.Host | PacketTypes.Broadcast)
+            .SampleEvery(2)
+            .SampleFraction(0.5, seed: 5);
+        long startIndex = 0;
+        await foreach (PacketRef p in query.ConfigureAwait(false))
+        {
+            kept++;
+            if (start < 0 && TestTraffic.IndexOf(p) >= WarmUpPackets)
+            {
+                startIndex = TestTraffic.IndexOf(p);
+                start = GC.GetTotalAllocatedBytes(precise: true);
+            }
+        }
+        end = GC.GetTotalAllocatedBytes(precise: true);
+        long packets = Packets - startIndex;
+        Assert.True(start >= 0 && kept > 0);
+        Report("await foreach .WherePacketType().SampleEvery().SampleFraction() (process-wide)", end - start, packets);
+        Assert.True((end - start) / packets == 0, $"{end - start} bytes over {packets} packets");
+        Assert.True(source.AllBlocksReturned);
+    }
+
     /// <summary>A replaying ring image holding <see cref="TestTraffic"/> packets: an endless stream of real ring blocks.</summary>
     private static RingImageSource ReplayingRingImage(long packets)
     {
