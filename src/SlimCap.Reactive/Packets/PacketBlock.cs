@@ -53,11 +53,11 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     public bool IsLeased => Volatile.Read(ref _references) > 0;
 
     /// <summary>
-    /// The block's bytes as stored (for a ring block: packet headers and data as the kernel laid them
-    /// out). Meant for bulk hand-off, such as writing the block somewhere; use enumeration to read packets.
-    /// Throws <see cref="ObjectDisposedException"/> once disposed. Writing into it is not supported.
+    /// The block's bytes as stored, read-only (for a ring block: packet headers and data as the kernel
+    /// laid them out in the shared ring). Meant for bulk hand-off; enumerate to read packets. Empty for
+    /// blocks whose records are not contiguous (capture files). Throws <see cref="ObjectDisposedException"/> once disposed.
     /// </summary>
-    public Memory<byte> Memory
+    public ReadOnlyMemory<byte> Bytes
     {
         get
         {
@@ -65,6 +65,26 @@ public abstract class PacketBlock : IMemoryOwner<byte>
             return GetMemory();
         }
     }
+
+    /// <summary>
+    /// <see cref="IMemoryOwner{T}.Memory"/>: the block's own bytes where they are private to the block
+    /// (socket batches, test blocks). A ring block's memory is shared with the kernel and is never handed
+    /// out writable, so for ring blocks this throws <see cref="NotSupportedException"/>: use
+    /// <see cref="Bytes"/> or enumerate the packets. The lease itself (Dispose) works for every block.
+    /// </summary>
+    Memory<byte> IMemoryOwner<byte>.Memory
+    {
+        get
+        {
+            if (!IsLeased) ThrowDisposed();
+            if (!HasPrivateMemory)
+                throw new NotSupportedException("A ring block's memory is shared with the kernel and is not exposed writable; use PacketBlock.Bytes (read-only) or enumerate its packets.");
+            return GetMemory();
+        }
+    }
+
+    /// <summary>True when the block's storage is its own (not the kernel's ring), so it may be exposed writable.</summary>
+    private protected virtual bool HasPrivateMemory => true;
 
     /// <summary>Enumerates the packets the block shows, without allocating.</summary>
     public Enumerator GetEnumerator()

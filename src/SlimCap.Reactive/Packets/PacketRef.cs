@@ -14,6 +14,7 @@ namespace SlimCap.Reactive;
 /// after release; only <see cref="Data"/>, <see cref="IpLayer"/> and <see cref="Detach"/> need the block.
 /// A span obtained from <see cref="Data"/> must not be used after the block is disposed: the library
 /// cannot check a span, so such a read sees whatever the ring holds by then (never unmapped memory).
+/// <para>Thread safety: an immutable view; it may be read on any thread while its block is leased.</para>
 /// </remarks>
 public readonly struct PacketRef
 {
