@@ -1,6 +1,7 @@
 namespace SlimCap.Reactive;
 
 /// <summary>Options of a <see cref="PacketFanOut"/>. Validated when the fan-out is created.</summary>
+/// <remarks>Thread safety: immutable (init-only); safe to share between fan-outs.</remarks>
 public sealed class FanOutOptions
 {
     /// <summary>

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 namespace SlimCap.Reactive;
 
 /// <summary>Flow keys for partitioning packets.</summary>
+/// <remarks>Thread safety: pure functions of their input; safe from any thread.</remarks>
 public static class FlowKey
 {
     private const byte Tcp = 6, Udp = 17, Sctp = 132, UdpLite = 136;

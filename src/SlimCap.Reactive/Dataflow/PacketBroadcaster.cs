@@ -7,7 +7,7 @@ namespace SlimCap.Reactive;
 /// sharing the one lease by reference counting: the block returns to the kernel when the last target disposes its view.
 /// Unlike Dataflow's <c>BroadcastBlock</c>, no target silently misses a block and no two targets share one object.
 /// </summary>
-/// <remarks>Ownership, bounds, policies and ending as described on <see cref="PacketFanOut"/>.</remarks>
+/// <remarks>Ownership, bounds, policies, ending and thread safety as described on <see cref="PacketFanOut"/>.</remarks>
 public sealed class PacketBroadcaster : PacketFanOut
 {
     /// <summary>Creates a broadcaster to <paramref name="targets"/>, linked at once.</summary>

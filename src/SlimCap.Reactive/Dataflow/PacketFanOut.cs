@@ -19,7 +19,7 @@ namespace SlimCap.Reactive;
 /// <see cref="Dispose"/> stops at once, disposing what is still buffered. A target that ends early (completes or
 /// faults) gets nothing more: what was buffered for it is disposed and counted as dropped. A faulted Dataflow block
 /// discards its own input queue, so handle errors inside target delegates to keep every lease accounted for.</para>
-/// <para><b>Threads.</b> One producer at a time calls <see cref="Post"/> (as <see cref="RunAsync"/>'s capture
+/// <para><b>Thread safety.</b> One producer at a time calls <see cref="Post"/> (as <see cref="RunAsync"/>'s capture
 /// thread does). Counters, <see cref="Complete"/> and <see cref="Dispose"/> are safe from any thread.</para>
 /// </remarks>
 public abstract class PacketFanOut : IDisposable

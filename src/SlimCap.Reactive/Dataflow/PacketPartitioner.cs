@@ -10,7 +10,8 @@ namespace SlimCap.Reactive;
 /// <remarks>
 /// For each block, every target with packets in it gets a view of the block showing just those packets, sharing the
 /// lease by reference counting (no copy); the block returns to the kernel when the last view is disposed. Targets
-/// without packets in a block get nothing for it. Ownership, bounds, policies and ending as on <see cref="PacketFanOut"/>.
+/// without packets in a block get nothing for it. Ownership, bounds, policies, ending and thread safety as on
+/// <see cref="PacketFanOut"/>; the key selector is called on the producer's thread only.
 /// </remarks>
 public sealed class PacketPartitioner : PacketFanOut
 {

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace SlimCap.Reactive;
 
 /// <summary>
@@ -53,7 +55,10 @@ internal sealed class PacketViewBlock : PacketBlock
 
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length) => _parent!.GetSpan(offset, length);
 
-    private protected override Memory<byte> GetMemory() => _parent!.Memory;
+    // The parent's bytes are shared with its other views (and maybe the kernel): read-only through Bytes only.
+    private protected override Memory<byte> GetMemory() => MemoryMarshal.AsMemory(_parent!.Bytes);
+
+    private protected override bool HasPrivateMemory => false;
 
     private protected override void OnReleased()
     {

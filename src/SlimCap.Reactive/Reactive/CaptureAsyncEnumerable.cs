@@ -11,7 +11,7 @@ namespace SlimCap.Reactive;
 /// <c>ReadResult</c>): once enumeration moves past a block's last packet, that block is disposed (a ring block goes
 /// back to the kernel) and its packets throw <see cref="ObjectDisposedException"/>. Call <see cref="PacketRef.Detach"/>
 /// to keep a packet longer.</para>
-/// <para><b>Threads.</b> A dedicated capture thread reads blocks into a small bounded queue (4 blocks unless given);
+/// <para><b>Threads.</b> The methods may be called from any thread; an enumerator is for one consumer at a time. A dedicated capture thread reads blocks into a small bounded queue (4 blocks unless given);
 /// when it is full the capture thread waits, and the kernel drops (and counts) what the ring cannot hold. Waiting for
 /// the next block blocks no thread: the enumerator's continuation runs on the thread pool (or the captured context).
 /// Nothing is allocated per packet or per block.</para>

@@ -13,7 +13,7 @@ namespace SlimCap.Reactive;
 /// <c>Buffer</c>), but every block held is a ring block the kernel cannot fill, so hold few and briefly. Rx operators
 /// that drop items (<c>Where</c>, <c>Take</c>, <c>Sample</c>…) do not dispose them: use this library's operators
 /// (<see cref="PacketBlockObservable"/>) or dispose in your own code.</para>
-/// <para><b>Threads.</b> Subscribing starts the capture on a dedicated thread (by default a new background thread
+/// <para><b>Threads.</b> The methods and the returned observables may be used from any thread. Subscribing starts the capture on a dedicated thread (by default a new background thread
 /// from <see cref="NewThreadScheduler"/>); all notifications come from it, serialized.</para>
 /// <para><b>Ending.</b> Disposing the subscription stops the capture (it wakes a blocked read), and returns after the
 /// capture thread has released everything it held, unless called on the capture thread itself (from an observer, as

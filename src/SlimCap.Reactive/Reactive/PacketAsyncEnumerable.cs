@@ -8,6 +8,7 @@ namespace SlimCap.Reactive;
 /// and keep the lifetime rule of their source: a packet is valid until the next <c>MoveNextAsync</c>.
 /// </summary>
 /// <remarks>
+/// Thread safety: the methods may be called from any thread; an enumerator is for one consumer at a time.
 /// Cancellation flows to the source: pass a token with <c>WithCancellation</c> on the result (or to the source). Each
 /// enumeration starts its own sampler state, so the same packets give the same sample.
 /// </remarks>

@@ -11,7 +11,7 @@ namespace SlimCap.Reactive;
 /// <remarks>
 /// Each operator narrows the block object it receives, so it must own that block (as every observer of a capture
 /// stream does); stacked filters compose. Arguments are checked when the operator is applied, not at subscription.
-/// Notifications follow the source's thread, except <see cref="SampleByTime(IObservable{PacketBlock}, TimeSpan, IScheduler)"/>,
+/// Thread safety: the methods and the observables they return may be used from any thread. Notifications follow the source's thread, except <see cref="SampleByTime(IObservable{PacketBlock}, TimeSpan, IScheduler)"/>,
 /// which delivers on the scheduler's.
 /// </remarks>
 public static class PacketBlockObservable

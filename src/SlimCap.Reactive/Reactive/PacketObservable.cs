@@ -8,7 +8,8 @@ namespace SlimCap.Reactive;
 /// the source's <c>OnNext</c>, so the packet is still valid in the observer.
 /// </summary>
 /// <remarks>
-/// Time sampling has no packet-stream form: a <see cref="PacketRef"/> dies with its block's <c>OnNext</c>, so it cannot
+/// Thread safety: the methods and the observables they return may be used from any thread; notifications follow the
+/// source's thread. Time sampling has no packet-stream form: a <see cref="PacketRef"/> dies with its block's <c>OnNext</c>, so it cannot
 /// wait for a timer. Sample the block stream with <see cref="PacketBlockObservable.SampleByTime(IObservable{PacketBlock}, TimeSpan, System.Reactive.Concurrency.IScheduler)"/>.
 /// </remarks>
 public static class PacketObservable

@@ -60,7 +60,7 @@ public class OperatorTests
             foreach (PacketRef p in b)
             {
                 // The packet's bytes are the block's own memory: no copy was made.
-                Assert.True(b.Memory.Span.Overlaps(p.Data, out offset));
+                Assert.True(b.Bytes.Span.Overlaps(p.Data, out offset));
             }
             Assert.True(offset > 0);
             b.Dispose();
