@@ -39,7 +39,15 @@ internal sealed class PacketViewBlock : PacketBlock
         PacketViewBlock? view;
         lock (s_gate) s_pool.TryPop(out view);
         view ??= new PacketViewBlock();
-        parent.AddReferences(1); // throws when the parent is already released: nothing taken yet
+        try
+        {
+            parent.AddReferences(1); // throws when the parent is already released
+        }
+        catch
+        {
+            lock (s_gate) s_pool.Push(view); // nothing was taken: the unused view goes back
+            throw;
+        }
         view._parent = parent;
         view.Activate(parent.SequenceNumber, parent.RawPacketCount, parent.FirstTimestampNanoseconds, parent.LastTimestampNanoseconds);
         view.CopyViewFrom(parent);
