@@ -214,7 +214,7 @@ public sealed class RingImageEdgeTests
         Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? b));
         Assert.True(image.TryAddPacket(Frames.Udp(2)) == false, "both blocks are leased: still full");
         var reader = Task.Run(() => image.NextBlock(out PacketBlock? c) == CaptureStatus.Packet ? c : null, TestContext.Current.CancellationToken);
-        Thread.Sleep(100);
+        Assert.True(SpinWait.SpinUntil(() => image.ReaderWaiting, 10_000), "the reader never waited");
         Assert.False(reader.IsCompleted);
         b!.Dispose(); // out of order: the newer block first
         a!.Dispose();
