@@ -10,23 +10,6 @@ namespace SlimCap.Reactive.Tests.Capture;
 [Collection(LiveCaptureCollection.Name)]
 public sealed class StreamRaceTests
 {
-    private static Thread StartTraffic(TestNetwork net, CancellationToken stop)
-    {
-        var thread = new Thread(() => net.Peer(() =>
-        {
-            using var injector = new FrameInjector(net.PeerInterface);
-            var until = DateTime.UtcNow.AddSeconds(120);
-            for (long i = 0; i < 20_000_000 && !stop.IsCancellationRequested && DateTime.UtcNow < until; i++)
-            {
-                injector.Send(Frames.Udp(i, 64 + (int)(i % 200)));
-                if (i % 64 == 0) Thread.Sleep(0);
-            }
-            return 0;
-        })) { IsBackground = true };
-        thread.Start();
-        return thread;
-    }
-
     private static RingSource OpenRing(TestNetwork net) =>
         net.Capture(() => new RingSource(net.CaptureInterface, new RingOptions { BlockSize = 1 << 16, BlockCount = 4, BlockTimeout = TimeSpan.FromMilliseconds(1) }));
 
@@ -37,7 +20,7 @@ public sealed class StreamRaceTests
         using var net = new TestNetwork();
         ProcessResources before = ProcessResources.Read();
         using var stop = new CancellationTokenSource();
-        Thread traffic = StartTraffic(net, stop.Token);
+        Thread traffic = net.StartTraffic(stop.Token);
         var random = new Random(99);
         long packets = 0;
         try
@@ -72,7 +55,7 @@ public sealed class StreamRaceTests
         using var net = new TestNetwork();
         ProcessResources before = ProcessResources.Read();
         using var stop = new CancellationTokenSource();
-        Thread traffic = StartTraffic(net, stop.Token);
+        Thread traffic = net.StartTraffic(stop.Token);
         var random = new Random(7);
         long packets = 0;
         try

@@ -27,17 +27,6 @@ public sealed class SoakTests(ITestOutputHelper output)
         using var net = new TestNetwork();
         using var stop = new CancellationTokenSource();
         double seconds = SecondsPerSurface;
-        var traffic = new Thread(() => net.Peer(() =>
-        {
-            using var injector = new FrameInjector(net.PeerInterface);
-            var until = DateTime.UtcNow.AddSeconds(seconds + 30);
-            for (long i = 0; !stop.IsCancellationRequested && DateTime.UtcNow < until; i++)
-            {
-                injector.Send(Frames.Udp(i, 64 + (int)(i % 500), sourcePort: (ushort)(1024 + i % 2000)));
-                if (i % 16 == 0) Thread.Sleep(0);
-            }
-            return 0;
-        })) { IsBackground = true };
 
         using CaptureSource source = net.Capture<CaptureSource>(() => surface == "socket"
             ? new SocketSource(net.CaptureInterface, new SocketOptions { ReceiveBufferSize = 8 << 20 })
@@ -87,7 +76,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         };
 
         int descriptorsBefore = Directory.GetFileSystemEntries("/proc/self/fd").Length;
-        traffic.Start();
+        Thread traffic = net.StartTraffic(stop.Token, i => Frames.Udp(i, 64 + (int)(i % 500), sourcePort: (ushort)(1024 + i % 2000)), maxSeconds: (int)seconds + 30);
         var samples = new List<SoakSample>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
