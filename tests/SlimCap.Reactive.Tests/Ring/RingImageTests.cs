@@ -2,6 +2,7 @@ using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Ring;
 
+/// <summary>The ring walker over heap images laid out as the kernel lays out TPACKET_V3 blocks (no privileges needed).</summary>
 public sealed class RingImageTests
 {
     private static List<byte[]> Fill(RingImageSource image, int count, Func<int, int>? size = null)
