@@ -34,6 +34,12 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     /// <summary>Creates an unleased block; sources lease it with <see cref="Activate"/>.</summary>
     private protected PacketBlock() { }
 
+    /// <summary>
+    /// Sizes the view bitmap for up to <paramref name="maxPackets"/> packets now, so the first filter
+    /// over a fresh block allocates nothing (rings know their largest block up front).
+    /// </summary>
+    private protected void ReserveSelection(int maxPackets) => _selection = new ulong[Math.Max((maxPackets + 63) >> 6, 64)];
+
     /// <summary>How many packets the block shows: all it holds, or fewer through a filtering view.</summary>
     public int PacketCount => _visibleCount;
 

@@ -23,9 +23,12 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     private bool _cancelled;
     private Exception? _error;
 
-    internal BlockHandoff(int capacity)
+    private readonly bool _inline;
+
+    internal BlockHandoff(int capacity, bool inline = false)
     {
         _slots = new PacketBlock?[capacity];
+        _inline = inline;
         _waiter.RunContinuationsAsynchronously = false; // Execute already runs on a pool thread
     }
 
@@ -47,7 +50,12 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
             }
         }
         if (!accepted) block.Dispose();
-        if (wake) Wake();
+        if (wake)
+        {
+            // Inline (opt-in): the consumer runs on this capture thread until it awaits the next block.
+            if (_inline) _waiter.SetResult(true);
+            else Wake();
+        }
     }
 
     public void OnError(Exception error) => Finish(error);

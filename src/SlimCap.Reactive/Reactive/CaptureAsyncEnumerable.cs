@@ -34,6 +34,17 @@ public static class CaptureAsyncEnumerable
     public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, CancellationToken cancellationToken = default) =>
         ReadAllAsync(source, DefaultCapacity, cancellationToken);
 
+    /// <summary>As <see cref="ReadAllAsync(CaptureSource, CancellationToken)"/>, with <paramref name="options"/> (read-ahead, inline scheduling).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The options' capacity is less than 1.</exception>
+    public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, CaptureAsyncOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BoundedCapacity, 1);
+        return Enumerate(source, null, options.BoundedCapacity, options.UnsafePreferInlineScheduling, cancellationToken);
+    }
+
     /// <summary>As <see cref="ReadAllAsync(CaptureSource, CancellationToken)"/>, queueing at most <paramref name="boundedCapacity"/> blocks ahead of the reader.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="boundedCapacity"/> is less than 1.</exception>
@@ -41,7 +52,7 @@ public static class CaptureAsyncEnumerable
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
-        return Enumerate(source, null, boundedCapacity, cancellationToken);
+        return Enumerate(source, null, boundedCapacity, false, cancellationToken);
     }
 
     /// <summary>
@@ -59,14 +70,14 @@ public static class CaptureAsyncEnumerable
     {
         ArgumentNullException.ThrowIfNull(openSource);
         ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
-        return Enumerate(null, openSource, boundedCapacity, cancellationToken);
+        return Enumerate(null, openSource, boundedCapacity, false, cancellationToken);
     }
 
     private static async IAsyncEnumerable<PacketRef> Enumerate(CaptureSource? source, Func<CaptureSource>? openSource, int capacity,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        bool inline, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var handoff = new BlockHandoff(capacity);
+        var handoff = new BlockHandoff(capacity, inline);
         CaptureLoop loop = source is not null
             ? CaptureLoop.ForSource(source, handoff) ?? throw CaptureReaderGate.BusyError(source)
             : CaptureLoop.ForFactory(openSource!, handoff);

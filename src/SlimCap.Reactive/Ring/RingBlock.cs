@@ -21,6 +21,8 @@ internal sealed unsafe class RingBlock : PacketBlock
         _block = block;
         _blockSize = blockSize;
         Index = index;
+        // The smallest packet slot is a header, sockaddr_ll and a 16-byte MAC area.
+        ReserveSelection(blockSize / MacOffset(0));
     }
 
     internal int Index { get; }
