@@ -135,7 +135,7 @@ internal static unsafe partial class Syscalls
         while (true)
         {
             TimeSpec ts = new() { Seconds = timeoutMs / 1000, Nanoseconds = (timeoutMs % 1000) * 1_000_000L };
-            int rv = LibC.ppoll((pollfd*)fds, (ulong_t)(ulong)count, timeoutMs < 0 ? null : (timespec*)&ts, null);
+            int rv = ppoll(fds, (nuint)count, timeoutMs < 0 ? null : &ts, null);
             if (rv >= 0) return rv;
             int errno = Errno.Last;
             if (errno != Errno.EINTR) return -errno;
@@ -191,6 +191,11 @@ internal static unsafe partial class Syscalls
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint recvmsg(int fd, MsgHdr* message, int flags);
+
+    // Tmds.LibC 0.5 declares ppoll without SetLastError, so its errno would be a stale one (an EINTR
+    // read as the EAGAIN of the recvmsg before it): declared here with it.
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ppoll(PollFd* fds, nuint count, TimeSpec* timeout, void* signalMask);
 
     public static int HostToNetwork(ushort value) => BitConverter.IsLittleEndian ? (ushort)((value >> 8) | (value << 8)) : value;
 }

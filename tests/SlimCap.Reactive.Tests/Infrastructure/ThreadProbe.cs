@@ -31,6 +31,12 @@ internal static partial class ThreadProbe
         }, timeoutMs);
     }
 
+    /// <summary>Sends SIGCHLD (which the runtime handles harmlessly) to one thread, to interrupt a syscall it sits in.</summary>
+    public static void Interrupt(int tid) => tgkill(Environment.ProcessId, tid, 17);
+
     [LibraryImport("libc")]
     private static partial int gettid();
+
+    [LibraryImport("libc")]
+    private static partial int tgkill(int pid, int tid, int signal);
 }
