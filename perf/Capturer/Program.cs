@@ -36,7 +36,8 @@ using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Ca
 if (warmupMs > 0) WarmUp.Run(mode, snap, TimeSpan.FromMilliseconds(warmupMs));
 
 var meter = new Meter();
-CaptureSource source = mode.Open(iface, snap, bufMiB);
+// IFACE "@image": the in-memory ring image instead of an interface (profiling without traffic).
+CaptureSource source = iface == "@image" ? WarmUp.Image(snap) : mode.Open(iface, snap, bufMiB);
 stop.Attach(source);
 Console.Out.WriteLine("ready");
 Console.Out.Flush();

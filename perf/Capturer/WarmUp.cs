@@ -11,10 +11,7 @@ internal static class WarmUp
 {
     public static void Run(Mode mode, int snapLength, TimeSpan duration)
     {
-        using var image = new RingImageSource(blockSize: 1 << 20, blockCount: 4, snapLength: snapLength,
-            name: "warm-up", replayLimit: long.MaxValue);
-        byte[] frame = Frame();
-        while (image.TryAddPacket(frame, PacketType.OtherHost)) { }
+        using RingImageSource image = Image(snapLength);
         var stop = new StopSignal();
         var meter = new Meter();
         var clock = Stopwatch.StartNew();
@@ -30,6 +27,16 @@ internal static class WarmUp
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+    }
+
+    /// <summary>A replaying ring image of 4 x 1 MiB blocks full of 64-byte OTHERHOST frames: an endless stream.</summary>
+    public static RingImageSource Image(int snapLength, long replayBlocks = long.MaxValue)
+    {
+        var image = new RingImageSource(blockSize: 1 << 20, blockCount: 4, snapLength: snapLength,
+            name: "image", replayLimit: replayBlocks);
+        byte[] frame = Frame();
+        while (image.TryAddPacket(frame, PacketType.OtherHost)) { }
+        return image;
     }
 
     /// <summary>A 64-byte Ethernet/IPv4/UDP frame like the generator's (198.18.0.1 -> 198.19.0.2).</summary>
