@@ -34,22 +34,34 @@ internal sealed class Meter
     /// <summary>Marks the end of useful work (the last block or packet seen) for wall_s.</summary>
     public void MarkWall() => _t1 = Stopwatch.GetTimestamp();
 
-    /// <summary>Stops the clocks: CPU and allocation up to now.</summary>
+    /// <summary>
+    /// Stops the clocks: CPU and allocation up to now. The first call decides (a capture thread may
+    /// stop them the moment it reaches the count, before the main thread looks); later calls return the same.
+    /// </summary>
     public Result Finish()
     {
         TimeSpan cpu = Environment.CpuUsage.TotalTime;
         long alloc = GC.GetTotalAllocatedBytes(precise: true);
+        if (_finished is Result done) return done;
         if (!Started) return default;
-        return new Result((cpu - _cpu0).TotalSeconds, Stopwatch.GetElapsedTime(_t0, _t1).TotalSeconds, alloc - _alloc0);
+        var result = new Result((cpu - _cpu0).TotalSeconds, Stopwatch.GetElapsedTime(_t0, _t1).TotalSeconds, alloc - _alloc0,
+            Packets, Bytes, Touch, Sampled);
+        _finished = result;
+        return result;
     }
+
+    private Result? _finished;
 
     public void Reset()
     {
         Packets = Bytes = Touch = Sampled = 0;
         Started = false;
+        _finished = null;
     }
 
-    public readonly record struct Result(double CpuSeconds, double WallSeconds, long AllocatedBytes);
+    /// <summary>The window's clocks and the counts at the moment it closed.</summary>
+    public readonly record struct Result(double CpuSeconds, double WallSeconds, long AllocatedBytes,
+        long Packets, long Bytes, long Touch, long Sampled);
 }
 
 /// <summary>Set by SIGTERM/SIGINT: the run ends, its line is still printed.</summary>

@@ -33,6 +33,7 @@ var stop = new StopSignal();
 using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Request(); });
 using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Request(); });
 
+SignalMask.BlockTerminationSignals();
 if (warmupMs > 0) WarmUp.Run(mode, snap, TimeSpan.FromMilliseconds(warmupMs));
 
 var meter = new Meter();
@@ -47,13 +48,13 @@ Meter.Result r = meter.Finish();
 CaptureStats stats = source.Stats;
 source.Dispose();
 
-long n = meter.Packets;
+long n = r.Packets;
 string tiered = Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "default";
-string sampled = mode is ISampling ? $" delivered={meter.Sampled}" : "";
+string sampled = mode is ISampling ? $" delivered={r.Sampled}" : "";
 Console.Out.WriteLine(
-    $"slimcap-{mode.Name} captured={n} bytes={meter.Bytes} kernel_received={stats.PacketsReceived} kernel_dropped={stats.PacketsDropped} " +
+    $"slimcap-{mode.Name} captured={n} bytes={r.Bytes} kernel_received={stats.PacketsReceived} kernel_dropped={stats.PacketsDropped} " +
     $"cpu_s={r.CpuSeconds:F3} wall_s={r.WallSeconds:F3} cpu_ns_per_pkt={(n > 0 ? r.CpuSeconds * 1e9 / n : 0):F1} " +
-    $"alloc_bytes_per_pkt={(n > 0 ? (double)r.AllocatedBytes / n : 0):F4} alloc_bytes={r.AllocatedBytes} touch={meter.Touch}{sampled} " +
+    $"alloc_bytes_per_pkt={(n > 0 ? (double)r.AllocatedBytes / n : 0):F4} alloc_bytes={r.AllocatedBytes} touch={r.Touch}{sampled} " +
     $"warmup_ms={warmupMs} tiered={tiered}{(stop.Requested ? " stopped=signal" : "")}");
 Console.Out.Flush();
 return 0;
