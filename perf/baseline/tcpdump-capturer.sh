@@ -6,7 +6,7 @@ set -uo pipefail
 IFACE="$1" COUNT="$2" SNAP="${3:-128}" BUFMIB="${4:-64}"
 OUT="${PCAP_OUT:?set PCAP_OUT}"
 ERR="$(mktemp)"
-tcpdump -i "$IFACE" -w "$OUT" -c "$COUNT" -s "$SNAP" -B $((BUFMIB * 1024)) -n -U 2>"$ERR" &
+tcpdump -i "$IFACE" -w "$OUT" -c "$COUNT" -s "$SNAP" -B $((BUFMIB * 1024)) -n -Z root 2>"$ERR" &
 TD=$!
 stopped=""
 trap 'stopped=" stopped=signal"; kill -INT $TD 2>/dev/null' TERM INT
