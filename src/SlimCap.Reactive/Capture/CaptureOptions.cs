@@ -32,9 +32,17 @@ public record class CaptureOptions
     /// <summary>Do not capture packets this host sends (PACKET_IGNORE_OUTGOING). Defaults to false.</summary>
     public bool IgnoreOutgoing { get; init; }
 
+    /// <summary>
+    /// What to do when the interface goes down while capturing. Defaults to <see cref="LinkDownPolicy.Fail"/>.
+    /// Whatever the policy, an interface that disappears (deleted, or its namespace deleted) ends the
+    /// capture with <see cref="InterfaceGoneException"/> within a second.
+    /// </summary>
+    public LinkDownPolicy LinkDown { get; init; } = LinkDownPolicy.Fail;
+
     /// <summary>Checks option combinations that need no interface; throws <see cref="InvalidCaptureOptionException"/> naming the option.</summary>
     public virtual void Validate()
     {
+        if (!Enum.IsDefined(LinkDown)) throw new InvalidCaptureOptionException(nameof(LinkDown), $"{(int)LinkDown} is not a LinkDownPolicy value.");
         if (CaptureLength is null) throw new InvalidCaptureOptionException(nameof(CaptureLength), "must not be null.");
         if (ExtraBpfInstructions is { Count: > 0 } && !AutoBpfFilter)
             throw new InvalidCaptureOptionException(nameof(ExtraBpfInstructions), "extra instructions are inserted into the automatic filter; set AutoBpfFilter = true, or put them into your own BpfFilter program.");

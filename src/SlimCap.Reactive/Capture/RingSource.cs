@@ -25,6 +25,7 @@ public sealed class RingSource : CaptureSource
     private readonly RingReader _reader;
     private readonly WakeSignal _wake;
     private readonly KernelStatistics _stats;
+    private readonly LinkMonitor _linkMonitor;
     private bool _spurious;
 
     /// <summary>Opens a ring on interface <paramref name="interfaceName"/>.</summary>
@@ -49,6 +50,12 @@ public sealed class RingSource : CaptureSource
         BpfProgram? filter = options.BuildFilter(link);
         int snap = options.CaptureLength.Resolve(link.IpLayerOffset);
         int blockSize = options.EffectiveBlockSize;
+        // The kernel allocates a ring block by block and will push the machine into the OOM killer
+        // rather than fail cleanly, so a ring that cannot fit is refused here.
+        long available = MemoryInfo.AvailableBytes();
+        if (available > 0 && options.RingSize > available / 2)
+            throw new InvalidCaptureOptionException(nameof(RingOptions.BlockCount),
+                $"a ring of {options.RingSize >> 20} MiB ({options.BlockCount} x {blockSize} bytes) is more than half of this machine's available memory ({available >> 20} MiB); choose a smaller BlockSize or BlockCount.");
 
         _link = link;
         Options = options;
@@ -88,6 +95,8 @@ public sealed class RingSource : CaptureSource
         _wake = wake;
         _reader = new RingReader(memory, blockSize, options.BlockCount, link.LinkType);
         _stats = new KernelStatistics(socket, link.Name);
+        _linkMonitor = new LinkMonitor(socket, link, options.LinkDown,
+            TimeSpan.FromMilliseconds(Math.Min(options.BlockTimeout.TotalMilliseconds, 800) + LinkMonitor.PollMilliseconds));
         SnapLength = snap;
         Filter = filter;
     }
@@ -145,9 +154,13 @@ public sealed class RingSource : CaptureSource
                     block = taken;
                     return CaptureStatus.Packet;
                 }
+                if (_linkMonitor.IsDown) _linkMonitor.Check();
                 // The socket polls readable while the previous block is still ours, so when a
-                // consumer holds it, poll the status on a short timer instead of spinning.
-                int timeout = take == TakeResult.Starved ? StarvedPollMs : _spurious ? SpuriousPollMs : -1;
+                // consumer holds it, poll the status on a short timer instead of spinning. A link
+                // that is down gives no further signal: poll it on a timer too.
+                int timeout = take == TakeResult.Starved ? StarvedPollMs
+                    : _linkMonitor.IsDown ? LinkMonitor.PollMilliseconds
+                    : _spurious ? SpuriousPollMs : -1;
                 WaitResult wait = _wake.Wait(_socket, timeout, out int errno, socketToo: timeout < 0);
                 switch (wait)
                 {
@@ -157,8 +170,8 @@ public sealed class RingSource : CaptureSource
                     case WaitResult.TimedOut: _spurious = false; break;
                     case WaitResult.SocketError:
                         int error = errno != 0 ? errno : PacketSocketSetup.TakeSocketError(_socket);
-                        if (error == 0) break;
-                        throw PacketSocketSetup.DescribeSocketError(error, _link, "ppoll(AF_PACKET ring)");
+                        if (error != 0) _linkMonitor.OnSocketError(error, "ppoll(AF_PACKET ring)");
+                        break;
                 }
             }
         }

@@ -9,10 +9,18 @@ public sealed record class SocketOptions : CaptureOptions
     /// <summary>How many batch buffers exist; when all are leased the reader waits. Defaults to 8.</summary>
     public int BatchBufferCount { get; init; } = 8;
 
+    /// <summary>
+    /// The socket's receive buffer in bytes (SO_RCVBUF, or SO_RCVBUFFORCE past the system limit when
+    /// privileged): how much the kernel queues while the reader is busy. 0 keeps the kernel's default.
+    /// </summary>
+    public int ReceiveBufferSize { get; init; }
+
     /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();
+        if (ReceiveBufferSize < 0 || ReceiveBufferSize > 1 << 30)
+            throw new InvalidCaptureOptionException(nameof(ReceiveBufferSize), $"must be between 0 (kernel default) and 1 GiB; got {ReceiveBufferSize}.");
         if (BatchBufferSize < 2048 || BatchBufferSize > 1 << 28)
             throw new InvalidCaptureOptionException(nameof(BatchBufferSize), $"must be between 2048 bytes and 256 MiB; got {BatchBufferSize}.");
         if (BatchBufferCount < 1 || BatchBufferCount > 4096)

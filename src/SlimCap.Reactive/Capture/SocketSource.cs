@@ -21,6 +21,7 @@ public sealed class SocketSource : CaptureSource
     private readonly FileDescriptorHandle _socket;
     private readonly WakeSignal _wake;
     private readonly KernelStatistics _stats;
+    private readonly LinkMonitor _linkMonitor;
     private readonly RecordBlockPool _pool;
     private readonly Func<bool> _isStopped;
     private readonly int _ipLayerOffset;
@@ -57,6 +58,7 @@ public sealed class SocketSource : CaptureSource
             if (options.Promiscuous) PacketSocketSetup.SetPromiscuous(socket, link);
             if (options.IgnoreOutgoing) PacketSocketSetup.SetIgnoreOutgoing(socket, link);
             PacketSocketSetup.EnableAuxData(socket, link);
+            if (options.ReceiveBufferSize > 0) PacketSocketSetup.SetReceiveBuffer(socket, options.ReceiveBufferSize, link);
             if (filter is not null) PacketSocketSetup.AttachFilter(socket, filter, link.Name);
             wake = new WakeSignal();
             PacketSocketSetup.Bind(socket, link);
@@ -70,6 +72,7 @@ public sealed class SocketSource : CaptureSource
         _socket = socket;
         _wake = wake;
         _stats = new KernelStatistics(socket, link.Name);
+        _linkMonitor = new LinkMonitor(socket, link, options.LinkDown, TimeSpan.FromMilliseconds(2 * LinkMonitor.PollMilliseconds));
         _pool = new RecordBlockPool(options.BatchBufferCount, options.BatchBufferSize);
         _isStopped = () => _wake.IsStopped;
         _ipLayerOffset = link.IpLayerOffset;
@@ -133,14 +136,18 @@ public sealed class SocketSource : CaptureSource
                         return CaptureStatus.Packet;
                     }
                     if (errno != Errno.EAGAIN)
-                        throw PacketSocketSetup.DescribeSocketError(errno, _link, "recvmsg(AF_PACKET)");
-                    WaitResult wait = _wake.Wait(_socket, -1, out int waitErrno);
+                    {
+                        _linkMonitor.OnSocketError(errno, "recvmsg(AF_PACKET)");
+                        continue; // the queue may still hold packets captured before the link went down
+                    }
+                    if (_linkMonitor.IsDown) _linkMonitor.Check();
+                    WaitResult wait = _wake.Wait(_socket, _linkMonitor.IsDown ? LinkMonitor.PollMilliseconds : -1, out int waitErrno);
                     if (wait == WaitResult.Unblocked) return CaptureStatus.Unblocked;
                     if (wait == WaitResult.Stopped) return CaptureStatus.Stopped;
                     if (wait == WaitResult.SocketError)
                     {
                         int error = waitErrno != 0 ? waitErrno : PacketSocketSetup.TakeSocketError(_socket);
-                        if (error != 0) throw PacketSocketSetup.DescribeSocketError(error, _link, "ppoll(AF_PACKET)");
+                        if (error != 0) _linkMonitor.OnSocketError(error, "ppoll(AF_PACKET)");
                     }
                 }
             }

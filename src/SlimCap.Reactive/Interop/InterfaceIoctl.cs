@@ -60,11 +60,34 @@ internal static unsafe partial class InterfaceIoctl
     }
 
     /// <summary>Describes <paramref name="name"/>, or returns false when it does not exist.</summary>
-    public static bool TryDescribe(string name, out Description description)
+    public static bool TryDescribe(string name, out Description description) => TryDescribe(name, null, out description);
+
+    /// <summary>
+    /// Describes <paramref name="name"/> in the namespace of <paramref name="socket"/> (any socket's
+    /// ioctl falls through to the device ioctls of its own namespace), or of the calling thread when null.
+    /// </summary>
+    public static bool TryDescribe(string name, FileDescriptorHandle? socket, out Description description)
     {
         description = default;
-        int fd = LibC.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) return false;
+        bool added = false;
+        int fd;
+        if (socket is not null)
+        {
+            try
+            {
+                socket.DangerousAddRef(ref added);
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+            fd = socket.Fd;
+        }
+        else
+        {
+            fd = LibC.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) return false;
+        }
         try
         {
             IfReq request = Request(name);
@@ -89,7 +112,8 @@ internal static unsafe partial class InterfaceIoctl
         }
         finally
         {
-            LibC.close(fd);
+            if (socket is null) LibC.close(fd);
+            else if (added) socket.DangerousRelease();
         }
     }
 

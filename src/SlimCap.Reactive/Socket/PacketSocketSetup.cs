@@ -32,6 +32,14 @@ internal static unsafe class PacketSocketSetup
         Syscalls.SetSocketOption(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "setsockopt(SO_TIMESTAMPNS)", link.Name);
     }
 
+    /// <summary>Sets the receive buffer: SO_RCVBUFFORCE (beyond net.core.rmem_max, needs CAP_NET_ADMIN), else SO_RCVBUF.</summary>
+    public static void SetReceiveBuffer(FileDescriptorHandle fd, int bytes, LinkInfo link)
+    {
+        const int SO_RCVBUF = 8, SO_RCVBUFFORCE = 33;
+        if (Syscalls.TrySetSocketOption(fd, SOL_SOCKET, SO_RCVBUFFORCE, bytes) == 0) return;
+        Syscalls.SetSocketOption(fd, SOL_SOCKET, SO_RCVBUF, bytes, $"setsockopt(SO_RCVBUF, {bytes})", link.Name);
+    }
+
     /// <summary>Attaches a classic BPF program (SO_ATTACH_FILTER).</summary>
     public static void AttachFilter(FileDescriptorHandle fd, BpfProgram program, string? interfaceName)
     {
@@ -73,19 +81,4 @@ internal static unsafe class PacketSocketSetup
     /// <summary>Reads and clears SO_ERROR; 0 when none is pending.</summary>
     public static int TakeSocketError(FileDescriptorHandle fd) =>
         Syscalls.TryGetSocketOption(fd, SOL_SOCKET, SO_ERROR, out int error) == 0 ? error : 0;
-
-    /// <summary>
-    /// Turns a socket error seen while capturing into the exception that says what happened:
-    /// the interface is gone, is down, or something else failed.
-    /// </summary>
-    public static CaptureException DescribeSocketError(int errno, LinkInfo link, string call)
-    {
-        if (errno is Errno.ENETDOWN or Errno.ENXIO or Errno.ENODEV)
-        {
-            if (!NetworkLinks.TryGet(link.Name, out LinkInfo? now) || now.Index != link.Index)
-                return new InterfaceGoneException(link.Name, link.Index);
-            return new LinkDownException(link.Name, $"{call} reported {Errno.Name(errno)}");
-        }
-        return ThrowHelper.NativeCall(call, errno, link.Name);
-    }
 }

@@ -9,12 +9,15 @@ namespace SlimCap.Reactive.Tests.Infrastructure;
 internal sealed class TestNetwork : IDisposable
 {
     private static int s_counter;
+    private static readonly Lazy<bool> s_staleRemoved = new(RemoveStaleNamespaces);
 
     public TestNetwork()
     {
+        _ = s_staleRemoved.Value;
         string suffix = $"{Environment.ProcessId % 0xfff:x}{Interlocked.Increment(ref s_counter):x}{Random.Shared.Next(0x100):x2}";
-        CaptureNamespace = "sccap-" + suffix;
-        PeerNamespace = "scpeer-" + suffix;
+        // Namespace names carry the full PID so a later run can tell a killed run's leftovers from a live run's.
+        CaptureNamespace = $"sccap-{Environment.ProcessId}-{suffix}";
+        PeerNamespace = $"scpeer-{Environment.ProcessId}-{suffix}";
         CaptureInterface = "scc" + suffix;
         PeerInterface = "scp" + suffix;
         try
@@ -47,6 +50,21 @@ internal sealed class TestNetwork : IDisposable
     public T Peer<T>(Func<T> action) => NetNs.Run(PeerNamespace, action);
 
     public void Ip(string arguments) => Shell.RunChecked("ip", arguments);
+
+    /// <summary>Deletes namespaces that earlier test runs made and could not remove because their process was killed.</summary>
+    private static bool RemoveStaleNamespaces()
+    {
+        var (_, list) = Shell.Run("ip", "netns list");
+        foreach (string line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string name = line.Split(' ')[0];
+            string[] parts = name.Split('-');
+            if (parts.Length == 3 && (parts[0] == "sccap" || parts[0] == "scpeer") && int.TryParse(parts[1], out int pid)
+                && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+                Shell.Run("ip", $"netns del {name}");
+        }
+        return true;
+    }
 
     private static void Prepare(string ns)
     {

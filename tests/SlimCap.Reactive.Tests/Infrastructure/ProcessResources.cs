@@ -1,0 +1,31 @@
+namespace SlimCap.Reactive.Tests.Infrastructure;
+
+/// <summary>The kernel resources capture uses, read from /proc/self: sockets, eventfds and ring mappings.</summary>
+internal readonly record struct ProcessResources(int Sockets, int EventFds, int SocketMappings, int AllDescriptors)
+{
+    public static ProcessResources Read()
+    {
+        int sockets = 0, eventFds = 0, all = 0;
+        foreach (string fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            all++;
+            string? target = null;
+            try
+            {
+                target = new FileInfo(fd).LinkTarget;
+            }
+            catch (IOException)
+            {
+            }
+            if (target is null) continue;
+            if (target.StartsWith("socket:", StringComparison.Ordinal)) sockets++;
+            else if (target.Contains("eventfd", StringComparison.Ordinal)) eventFds++;
+        }
+        int mappings = File.ReadLines("/proc/self/maps").Count(l => l.Contains("socket:[", StringComparison.Ordinal));
+        return new ProcessResources(sockets, eventFds, mappings, all);
+    }
+
+    /// <summary>True when no socket, eventfd or ring mapping was added (the runtime's own descriptors may vary slightly).</summary>
+    public bool SameCaptureResourcesAs(ProcessResources other) =>
+        Sockets == other.Sockets && EventFds == other.EventFds && SocketMappings == other.SocketMappings;
+}
