@@ -14,18 +14,13 @@ namespace SlimCap.Reactive;
 /// VLAN tags, 64-bit stats and a Close that is safe while a reader or leased blocks still use the ring.
 /// </summary>
 /// <remarks>Thread safety: as <see cref="CaptureSource"/>. Needs CAP_NET_RAW (or root).</remarks>
-public sealed class RingSource : CaptureSource
+public sealed class RingSource : LiveCaptureSource
 {
     private const int StarvedPollMs = 10;
     private const int SpuriousPollMs = 2;
 
-    private readonly LinkInfo _link;
-    private readonly FileDescriptorHandle _socket;
     private readonly RingMemory _memory;
     private readonly RingReader _reader;
-    private readonly WakeSignal _wake;
-    private readonly KernelStatistics _stats;
-    private readonly LinkMonitor _linkMonitor;
     private bool _spurious;
 
     /// <summary>Opens a ring on interface <paramref name="interfaceName"/>.</summary>
@@ -57,7 +52,6 @@ public sealed class RingSource : CaptureSource
             throw new InvalidCaptureOptionException(nameof(RingOptions.BlockCount),
                 $"a ring of {options.RingSize >> 20} MiB ({options.BlockCount} x {blockSize} bytes) is more than half of this machine's available memory ({available >> 20} MiB); choose a smaller BlockSize or BlockCount.");
 
-        _link = link;
         Options = options;
         FileDescriptorHandle? socket = null;
         RingMemory? memory = null;
@@ -90,53 +84,23 @@ public sealed class RingSource : CaptureSource
             socket?.Dispose();
             throw;
         }
-        _socket = socket;
         _memory = memory;
-        _wake = wake;
         _reader = new RingReader(memory, blockSize, options.BlockCount, link.LinkType);
-        _stats = new KernelStatistics(socket, link.Name);
-        _linkMonitor = new LinkMonitor(socket, link, options.LinkDown,
+        // The grace lets the kernel's block timer retire the partly filled block after a link goes down.
+        Attach(link, socket, wake, filter, snap, options.LinkDown,
             TimeSpan.FromMilliseconds(Math.Min(options.BlockTimeout.TotalMilliseconds, 800) + LinkMonitor.PollMilliseconds));
-        SnapLength = snap;
-        Filter = filter;
     }
-
-    /// <summary>The interface being captured, as it was when the ring was opened.</summary>
-    public LinkInfo Link => _link;
 
     /// <summary>The options the ring was opened with.</summary>
     public RingOptions Options { get; }
 
-    /// <summary>The snap length in effect.</summary>
-    public int SnapLength { get; }
-
-    /// <summary>The BPF program attached, or null when every frame is captured whole.</summary>
-    public BpfProgram? Filter { get; }
-
-    /// <summary>Blocks currently leased to consumers (not yet returned to the kernel).</summary>
-    public int LeasedBlocks => _reader.HeldCount;
+    /// <inheritdoc/>
+    public override int LeasedBlocks => _reader.HeldCount;
 
     /// <summary>The ring's number of blocks.</summary>
     public int BlockCount => _reader.BlockCount;
 
-    /// <inheritdoc/>
-    public override string Name => _link.Name;
-
-    /// <inheritdoc/>
-    public override LinkType LinkType => _link.LinkType;
-
-    /// <inheritdoc/>
-    public override CaptureStats Stats
-    {
-        get
-        {
-            var (received, dropped, freezes) = _stats.Read();
-            return new CaptureStats(received, dropped, freezes, _reader.Starvations, NetworkLinks.ReadReceiveDropped(_link.Name, _link.Index));
-        }
-    }
-
-    /// <inheritdoc/>
-    public override void Unblock() => _wake.SignalUnblock();
+    private protected override long Starvations => _reader.Starvations;
 
     private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
     {
@@ -146,7 +110,7 @@ public sealed class RingSource : CaptureSource
         {
             while (true)
             {
-                if (_wake.IsStopped) return CaptureStatus.Stopped;
+                if (Wake.IsStopped) return CaptureStatus.Stopped;
                 TakeResult take = _reader.TryTake(out RingBlock? taken);
                 if (take == TakeResult.Taken)
                 {
@@ -154,14 +118,14 @@ public sealed class RingSource : CaptureSource
                     block = taken;
                     return CaptureStatus.Packet;
                 }
-                if (_linkMonitor.IsDown) _linkMonitor.Check();
+                if (LinkMonitor.IsDown) LinkMonitor.Check();
                 // The socket polls readable while the previous block is still ours, so when a
                 // consumer holds it, poll the status on a short timer instead of spinning. A link
                 // that is down gives no further signal: poll it on a timer too.
                 int timeout = take == TakeResult.Starved ? StarvedPollMs
-                    : _linkMonitor.IsDown ? LinkMonitor.PollMilliseconds
+                    : LinkMonitor.IsDown ? LinkMonitor.PollMilliseconds
                     : _spurious ? SpuriousPollMs : -1;
-                WaitResult wait = _wake.Wait(_socket, timeout, out int errno, socketToo: timeout < 0);
+                WaitResult wait = Wake.Wait(Socket, timeout, out int errno, socketToo: timeout < 0);
                 switch (wait)
                 {
                     case WaitResult.Unblocked: return CaptureStatus.Unblocked;
@@ -169,8 +133,8 @@ public sealed class RingSource : CaptureSource
                     case WaitResult.Ready: _spurious = true; break;
                     case WaitResult.TimedOut: _spurious = false; break;
                     case WaitResult.SocketError:
-                        int error = errno != 0 ? errno : PacketSocketSetup.TakeSocketError(_socket);
-                        if (error != 0) _linkMonitor.OnSocketError(error, "ppoll(AF_PACKET ring)");
+                        int error = errno != 0 ? errno : PacketSocketSetup.TakeSocketError(Socket);
+                        if (error != 0) LinkMonitor.OnSocketError(error, "ppoll(AF_PACKET ring)");
                         break;
                 }
             }
@@ -181,15 +145,10 @@ public sealed class RingSource : CaptureSource
         }
     }
 
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
+    private protected override void Release()
     {
-        _wake.SignalStop();
         // Leased blocks keep the mapping (and so the socket) alive; stop the kernel filling it meanwhile.
-        PacketSocketSetup.DropEverything(_socket);
-        _stats.Read();
+        PacketSocketSetup.DropEverything(Socket);
         _memory.Dispose();
-        _socket.Dispose();
-        _wake.Dispose();
     }
 }

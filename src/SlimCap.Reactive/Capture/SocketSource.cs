@@ -15,13 +15,8 @@ namespace SlimCap.Reactive;
 /// length and VLAN tag from PACKET_AUXDATA.
 /// </summary>
 /// <remarks>Thread safety: as <see cref="CaptureSource"/>. Needs CAP_NET_RAW (or root).</remarks>
-public sealed class SocketSource : CaptureSource
+public sealed class SocketSource : LiveCaptureSource
 {
-    private readonly LinkInfo _link;
-    private readonly FileDescriptorHandle _socket;
-    private readonly WakeSignal _wake;
-    private readonly KernelStatistics _stats;
-    private readonly LinkMonitor _linkMonitor;
     private readonly RecordBlockPool _pool;
     private readonly Func<bool> _isStopped;
     private readonly int _ipLayerOffset;
@@ -46,9 +41,7 @@ public sealed class SocketSource : CaptureSource
         link = NetworkLinks.Get(link.Name);
         if (!link.IsUp) throw new LinkDownException(link.Name);
         BpfProgram? filter = options.BuildFilter(link);
-        SnapLength = Math.Min(options.CaptureLength.Resolve(link.IpLayerOffset), options.BatchBufferSize - RecordBlock.HeaderSize - 8);
-
-        _link = link;
+        int snap = Math.Min(options.CaptureLength.Resolve(link.IpLayerOffset), options.BatchBufferSize - RecordBlock.HeaderSize - 8);
         Options = options;
         FileDescriptorHandle? socket = null;
         WakeSignal? wake = null;
@@ -69,60 +62,30 @@ public sealed class SocketSource : CaptureSource
             socket?.Dispose();
             throw;
         }
-        _socket = socket;
-        _wake = wake;
-        _stats = new KernelStatistics(socket, link.Name);
-        _linkMonitor = new LinkMonitor(socket, link, options.LinkDown, TimeSpan.FromMilliseconds(2 * LinkMonitor.PollMilliseconds));
+        Attach(link, socket, wake, filter, snap, options.LinkDown, TimeSpan.FromMilliseconds(2 * LinkMonitor.PollMilliseconds));
         _pool = new RecordBlockPool(options.BatchBufferCount, options.BatchBufferSize);
-        _isStopped = () => _wake.IsStopped;
+        _isStopped = () => Wake.IsStopped;
         _ipLayerOffset = link.IpLayerOffset;
-        Filter = filter;
     }
-
-    /// <summary>The interface being captured, as it was when the socket was opened.</summary>
-    public LinkInfo Link => _link;
 
     /// <summary>The options the socket was opened with.</summary>
     public SocketOptions Options { get; }
 
-    /// <summary>The snap length in effect (at most a batch buffer's payload).</summary>
-    public int SnapLength { get; }
-
-    /// <summary>The BPF program attached, or null when every frame is captured whole.</summary>
-    public BpfProgram? Filter { get; }
-
-    /// <summary>Batch buffers currently leased to consumers.</summary>
-    public int LeasedBlocks => _pool.BlockCount - _pool.FreeCount;
-
     /// <inheritdoc/>
-    public override string Name => _link.Name;
+    public override int LeasedBlocks => _pool.BlockCount - _pool.FreeCount;
 
-    /// <inheritdoc/>
-    public override LinkType LinkType => _link.LinkType;
-
-    /// <inheritdoc/>
-    public override CaptureStats Stats
-    {
-        get
-        {
-            var (received, dropped, freezes) = _stats.Read();
-            return new CaptureStats(received, dropped, freezes, _pool.Starvations, NetworkLinks.ReadReceiveDropped(_link.Name, _link.Index));
-        }
-    }
-
-    /// <inheritdoc/>
-    public override void Unblock() => _wake.SignalUnblock();
+    private protected override long Starvations => _pool.Starvations;
 
     private protected override unsafe CaptureStatus ReadBlockCore(out PacketBlock? block)
     {
         block = null;
-        if (_wake.IsStopped) return CaptureStatus.Stopped;
+        if (Wake.IsStopped) return CaptureStatus.Stopped;
         RecordBlock? batch = _pool.Rent(_isStopped);
         if (batch is null) return CaptureStatus.Stopped;
         bool added = false;
         try
         {
-            _socket.DangerousAddRef(ref added);
+            Socket.DangerousAddRef(ref added);
             while (true)
             {
                 int errno = Errno.EAGAIN;
@@ -137,17 +100,17 @@ public sealed class SocketSource : CaptureSource
                     }
                     if (errno != Errno.EAGAIN)
                     {
-                        _linkMonitor.OnSocketError(errno, "recvmsg(AF_PACKET)");
+                        LinkMonitor.OnSocketError(errno, "recvmsg(AF_PACKET)");
                         continue; // the queue may still hold packets captured before the link went down
                     }
-                    if (_linkMonitor.IsDown) _linkMonitor.Check();
-                    WaitResult wait = _wake.Wait(_socket, _linkMonitor.IsDown ? LinkMonitor.PollMilliseconds : -1, out int waitErrno);
+                    if (LinkMonitor.IsDown) LinkMonitor.Check();
+                    WaitResult wait = Wake.Wait(Socket, LinkMonitor.IsDown ? LinkMonitor.PollMilliseconds : -1, out int waitErrno);
                     if (wait == WaitResult.Unblocked) return CaptureStatus.Unblocked;
                     if (wait == WaitResult.Stopped) return CaptureStatus.Stopped;
                     if (wait == WaitResult.SocketError)
                     {
-                        int error = waitErrno != 0 ? waitErrno : PacketSocketSetup.TakeSocketError(_socket);
-                        if (error != 0) _linkMonitor.OnSocketError(error, "ppoll(AF_PACKET)");
+                        int error = waitErrno != 0 ? waitErrno : PacketSocketSetup.TakeSocketError(Socket);
+                        if (error != 0) LinkMonitor.OnSocketError(error, "ppoll(AF_PACKET)");
                     }
                 }
             }
@@ -158,7 +121,7 @@ public sealed class SocketSource : CaptureSource
         }
         finally
         {
-            if (added) _socket.DangerousRelease();
+            if (added) Socket.DangerousRelease();
             if (batch is not null) _pool.Return(batch);
         }
     }
@@ -181,7 +144,7 @@ public sealed class SocketSource : CaptureSource
                 Control = control,
                 ControlLength = 128,
             };
-            long n = Syscalls.ReceiveMessage(_socket.Fd, &message, MSG_DONTWAIT | MSG_TRUNC);
+            long n = Syscalls.ReceiveMessage(Socket.Fd, &message, MSG_DONTWAIT | MSG_TRUNC);
             if (n < 0)
             {
                 errno = (int)-n;
@@ -195,7 +158,7 @@ public sealed class SocketSource : CaptureSource
             bool hasVlan = false;
             ParseControl(control, (int)message.ControlLength, ref total, ref timestamp, ref tci, ref tpid, ref hasVlan);
             if (timestamp == 0) timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
-            batch.Commit(captured, total, timestamp, (PacketType)from.PktType, _ipLayerOffset, _link.LinkType, from.IfIndex, tci, tpid, hasVlan);
+            batch.Commit(captured, total, timestamp, (PacketType)from.PktType, _ipLayerOffset, Link.LinkType, from.IfIndex, tci, tpid, hasVlan);
             return true;
         }
     }
@@ -227,14 +190,5 @@ public sealed class SocketSource : CaptureSource
             }
             offset += (int)((cmsgLength + 7) & ~7L);
         }
-    }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        _wake.SignalStop();
-        _stats.Read();
-        _socket.Dispose();
-        _wake.Dispose();
     }
 }

@@ -30,10 +30,11 @@ public readonly struct PacketRef
     private readonly LinkType _linkType;
     private readonly PacketType _type;
     private readonly bool _hasVlan;
+    private readonly ushort _timestampCarrySeconds;
 
     internal PacketRef(PacketBlock block, int generation, int dataOffset, int capturedLength, long totalLength,
         long timestampNs, PacketType type, int ipLayerOffset, LinkType linkType, int interfaceIndex,
-        ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false)
+        ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false, ushort timestampCarrySeconds = 0)
     {
         _block = block;
         _generation = generation;
@@ -48,6 +49,7 @@ public readonly struct PacketRef
         _vlanTci = vlanTci;
         _vlanTpid = vlanTpid;
         _hasVlan = hasVlan;
+        _timestampCarrySeconds = timestampCarrySeconds;
     }
 
     /// <summary>The captured bytes, starting at the link-layer header. Throws <see cref="ObjectDisposedException"/> once the block is released.</summary>
@@ -97,6 +99,14 @@ public readonly struct PacketRef
 
     /// <summary>Kernel (or file) timestamp, in nanoseconds since the Unix epoch.</summary>
     public long TimestampNanoseconds => _timestampNs;
+
+    /// <summary>
+    /// Whole seconds that a capture file stored in the fraction field rather than the seconds field
+    /// (pcap records whose microsecond or nanosecond field is one second or more; 0 otherwise).
+    /// <see cref="TimestampNanoseconds"/> already includes them; writers and libpcap-exact checks use
+    /// this to present the record as stored: seconds = ns / 10^9 - carry, fraction = ns % 10^9 + carry * 10^9.
+    /// </summary>
+    internal ushort TimestampCarrySeconds => _timestampCarrySeconds;
 
     /// <summary>The timestamp as a <see cref="DateTimeOffset"/> (UTC, 100 ns resolution).</summary>
     public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(_timestampNs / 100);

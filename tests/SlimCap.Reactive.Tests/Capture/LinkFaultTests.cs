@@ -7,12 +7,7 @@ namespace SlimCap.Reactive.Tests.Capture;
 public sealed class LinkFaultTests
 {
     private static void Inject(TestNetwork net, int from, int count) =>
-        net.Peer(() =>
-        {
-            using var injector = new FrameInjector(net.PeerInterface);
-            for (int i = from; i < from + count; i++) injector.Send(Frames.Udp(i));
-            return 0;
-        });
+        net.InjectFromPeer(Enumerable.Range(from, count).Select(i => Frames.Udp(i)));
 
     /// <summary>Reads until the source ends; returns the test frames' sequence numbers and how it ended.</summary>
     private static Task<(List<long> Sequences, Exception? Error)> ReadToEnd(CaptureSource source) =>

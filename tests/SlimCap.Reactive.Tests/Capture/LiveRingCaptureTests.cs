@@ -11,13 +11,6 @@ public sealed class LiveRingCaptureTests
     private static RingSource OpenRing(TestNetwork net, string? iface = null, RingOptions? options = null) =>
         net.Capture(() => new RingSource(iface ?? net.CaptureInterface, options ?? new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(10) }));
 
-    private static void Inject(TestNetwork net, IEnumerable<byte[]> frames) =>
-        net.Peer(() =>
-        {
-            using var injector = new FrameInjector(net.PeerInterface);
-            foreach (byte[] frame in frames) injector.Send(frame);
-            return 0;
-        });
 
     [Fact]
     public void TenThousandFramesArriveByteExactInOrderWithLengthsTypeTimestampsAndStats()
@@ -30,7 +23,7 @@ public sealed class LiveRingCaptureTests
         using RingSource ring = OpenRing(net, options: new RingOptions { BlockCount = 32, BlockTimeout = TimeSpan.FromMilliseconds(10) });
         int ifindex = ring.Link.Index;
         using var reader = new CaptureReader(ring, count);
-        Inject(net, sent);
+        net.InjectFromPeer(sent);
         List<CapturedFrame> frames = reader.Wait();
 
         Assert.Equal(count, frames.Count);
@@ -66,7 +59,7 @@ public sealed class LiveRingCaptureTests
         using RingSource sender = net.Peer(() => new RingSource(net.PeerInterface, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(10) }));
         using var atReceiver = new CaptureReader(receiver, count);
         using var atSender = new CaptureReader(sender, count);
-        Inject(net, Enumerable.Range(0, count).Select(i => Frames.Udp(i, 100, destinationMac: mac)));
+        net.InjectFromPeer(Enumerable.Range(0, count).Select(i => Frames.Udp(i, 100, destinationMac: mac)));
 
         List<CapturedFrame> received = atReceiver.Wait();
         List<CapturedFrame> outgoing = atSender.Wait();
@@ -86,7 +79,7 @@ public sealed class LiveRingCaptureTests
         byte[][] sent = Enumerable.Range(0, count).Select(i => Frames.Udp(i, 120, vlanTci: (ushort)(0x2000 | (100 + i % 50)))).ToArray();
         using RingSource ring = OpenRing(net);
         using var reader = new CaptureReader(ring, count);
-        Inject(net, sent);
+        net.InjectFromPeer(sent);
         List<CapturedFrame> frames = reader.Wait();
 
         Assert.Equal(count, frames.Count);
@@ -122,7 +115,7 @@ public sealed class LiveRingCaptureTests
             frames.Add(arp);
         }
         using var reader = new CaptureReader(ring, count, _ => true);
-        Inject(net, frames);
+        net.InjectFromPeer(frames);
         List<CapturedFrame> got = reader.Wait();
         Assert.Equal(count, got.Count);
         Assert.All(got, f =>
@@ -236,7 +229,7 @@ public sealed class LiveRingCaptureTests
         using var net = new TestNetwork();
         RingSource ring = OpenRing(net);
         byte[] frame = Frames.Udp(7, 90);
-        Inject(net, [frame]);
+        net.InjectFromPeer([frame]);
         CaptureStatus status;
         PacketBlock? block;
         do status = ring.NextBlock(out block); while (status == CaptureStatus.Unblocked);

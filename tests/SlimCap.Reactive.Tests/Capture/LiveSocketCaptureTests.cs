@@ -7,13 +7,6 @@ namespace SlimCap.Reactive.Tests.Capture;
 [Collection(LiveCaptureCollection.Name)]
 public sealed class LiveSocketCaptureTests
 {
-    private static void Inject(TestNetwork net, IEnumerable<byte[]> frames) =>
-        net.Peer(() =>
-        {
-            using var injector = new FrameInjector(net.PeerInterface);
-            foreach (byte[] frame in frames) injector.Send(frame);
-            return 0;
-        });
 
     [Fact]
     public void FramesArriveByteExactWithWireLengthTypeVlanAndTimestamps()
@@ -27,7 +20,7 @@ public sealed class LiveSocketCaptureTests
         using SocketSource socket = net.Capture(() => new SocketSource(net.CaptureInterface,
             new SocketOptions { CaptureLength = CaptureLength.Fixed(600), BatchBufferCount = 64, ReceiveBufferSize = 64 << 20 }));
         using var reader = new CaptureReader(socket, count);
-        Inject(net, sent);
+        net.InjectFromPeer(sent);
         List<CapturedFrame> frames = reader.Wait();
 
         CaptureStats stats = socket.Stats;

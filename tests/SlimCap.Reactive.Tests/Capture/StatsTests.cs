@@ -49,12 +49,7 @@ public sealed class StatsTests
             }
         });
         reader.Start();
-        net.Peer(() =>
-        {
-            using var injector = new FrameInjector(net.PeerInterface);
-            for (int i = 0; i < sent; i++) injector.Send(Frames.Udp(i, 200));
-            return 0;
-        });
+        net.InjectFromPeer(Enumerable.Range(0, sent).Select(i => Frames.Udp(i, 200)));
         // Wait until the kernel's accounting covers every frame sent, and the reader has caught up.
         Assert.True(SpinWait.SpinUntil(() => source.Stats.PacketsReceived >= sent, 20_000), $"kernel saw only {source.Stats.PacketsReceived} of {sent}");
         SpinWait.SpinUntil(() => Volatile.Read(ref captured) + source.Stats.PacketsDropped >= sent, 10_000);

@@ -17,31 +17,16 @@ internal static unsafe partial class CapabilityDrop
     [StructLayout(LayoutKind.Sequential)]
     private struct CapData { public uint Effective, Permitted, Inheritable; }
 
-    public static T WithoutNetRaw<T>(Func<T> action)
-    {
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+    public static T WithoutNetRaw<T>(Func<T> action) =>
+        DedicatedThread.Run(() =>
         {
-            try
-            {
-                var header = new CapHeader { Version = LinuxCapabilityVersion3 };
-                CapData* data = stackalloc CapData[2];
-                if (capget(&header, data) != 0) throw new InvalidOperationException("capget failed");
-                data[0].Effective &= ~(1u << CapNetRaw);
-                if (capset(&header, data) != 0) throw new InvalidOperationException($"capset failed: errno {Marshal.GetLastPInvokeError()}");
-                result = action();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
+            var header = new CapHeader { Version = LinuxCapabilityVersion3 };
+            CapData* data = stackalloc CapData[2];
+            if (capget(&header, data) != 0) throw new InvalidOperationException("capget failed");
+            data[0].Effective &= ~(1u << CapNetRaw);
+            if (capset(&header, data) != 0) throw new InvalidOperationException($"capset failed: errno {Marshal.GetLastPInvokeError()}");
+            return action();
         });
-        thread.Start();
-        thread.Join();
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-        return result;
-    }
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int capget(CapHeader* header, CapData* data);

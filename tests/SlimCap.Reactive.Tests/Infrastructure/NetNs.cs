@@ -10,29 +10,14 @@ internal static partial class NetNs
 {
     private const int CLONE_NEWNET = 0x40000000;
 
-    public static T Run<T>(string namespaceName, Func<T> action)
-    {
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+    public static T Run<T>(string namespaceName, Func<T> action) =>
+        DedicatedThread.Run(() =>
         {
-            try
-            {
-                using var target = File.OpenHandle($"/var/run/netns/{namespaceName}");
-                if (setns((int)target.DangerousGetHandle(), CLONE_NEWNET) != 0)
-                    throw new InvalidOperationException($"setns({namespaceName}) failed: errno {Marshal.GetLastPInvokeError()}");
-                result = action();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
+            using var target = File.OpenHandle($"/var/run/netns/{namespaceName}");
+            if (setns((int)target.DangerousGetHandle(), CLONE_NEWNET) != 0)
+                throw new InvalidOperationException($"setns({namespaceName}) failed: errno {Marshal.GetLastPInvokeError()}");
+            return action();
         });
-        thread.Start();
-        thread.Join();
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-        return result;
-    }
 
     public static void Run(string namespaceName, Action action) => Run(namespaceName, () => { action(); return 0; });
 

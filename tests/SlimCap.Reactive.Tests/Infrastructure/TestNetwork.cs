@@ -51,6 +51,15 @@ internal sealed class TestNetwork : IDisposable
 
     public void Ip(string arguments) => Shell.RunChecked("ip", arguments);
 
+    /// <summary>Sends <paramref name="frames"/> out of the peer end, from inside the peer namespace.</summary>
+    public void InjectFromPeer(IEnumerable<byte[]> frames) =>
+        Peer(() =>
+        {
+            using var injector = new FrameInjector(PeerInterface);
+            foreach (byte[] frame in frames) injector.Send(frame);
+            return 0;
+        });
+
     /// <summary>Deletes namespaces that earlier test runs made and could not remove because their process was killed.</summary>
     private static bool RemoveStaleNamespaces()
     {

@@ -1,0 +1,31 @@
+namespace SlimCap.Reactive.Files;
+
+/// <summary>
+/// A capture file is not one the reader accepts, or is damaged: unknown magic, a header or record cut
+/// short, a length out of range, a malformed pcapng block. The message names the file, the byte
+/// offset of the problem and what is wrong. A source throws it only after it has delivered every
+/// record that precedes the damage.
+/// </summary>
+public sealed class CaptureFileException : CaptureException
+{
+    /// <summary>Creates the exception for a problem <paramref name="problem"/> at <paramref name="offset"/> in <paramref name="fileName"/>.</summary>
+    public CaptureFileException(string fileName, long offset, string problem, Exception? innerException = null)
+        : base($"Capture file '{fileName}', byte offset {offset}: {problem}", innerException)
+    {
+        FileName = fileName;
+        Offset = offset;
+        Problem = problem;
+    }
+
+    /// <summary>The file (or stream) name the source was opened with.</summary>
+    public string FileName { get; }
+
+    /// <summary>
+    /// Byte offset of the damaged structure (record header or pcapng block), counted in the
+    /// uncompressed bytes for gzip-compressed files.
+    /// </summary>
+    public long Offset { get; }
+
+    /// <summary>What is wrong, without the file name and offset.</summary>
+    public string Problem { get; }
+}

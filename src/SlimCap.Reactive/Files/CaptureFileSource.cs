@@ -1,0 +1,277 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+
+namespace SlimCap.Reactive.Files;
+
+/// <summary>
+/// A <see cref="CaptureSource"/> over a capture file: classic pcap (both byte orders, microsecond and
+/// nanosecond, Kuznetsov) or pcapng (several sections and interfaces, per-interface link types and
+/// timestamp scales), optionally gzip-compressed (detected by its magic). It reads a path, stdin
+/// (<c>"-"</c>) or any <see cref="Stream"/> through a <see cref="PipeReader"/>, and offers every read
+/// style and surface a live source does.
+/// </summary>
+/// <remarks>
+/// <para><b>Records.</b> A block's records are views of the pipe's buffers, not copies: the pipe reads
+/// into pooled buffers that a leased block keeps alive until it is disposed. Only a record split across
+/// two buffers is copied (into a buffer the block rents). Memory is bounded by
+/// <see cref="CaptureFileOptions.BlockCount"/> leased blocks of at most <see cref="CaptureFileOptions.BlockSize"/>
+/// file bytes each, plus the pipe's buffering of one record. <see cref="PacketBlock.Memory"/> of a file block
+/// is empty, since its records lie in several buffers: enumerate the block instead. Timestamps are nanoseconds since the epoch; a record's
+/// <see cref="PacketRef.InterfaceIndex"/> is its pcapng interface id in its section (0 for pcap), its
+/// <see cref="PacketRef.LinkType"/> that interface's link type, and its <see cref="PacketRef.Type"/> the
+/// direction in pcapng's epb_flags, or <see cref="PacketType.Unknown"/>.</para>
+/// <para><b>End and damage.</b> At the clean end of the file reads return <see cref="CaptureStatus.Stopped"/>.
+/// A damaged file first yields every record before the damage, then the next read throws a
+/// <see cref="CaptureFileException"/> naming the offset; later reads return Stopped. Hostile lengths are
+/// checked against the format's limits before any byte is buffered for them, so they cost no memory.</para>
+/// <para><b>Timestamps.</b> <see cref="PacketRef.TimestampNanoseconds"/> is seconds × 10^9 plus the fraction in
+/// 64-bit arithmetic: pcapng times past the year 2262 (or before 1678) wrap.</para>
+/// <para><b>Compatibility.</b> Records are presented as libpcap 1.10 presents them (pcap records longer
+/// than the snapshot length are cut to it, the same checks and errors), except that pcapng files libpcap
+/// refuses although they are valid are read whole, as Wireshark does.</para>
+/// </remarks>
+public sealed class CaptureFileSource : CaptureSource
+{
+    private const ushort GzipMagic = 0x8B1F;
+
+    private readonly PipeByteReader _input;
+    private readonly FormatReader _format;
+    private const int MaxRecordsPerBlock = 4096;
+
+    private readonly PipeViewBlockPool _pool;
+    private readonly int _blockSize;
+    private readonly bool _publishPartial;
+    private readonly object _readGate = new();
+    private CaptureFileException? _pendingError;
+    private bool _ended;
+    private int _unblockRequested;
+    private long _sequence;
+    private long _records;
+    private long _copiedRecords;
+
+    private CaptureFileSource(string name, PipeByteReader input, FormatReader format, bool compressed, CaptureFileOptions options, bool publishPartial)
+    {
+        Name = name;
+        _input = input;
+        _format = format;
+        IsCompressed = compressed;
+        _blockSize = options.BlockSize;
+        _pool = new PipeViewBlockPool(options.BlockCount);
+        _publishPartial = publishPartial;
+    }
+
+    /// <summary>
+    /// Opens the capture file at <paramref name="path"/>, or stdin when it is <c>"-"</c>, and reads its header.
+    /// </summary>
+    /// <exception cref="CaptureFileException">The file is not a capture file this reader supports, or its header is damaged.</exception>
+    /// <exception cref="IOException">The file cannot be opened.</exception>
+    public static CaptureFileSource Open(string path, CaptureFileOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path == "-") return Open(Console.OpenStandardInput(), "-", leaveOpen: false, options);
+        // No FileStream buffering: the pipe is the buffer.
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        try
+        {
+            return Open(stream, path, leaveOpen: false, options);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a capture file read from <paramref name="stream"/> and reads its header. The source owns the
+    /// stream (and closes it on dispose) unless <paramref name="leaveOpen"/> is true.
+    /// </summary>
+    /// <param name="stream">The file's bytes, from its first byte on.</param>
+    /// <param name="name">The name used in messages and <see cref="Name"/>.</param>
+    /// <param name="leaveOpen">True to leave <paramref name="stream"/> open when the source is disposed.</param>
+    /// <param name="options">Reader options, or null for the defaults.</param>
+    /// <exception cref="CaptureFileException">The stream is not a capture file this reader supports, or its header is damaged.</exception>
+    public static CaptureFileSource Open(Stream stream, string name, bool leaveOpen = false, CaptureFileOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        options ??= new CaptureFileOptions();
+        if (options.BlockCount < 1) throw new InvalidCaptureOptionException(nameof(options.BlockCount), "must be at least 1");
+        if (options.BlockSize < 4096) throw new InvalidCaptureOptionException(nameof(options.BlockSize), "must be at least 4096 bytes");
+        if (options.ReadBufferSize < 4096) throw new InvalidCaptureOptionException(nameof(options.ReadBufferSize), "must be at least 4096 bytes");
+        bool publishPartial = options.PublishPartialBlocks ?? !stream.CanSeek;
+        // Enough free buffers for what the leased blocks can hold on to, plus the pipe's own.
+        var buffers = new PipeBufferPool(options.ReadBufferSize, options.BlockCount * (options.BlockSize / options.ReadBufferSize + 2) + 4);
+        var pipeOptions = new StreamPipeReaderOptions(buffers, options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: leaveOpen);
+        PipeReader pipe = PipeReader.Create(stream, pipeOptions);
+        var input = new PipeByteReader(pipe, name);
+        bool compressed = false;
+        try
+        {
+            input.Ensure(4);
+            if (input.Available >= 2 && ReadUInt16(input) == GzipMagic)
+            {
+                // The raw pipe keeps the bytes it peeked at; the gzip stream reads them back through it.
+                compressed = true;
+                var gzip = new GZipStream(pipe.AsStream(leaveOpen: false), CompressionMode.Decompress, leaveOpen: false);
+                input = new PipeByteReader(PipeReader.Create(gzip, new StreamPipeReaderOptions(buffers, options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: false)), name);
+                input.Ensure(4);
+            }
+            FormatReader format = OpenFormat(input, name);
+            return new CaptureFileSource(name, input, format, compressed, options, publishPartial);
+        }
+        catch
+        {
+            input.Release();
+            if (compressed) pipe.Complete();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string Name { get; }
+
+    /// <summary>The link type of the pcap file, or of the first interface of a pcapng file (Ethernet when it has none).</summary>
+    public override LinkType LinkType => _format.LinkType;
+
+    /// <summary>The container format.</summary>
+    public CaptureFileFormat Format => _format.Format;
+
+    /// <summary>True when the file was gzip-compressed.</summary>
+    public bool IsCompressed { get; }
+
+    /// <summary>How far the reader has got, in (uncompressed) bytes of the file. Approximate while a read runs on another thread.</summary>
+    public long Position => _input.Offset;
+
+    /// <summary>Records read so far in <see cref="CaptureStats.PacketsReceived"/>; never any drops.</summary>
+    public override CaptureStats Stats
+    {
+        get
+        {
+            return new CaptureStats(Interlocked.Read(ref _records), 0, 0, _pool.Starvations);
+        }
+    }
+
+    /// <summary>Records that had to be copied because they were split across two pipe buffers (for tests and tuning).</summary>
+    internal long CopiedRecords => Interlocked.Read(ref _copiedRecords);
+
+    /// <summary>
+    /// Wakes a reader blocked on a slow stream (a pipe, a socket); it returns <see cref="CaptureStatus.Unblocked"/>.
+    /// The wake reaches a read in progress only when the stream honours cancellation (console stdin may not:
+    /// then the reader returns Unblocked after its read completes).
+    /// </summary>
+    public override void Unblock()
+    {
+        Volatile.Write(ref _unblockRequested, 1);
+        _input.CancelPendingRead();
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        _input.CancelPendingRead();
+        // The reader thread leaves the gate promptly once its read is cancelled; then the pipe is ours to close.
+        lock (_readGate) _input.Release();
+    }
+
+    private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
+    {
+        block = null;
+        lock (_readGate)
+        {
+            if (IsDisposed) return CaptureStatus.Stopped;
+            if (_pendingError is { } error)
+            {
+                _pendingError = null;
+                _ended = true;
+                throw error;
+            }
+            if (_ended) return CaptureStatus.Stopped;
+            if (Interlocked.Exchange(ref _unblockRequested, 0) != 0) return CaptureStatus.Unblocked;
+            return Fill(out block);
+        }
+    }
+
+    private CaptureStatus Fill(out PacketBlock? leased)
+    {
+        leased = null;
+        PipeViewBlock? block = null;
+        try
+        {
+            while (true)
+            {
+                bool mayBlock = block is null || block.Count == 0 || !_publishPartial;
+                ReadOutcome outcome = _format.Next(mayBlock, out FileRecord record);
+                if (outcome != ReadOutcome.Record)
+                {
+                    // A cancel whose wake was already reported (Unblock before any read) is not a new wake.
+                    if (outcome == ReadOutcome.Canceled && !IsDisposed && Volatile.Read(ref _unblockRequested) == 0) continue;
+                    if (block is not null && block.Count > 0) break;
+                    block?.Discard();
+                    block = null;
+                    if (outcome == ReadOutcome.End)
+                    {
+                        _ended = true;
+                        return CaptureStatus.Stopped;
+                    }
+                    if (IsDisposed) return CaptureStatus.Stopped;
+                    Interlocked.Exchange(ref _unblockRequested, 0);
+                    return CaptureStatus.Unblocked;
+                }
+                if (block is not null && block.Count > 0 && (block.FileBytes + record.Size > _blockSize || block.Count >= MaxRecordsPerBlock))
+                    break; // the record stays in the pipe for the next block
+                if (block is null)
+                {
+                    block = _pool.Rent(() => IsDisposed);
+                    if (block is null) return CaptureStatus.Stopped;
+                }
+                // A record inside one pipe buffer is viewed where it lies; only one split across buffers is copied.
+                if (record.Data.IsSingleSegment
+                    && MemoryMarshal.TryGetMemoryManager(record.Data.First, out PipeBuffer? buffer, out int start, out _))
+                    block.AddView(buffer, start, record);
+                else
+                {
+                    block.AddCopy(record);
+                    _copiedRecords++;
+                }
+                _format.Consume(record);
+                Interlocked.Increment(ref _records);
+            }
+        }
+        catch (CaptureFileException e) when (block is not null && block.Count > 0)
+        {
+            // Deliver what precedes the damage first; the error comes with the next read.
+            _pendingError = e;
+        }
+        catch (Exception e)
+        {
+            block?.Discard();
+            // Damage ends the file: later reads report Stopped instead of parsing the damage again.
+            if (e is CaptureFileException) _ended = true;
+            throw;
+        }
+        block.Publish(_sequence++);
+        leased = block;
+        return CaptureStatus.Packet;
+    }
+
+    private static FormatReader OpenFormat(PipeByteReader input, string name)
+    {
+        if (input.Available < 4)
+            FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: it has only {input.Available} bytes");
+        Span<byte> scratch = stackalloc byte[4];
+        uint magic = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(input.PeekSpan(4, scratch));
+        if (magic == PcapNgFormatReader.BlockTypeShb) return PcapNgFormatReader.Open(input, name);
+        if (PcapFormatReader.IsMagic(magic)) return PcapFormatReader.Open(input, name);
+        FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: unknown magic 0x{magic:x8} (neither pcap nor pcapng)");
+        return null;
+    }
+
+    private static ushort ReadUInt16(PipeByteReader input)
+    {
+        Span<byte> scratch = stackalloc byte[2];
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(input.PeekSpan(2, scratch));
+    }
+}

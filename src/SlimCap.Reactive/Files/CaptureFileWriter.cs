@@ -1,0 +1,260 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Threading.Tasks.Dataflow;
+
+namespace SlimCap.Reactive.Files;
+
+/// <summary>
+/// Writes packets to a capture file (nanosecond pcap or pcapng) through a <see cref="PipeWriter"/>
+/// with bounded buffering. Usable as a plain method (<see cref="Write(in PacketRef)"/>,
+/// <see cref="Write(PacketBlock)"/>), as an <see cref="IObserver{T}"/> of blocks, and as a Dataflow
+/// target (<see cref="AsTargetBlock"/>).
+/// </summary>
+/// <remarks>
+/// <para><b>Ownership.</b> <see cref="Write(PacketBlock)"/> borrows the block: the caller still owns and
+/// disposes it. As an observer or target the writer owns every block it receives and disposes it once
+/// written (also when writing failed).</para>
+/// <para><b>Ending.</b> <see cref="Dispose"/>, <see cref="Complete"/>, <see cref="IObserver{T}.OnCompleted"/>
+/// and <see cref="IObserver{T}.OnError"/> flush what was written and complete the pipe, which closes the
+/// stream unless it was left open: a capture that fails still leaves a readable file of what came before.</para>
+/// <para><b>Threads.</b> Calls must not overlap (Rx and an ActionBlock serialize them already).</para>
+/// </remarks>
+public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, IAsyncDisposable
+{
+    private readonly PipeWriter _writer;
+    private readonly int _flushThreshold;
+    private bool _completed;
+    private long _bytesWritten;
+    private long _recordsWritten;
+
+    private protected CaptureFileWriter(PipeWriter writer, string name, CaptureFileWriterOptions options)
+    {
+        _writer = writer;
+        Name = name;
+        Options = options;
+        _flushThreshold = options.FlushThreshold;
+    }
+
+    /// <summary>
+    /// Creates a writer for <paramref name="path"/> (stdout when it is <c>"-"</c>): pcapng when the name ends
+    /// in <c>.pcapng</c> (any case), otherwise nanosecond pcap.
+    /// </summary>
+    public static CaptureFileWriter Create(string path, CaptureFileWriterOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        CaptureFileFormat format = FormatFor(path);
+        Stream stream = path == "-" ? Console.OpenStandardOutput()
+            : new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 1);
+        return Create(stream, format, path, leaveOpen: false, options);
+    }
+
+    /// <summary>Creates a writer of <paramref name="format"/> over <paramref name="stream"/>, which it closes when done unless <paramref name="leaveOpen"/>.</summary>
+    /// <param name="stream">Where the file's bytes go.</param>
+    /// <param name="format">The container format to write.</param>
+    /// <param name="name">The name used in messages.</param>
+    /// <param name="leaveOpen">True to leave <paramref name="stream"/> open when the writer completes.</param>
+    /// <param name="options">Writer options, or null for the defaults.</param>
+    public static CaptureFileWriter Create(Stream stream, CaptureFileFormat format, string name = "stream", bool leaveOpen = false, CaptureFileWriterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        options ??= new CaptureFileWriterOptions();
+        if (options.SnapLength < 1) throw new InvalidCaptureOptionException(nameof(options.SnapLength), "must be at least 1");
+        if (options.FlushThreshold < 1) throw new InvalidCaptureOptionException(nameof(options.FlushThreshold), "must be at least 1");
+        PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: leaveOpen));
+        return format switch
+        {
+            CaptureFileFormat.Pcap => new PcapFileWriter(writer, name, options),
+            CaptureFileFormat.PcapNg => new PcapNgFileWriter(writer, name, options),
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
+    }
+
+    /// <summary>The format <see cref="Create(string, CaptureFileWriterOptions?)"/> picks for <paramref name="path"/>.</summary>
+    public static CaptureFileFormat FormatFor(string path) =>
+        path.EndsWith(".pcapng", StringComparison.OrdinalIgnoreCase) ? CaptureFileFormat.PcapNg : CaptureFileFormat.Pcap;
+
+    /// <summary>The container format written.</summary>
+    public abstract CaptureFileFormat Format { get; }
+
+    /// <summary>The name used in messages.</summary>
+    public string Name { get; }
+
+    /// <summary>Records written so far.</summary>
+    public long RecordsWritten => _recordsWritten;
+
+    /// <summary>Bytes of the file produced so far (flushed or not).</summary>
+    public long BytesWritten => _bytesWritten;
+
+    /// <summary>True once the writer was completed or disposed.</summary>
+    public bool IsCompleted => _completed;
+
+    private protected CaptureFileWriterOptions Options { get; }
+
+    /// <summary>Writes one packet. Its block must still be leased.</summary>
+    /// <exception cref="CaptureFileException">The packet cannot go into this file (a pcap file holds one link type).</exception>
+    /// <exception cref="ObjectDisposedException">The writer was completed.</exception>
+    public void Write(in PacketRef packet)
+    {
+        ThrowIfCompleted();
+        WriteRecord(packet);
+        _recordsWritten++;
+        if (_writer.UnflushedBytes >= _flushThreshold) FlushCore();
+    }
+
+    /// <summary>Writes every packet the block shows. The caller keeps ownership of <paramref name="block"/>.</summary>
+    public void Write(PacketBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        foreach (PacketRef packet in block) Write(packet);
+    }
+
+    /// <summary>Pushes buffered bytes to the stream.</summary>
+    public void Flush()
+    {
+        ThrowIfCompleted();
+        FlushCore();
+    }
+
+    /// <summary>
+    /// Writes the file header (and for pcapng an interface) if nothing was written yet, so even an empty
+    /// file opens in libpcap, flushes, and completes the pipe (closing the
+    /// stream unless it was left open). Idempotent. <paramref name="error"/>, when given, is passed to
+    /// the pipe's completion.
+    /// </summary>
+    public void Complete(Exception? error = null)
+    {
+        if (_completed) return;
+        _completed = true;
+        try
+        {
+            FinishFile();
+            FlushCore();
+        }
+        finally
+        {
+            _writer.Complete(error);
+        }
+    }
+
+    /// <summary>Completes the writer (see <see cref="Complete"/>).</summary>
+    public void Dispose()
+    {
+        Complete();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Completes the writer (see <see cref="Complete"/>).</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Writes the block's packets, then disposes it: an observer owns what it receives.</summary>
+    public void OnNext(PacketBlock value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        try
+        {
+            Write(value);
+        }
+        finally
+        {
+            value.Dispose();
+        }
+    }
+
+    /// <summary>The source failed: keeps what was written, flushes, and completes the file.</summary>
+    public void OnError(Exception error) => Complete();
+
+    /// <summary>The source ended: flushes and completes the file.</summary>
+    public void OnCompleted() => Complete();
+
+    /// <summary>
+    /// A Dataflow target that writes each block it receives and then disposes it, holding at most
+    /// <paramref name="boundedCapacity"/> blocks (so a slow disk applies back-pressure). Completing or
+    /// faulting the target writes what it holds and completes this writer; its Completion faults with the
+    /// first write error or the fault it was given.
+    /// </summary>
+    public ITargetBlock<PacketBlock> AsTargetBlock(int boundedCapacity = 16)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
+        return new CaptureFileTargetBlock(this, boundedCapacity);
+    }
+
+    /// <summary>Writes what a valid file needs and is still missing (the header of an empty file).</summary>
+    private protected abstract void FinishFile();
+
+    /// <summary>Writes one record, and whatever must precede it (header, interface description).</summary>
+    private protected abstract void WriteRecord(in PacketRef packet);
+
+    /// <summary>Reserves <paramref name="size"/> contiguous bytes of output; fill them, then <see cref="Commit"/>.</summary>
+    private protected Span<byte> Reserve(int size) => _writer.GetSpan(size)[..size];
+
+    /// <summary>Commits <paramref name="size"/> bytes written into the span from <see cref="Reserve"/>.</summary>
+    private protected void Commit(int size)
+    {
+        _writer.Advance(size);
+        _bytesWritten += size;
+    }
+
+    /// <summary>
+    /// Copies the bytes to write for <paramref name="packet"/> into <paramref name="destination"/>: its data,
+    /// with the VLAN tag put back when asked, cut to the snapshot length. Returns how many; gives the
+    /// length on the wire (4 more with a reinserted tag) in <paramref name="wireLength"/>.
+    /// </summary>
+    private protected int CopyFrame(in PacketRef packet, Span<byte> destination, out long wireLength)
+    {
+        ReadOnlySpan<byte> data = packet.Data;
+        wireLength = packet.TotalLength;
+        int snap = Options.SnapLength;
+        if (Options.ReinsertVlanTags && packet.HasVlan && packet.LinkType == LinkType.Ethernet && data.Length >= 12)
+        {
+            // 802.1Q: the tag goes between the source MAC address and the EtherType.
+            Span<byte> tag = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt16BigEndian(tag, packet.VlanTpid == 0 ? (ushort)0x8100 : packet.VlanTpid);
+            BinaryPrimitives.WriteUInt16BigEndian(tag[2..], packet.VlanTci);
+            wireLength += 4;
+            int length = Math.Min(data.Length + 4, snap);
+            CopyPart(data[..12], destination, 0, length);
+            CopyPart(tag, destination, 12, length);
+            CopyPart(data[12..], destination, 16, length);
+            return length;
+        }
+        int n = Math.Min(data.Length, snap);
+        data[..n].CopyTo(destination);
+        return n;
+    }
+
+    /// <summary>The length <see cref="CopyFrame"/> will produce for <paramref name="packet"/>.</summary>
+    private protected int FrameLength(in PacketRef packet)
+    {
+        int length = packet.CapturedLength;
+        if (Options.ReinsertVlanTags && packet.HasVlan && packet.LinkType == LinkType.Ethernet && length >= 12) length += 4;
+        return Math.Min(length, Options.SnapLength);
+    }
+
+    private static void CopyPart(ReadOnlySpan<byte> part, Span<byte> destination, int at, int limit)
+    {
+        if (at >= limit) return;
+        int n = Math.Min(part.Length, limit - at);
+        part[..n].CopyTo(destination[at..]);
+    }
+
+    private void FlushCore()
+    {
+        ValueTask<FlushResult> pending = _writer.FlushAsync();
+        if (!pending.IsCompletedSuccessfully) pending.AsTask().GetAwaiter().GetResult();
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (_completed) ThrowCompleted();
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowCompleted() =>
+        throw new ObjectDisposedException(GetType().Name, $"The capture file writer for '{Name}' was completed.");
+}

@@ -1,0 +1,31 @@
+namespace SlimCap.Reactive.Files;
+
+/// <summary>
+/// A capture-file format parser over a <see cref="PipeByteReader"/>. Damage is thrown as
+/// <see cref="CaptureFileException"/>; a record is never returned unless every byte the format
+/// requires before its delivery (whole pcapng block with trailer, whole pcap record) is present.
+/// </summary>
+internal abstract class FormatReader
+{
+    private protected FormatReader(PipeByteReader input, string name)
+    {
+        Input = input;
+        Name = name;
+    }
+
+    private protected PipeByteReader Input { get; }
+
+    private protected string Name { get; }
+
+    /// <summary>The file's link type: the pcap header's, or pcapng's first interface's.</summary>
+    internal abstract LinkType LinkType { get; }
+
+    /// <summary>The container format.</summary>
+    internal abstract CaptureFileFormat Format { get; }
+
+    /// <summary>Finds the next record without consuming it; non-record structures are processed and consumed on the way.</summary>
+    internal abstract ReadOutcome Next(bool mayBlock, out FileRecord record);
+
+    /// <summary>Consumes the record <see cref="Next"/> returned.</summary>
+    internal void Consume(in FileRecord record) => Input.Advance(record.Size);
+}

@@ -1,0 +1,81 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.IO.Pipelines;
+
+namespace SlimCap.Reactive.Files;
+
+/// <summary>
+/// Writes classic pcap with nanosecond timestamps (magic a1b23c4d, version 2.4, little-endian). A pcap
+/// file has one link type: the first packet's. The header is written with the first packet (or on
+/// completion, with <see cref="CaptureFileWriterOptions.EmptyFileLinkType"/>). Seconds are 32 bits in
+/// pcap: times after 2106 are cut to them as libpcap cuts them; write pcapng to keep them.
+/// </summary>
+public sealed class PcapFileWriter : CaptureFileWriter
+{
+    private const int FileHeaderSize = 24, RecordHeaderSize = 16;
+    private LinkType? _linkType;
+
+    internal PcapFileWriter(PipeWriter writer, string name, CaptureFileWriterOptions options) : base(writer, name, options) { }
+
+    /// <inheritdoc/>
+    public override CaptureFileFormat Format => CaptureFileFormat.Pcap;
+
+    private protected override void FinishFile()
+    {
+        if (_linkType is null) WriteHeader(Options.EmptyFileLinkType);
+    }
+
+    private protected override void WriteRecord(in PacketRef packet)
+    {
+        if (_linkType is null) WriteHeader(packet.LinkType);
+        else if (_linkType != packet.LinkType) ThrowMixedLinkTypes(packet.LinkType);
+
+        int captured = FrameLength(packet);
+        Span<byte> span = Reserve(RecordHeaderSize + captured);
+        int written = CopyFrame(packet, span[RecordHeaderSize..], out long wireLength);
+        (uint seconds, uint fraction) = SplitTimestamp(packet.TimestampNanoseconds, packet.TimestampCarrySeconds);
+        BinaryPrimitives.WriteUInt32LittleEndian(span, seconds);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], fraction);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], (uint)written);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[12..], (uint)wireLength);
+        Commit(RecordHeaderSize + written);
+    }
+
+    /// <summary>
+    /// Seconds and nanoseconds for the record header. A record read from a pcap file whose fraction field
+    /// held whole seconds is written back the same way when it fits, so such a file converts unchanged.
+    /// </summary>
+    internal static (uint Seconds, uint Fraction) SplitTimestamp(long ns, ushort carrySeconds)
+    {
+        long seconds = Math.DivRem(ns, 1_000_000_000L, out long fraction);
+        if (fraction < 0)
+        {
+            seconds--;
+            fraction += 1_000_000_000L;
+        }
+        long storedFraction = fraction + carrySeconds * 1_000_000_000L;
+        if (carrySeconds != 0 && storedFraction <= uint.MaxValue)
+            return ((uint)(seconds - carrySeconds), (uint)storedFraction);
+        return ((uint)seconds, (uint)fraction);
+    }
+
+    private void WriteHeader(LinkType linkType)
+    {
+        _linkType = linkType;
+        Span<byte> h = Reserve(FileHeaderSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(h, PcapFormatReader.MagicNanoseconds);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[4..], 2);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[6..], 4);
+        BinaryPrimitives.WriteInt32LittleEndian(h[8..], 0);   // thiszone: timestamps are UTC
+        BinaryPrimitives.WriteUInt32LittleEndian(h[12..], 0); // sigfigs
+        BinaryPrimitives.WriteUInt32LittleEndian(h[16..], (uint)Options.SnapLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[20..], (ushort)linkType);
+        Commit(FileHeaderSize);
+    }
+
+    [DoesNotReturn]
+    private void ThrowMixedLinkTypes(LinkType linkType) =>
+        throw new CaptureFileException(Name, BytesWritten,
+            $"record {RecordsWritten + 1} has link type {LinkTypeInfo.Name(linkType)} ({(ushort)linkType}), but this pcap file is "
+            + $"{LinkTypeInfo.Name(_linkType!.Value)} ({(ushort)_linkType.Value}) and pcap holds one link type per file; write pcapng (.pcapng) instead");
+}

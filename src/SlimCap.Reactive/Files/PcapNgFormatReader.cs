@@ -1,0 +1,317 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace SlimCap.Reactive.Files;
+
+/// <summary>
+/// pcapng in both byte orders: several sections, several interfaces with their own link types,
+/// snapshot lengths and timestamp scales (if_tsresol, if_tsoffset), Enhanced, Simple and obsolete
+/// Packet Blocks. Every other block type is skipped. A later section whose major version is not 1 is
+/// skipped up to the next Section Header Block, as the specification asks; each section has its own
+/// byte order.
+/// </summary>
+/// <remarks>
+/// Checks follow libpcap 1.10 (block length, trailer, options of IDBs, interface ids, caplen against
+/// the interface's snapshot length), without libpcap's limits on valid files: interfaces may differ in
+/// link type and snapshot length, and a file without interfaces or packets is an empty file. A block
+/// is delivered only after all of it, trailer included, has been read and checked.
+/// </remarks>
+internal sealed class PcapNgFormatReader : FormatReader
+{
+    internal const uint BlockTypeShb = 0x0A0D0D0A;
+    private const uint BlockTypeIdb = 1, BlockTypePb = 2, BlockTypeSpb = 3, BlockTypeEpb = 6;
+    private const uint ByteOrderMagic = 0x1A2B3C4D;
+    private const int MaxInterfaces = 1 << 16;
+    private const ushort OptEndOfOptions = 0, OptFlags = 2, OptTsResol = 9, OptTsOffset = 10;
+
+    private readonly List<PcapNgInterface> _interfaces = new();
+    private bool _bigEndian;
+    private bool _skippingSection;
+    private long _maxBlockSize = FileLimits.DefaultMaxBlockSize;
+    private LinkType? _firstLinkType;
+    private long _blockOffset;
+
+    private PcapNgFormatReader(PipeByteReader input, string name, bool bigEndian) : base(input, name)
+    {
+        _bigEndian = bigEndian;
+    }
+
+    internal override LinkType LinkType => _firstLinkType ?? LinkType.Ethernet;
+
+    internal override CaptureFileFormat Format => CaptureFileFormat.PcapNg;
+
+    /// <summary>
+    /// Reads the first Section Header Block, then every block up to the first Interface Description
+    /// Block, so <see cref="LinkType"/> is known. The input is at offset 0 with the block type buffered.
+    /// </summary>
+    internal static PcapNgFormatReader Open(PipeByteReader input, string name)
+    {
+        if (input.Ensure(12) != FillResult.Ready)
+            FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: a pcapng Section Header Block needs at least 12 bytes, the file has {input.Available}");
+        Span<byte> scratch = stackalloc byte[16];
+        ReadOnlySpan<byte> h = input.PeekSpan(12, scratch);
+        uint bom = BinaryPrimitives.ReadUInt32LittleEndian(h[8..]);
+        bool bigEndian;
+        if (bom == ByteOrderMagic) bigEndian = false;
+        else if (BinaryPrimitives.ReverseEndianness(bom) == ByteOrderMagic) bigEndian = true;
+        else
+        {
+            FileThrowHelper.ThrowDamaged(name, 8, $"not a capture file: pcapng byte-order magic 0x{bom:x8} is neither 1a2b3c4d nor 4d3c2b1a");
+            return null!;
+        }
+        var reader = new PcapNgFormatReader(input, name, bigEndian);
+        uint length = reader.U32(h[4..]);
+        if (length < 28 || length > FileLimits.MaxFirstShbSize)
+            FileThrowHelper.ThrowDamaged(name, 4, $"the Section Header Block has an invalid length {length} (must be 28 to {FileLimits.MaxFirstShbSize})");
+        if (input.Ensure(length) != FillResult.Ready)
+            FileThrowHelper.ThrowTruncated(name, 0, "the Section Header Block", length, input.Available);
+        h = input.PeekSpan(16, scratch);
+        ushort major = reader.U16(h[12..]), minor = reader.U16(h[14..]);
+        if (major != 1 || (minor != 0 && minor != 2))
+            FileThrowHelper.ThrowDamaged(name, 12, $"unsupported pcapng version {major}.{minor}");
+        // libpcap reads the first SHB by its length alone: no trailer or alignment check here.
+        input.Advance(length);
+        ReadOutcome outcome = reader.Step(mayBlock: true, stopAtInterface: true, out _);
+        // Reaching a packet first is impossible here: a packet before any interface is an error.
+        System.Diagnostics.Debug.Assert(outcome != ReadOutcome.Record);
+        return reader;
+    }
+
+    internal override ReadOutcome Next(bool mayBlock, out FileRecord record) => Step(mayBlock, stopAtInterface: false, out record);
+
+    private ReadOutcome Step(bool mayBlock, bool stopAtInterface, out FileRecord record)
+    {
+        record = default;
+        Span<byte> scratch = stackalloc byte[8];
+        Span<byte> shb = stackalloc byte[12];
+        while (true)
+        {
+            _blockOffset = Input.Offset;
+            FillResult fill = Input.Ensure(8, mayBlock);
+            if (fill != FillResult.Ready)
+            {
+                if (fill == FillResult.End)
+                {
+                    if (Input.Available == 0) return ReadOutcome.End;
+                    FileThrowHelper.ThrowTruncated(Name, _blockOffset, "a block header", 8, Input.Available);
+                }
+                return fill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+            }
+            ReadOnlySpan<byte> h = Input.PeekSpan(8, scratch);
+            uint type = U32(h);
+            bool bigEndian = _bigEndian;
+            if (type == BlockTypeShb)
+            {
+                // A new section may switch the byte order: its length is read in the order its own magic gives.
+                fill = Input.Ensure(12, mayBlock);
+                if (fill != FillResult.Ready)
+                {
+                    if (fill == FillResult.End)
+                        FileThrowHelper.ThrowTruncated(Name, _blockOffset, "a Section Header Block", 12, Input.Available);
+                    return fill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+                }
+                Input.Peek(12).CopyTo(shb);
+                uint bom = BinaryPrimitives.ReadUInt32LittleEndian(shb[8..]);
+                if (bom == ByteOrderMagic) bigEndian = false;
+                else if (BinaryPrimitives.ReverseEndianness(bom) == ByteOrderMagic) bigEndian = true;
+                else Damaged($"a Section Header Block has a bad byte-order magic 0x{bom:x8}");
+                h = shb;
+            }
+            uint length = bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(h[4..]) : BinaryPrimitives.ReadUInt32LittleEndian(h[4..]);
+            if (length < 12) Damaged($"block of type {type} has a length of {length}, less than 12");
+            if (length % 4 != 0) Damaged($"block of type {type} has a length of {length}, not a multiple of 4");
+            if (length > _maxBlockSize) Damaged($"block of type {type} has a length of {length}, more than the maximum {_maxBlockSize}");
+            fill = Input.Ensure(length, mayBlock);
+            if (fill != FillResult.Ready)
+            {
+                if (fill == FillResult.End)
+                    FileThrowHelper.ThrowTruncated(Name, _blockOffset, $"a block of type {type}", length, Input.Available);
+                return fill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+            }
+            ReadOnlySequence<byte> block = Input.Peek(length);
+            block.Slice(length - 4, 4).CopyTo(scratch);
+            uint trailer = bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(scratch) : BinaryPrimitives.ReadUInt32LittleEndian(scratch);
+            if (trailer != length) Damaged($"block of type {type}: total length {length} in the header and {trailer} in the trailer differ");
+            ReadOnlySequence<byte> body = block.Slice(8, length - 12);
+
+            if (type == BlockTypeShb)
+            {
+                _bigEndian = bigEndian;
+                ReadSectionHeader(body);
+            }
+            else if (!_skippingSection)
+            {
+                switch (type)
+                {
+                    case BlockTypeEpb:
+                    case BlockTypePb:
+                        ReadPacket(body, type, ref record);
+                        record.Size = length;
+                        return ReadOutcome.Record;
+                    case BlockTypeSpb:
+                        ReadSimplePacket(body, ref record);
+                        record.Size = length;
+                        return ReadOutcome.Record;
+                    case BlockTypeIdb:
+                        ReadInterface(body);
+                        Input.Advance(length);
+                        if (stopAtInterface) return ReadOutcome.End;
+                        continue;
+                }
+            }
+            Input.Advance(length);
+        }
+    }
+
+    private void ReadSectionHeader(ReadOnlySequence<byte> body)
+    {
+        if (body.Length < 16) TooShort(BlockTypeShb, 16, body.Length);
+        Span<byte> fixedPart = stackalloc byte[16];
+        body.Slice(0, 16).CopyTo(fixedPart);
+        // A section whose major version we do not know is skipped whole (pcapng "Physical File Layout").
+        _skippingSection = U16(fixedPart[4..]) != 1;
+        _interfaces.Clear();
+    }
+
+    private void ReadInterface(ReadOnlySequence<byte> body)
+    {
+        if (body.Length < 8) TooShort(BlockTypeIdb, 8, body.Length);
+        if (_interfaces.Count >= MaxInterfaces) Damaged($"more than {MaxInterfaces} interfaces in one section");
+        Span<byte> fixedPart = stackalloc byte[8];
+        body.Slice(0, 8).CopyTo(fixedPart);
+        var linkType = (LinkType)U16(fixedPart);
+        uint snapLength = U32(fixedPart[4..]);
+        ulong resolution = 1_000_000;
+        bool binary = false, sawResolution = false, sawOffset = false;
+        ulong offsetSeconds = 0;
+        Span<byte> value = stackalloc byte[8];
+        Span<byte> optionHeader = stackalloc byte[4];
+        long position = 8, end = body.Length;
+        while (position != end)
+        {
+            if (end - position < 4) TooShort(BlockTypeIdb, position + 4, end);
+            body.Slice(position, 4).CopyTo(optionHeader);
+            ushort code = U16(optionHeader), optionLength = U16(optionHeader[2..]);
+            long padded = (optionLength + 3) & ~3;
+            if (padded > end - position - 4) TooShort(BlockTypeIdb, position + 4 + padded, end);
+            ReadOnlySequence<byte> optionValue = body.Slice(position + 4, optionLength);
+            position += 4 + padded;
+            if (code == OptEndOfOptions)
+            {
+                if (optionLength != 0) Damaged($"an Interface Description Block has an end-of-options option of length {optionLength}, not 0");
+                break;
+            }
+            if (code == OptTsResol)
+            {
+                if (optionLength != 1) Damaged($"an Interface Description Block has an if_tsresol option of length {optionLength}, not 1");
+                if (sawResolution) Damaged("an Interface Description Block has more than one if_tsresol option");
+                sawResolution = true;
+                byte r = optionValue.FirstSpan[0];
+                if ((r & 0x80) != 0)
+                {
+                    int shift = r & 0x7F;
+                    if (shift > 63) Damaged($"an Interface Description Block has if_tsresol 2^-{shift}, finer than 2^-63");
+                    binary = true;
+                    resolution = 1UL << shift;
+                }
+                else
+                {
+                    if (r > 19) Damaged($"an Interface Description Block has if_tsresol 10^-{r}, finer than 10^-19");
+                    binary = false;
+                    resolution = 1;
+                    for (int i = 0; i < r; i++) resolution *= 10;
+                }
+            }
+            else if (code == OptTsOffset)
+            {
+                if (optionLength != 8) Damaged($"an Interface Description Block has an if_tsoffset option of length {optionLength}, not 8");
+                if (sawOffset) Damaged("an Interface Description Block has more than one if_tsoffset option");
+                sawOffset = true;
+                optionValue.CopyTo(value);
+                offsetSeconds = _bigEndian ? BinaryPrimitives.ReadUInt64BigEndian(value) : BinaryPrimitives.ReadUInt64LittleEndian(value);
+            }
+        }
+        _maxBlockSize = Math.Max(_maxBlockSize, FileLimits.MaxBlockSize(linkType));
+        _interfaces.Add(new PcapNgInterface(linkType, FileLimits.AdjustSnapLength(linkType, snapLength), resolution, binary, offsetSeconds));
+        _firstLinkType ??= linkType;
+    }
+
+    private void ReadPacket(ReadOnlySequence<byte> body, uint type, ref FileRecord record)
+    {
+        if (body.Length < 20) TooShort(type, 20, body.Length);
+        Span<byte> f = stackalloc byte[20];
+        body.Slice(0, 20).CopyTo(f);
+        // The obsolete Packet Block has a 16-bit interface id followed by a drops count.
+        uint interfaceId = type == BlockTypeEpb ? U32(f) : U16(f);
+        ulong t = ((ulong)U32(f[4..]) << 32) | U32(f[8..]);
+        uint captured = U32(f[12..]);
+        uint length = U32(f[16..]);
+        PcapNgInterface iface = Interface(interfaceId);
+        if (captured > iface.Snapshot)
+            Damaged($"invalid packet capture length {captured}, bigger than the interface's snapshot length {iface.Snapshot}");
+        if (captured > body.Length - 20) TooShort(type, 20 + (long)captured, body.Length);
+        record.Data = body.Slice(20, captured);
+        record.TotalLength = length;
+        record.TimestampNanoseconds = iface.ToNanoseconds(t);
+        record.LinkType = iface.LinkType;
+        record.InterfaceIndex = (int)interfaceId;
+        record.Type = ReadDirection(body.Slice(20 + ((captured + 3L) & ~3L)));
+    }
+
+    private void ReadSimplePacket(ReadOnlySequence<byte> body, ref FileRecord record)
+    {
+        if (body.Length < 4) TooShort(BlockTypeSpb, 4, body.Length);
+        Span<byte> f = stackalloc byte[4];
+        body.Slice(0, 4).CopyTo(f);
+        uint length = U32(f);
+        // A Simple Packet Block belongs to interface 0 and has no timestamp and no caplen of its own.
+        PcapNgInterface iface = Interface(0);
+        long captured = Math.Min(length, iface.Snapshot);
+        if (captured > body.Length - 4) TooShort(BlockTypeSpb, 4 + captured, body.Length);
+        record.Data = body.Slice(4, captured);
+        record.TotalLength = length;
+        record.TimestampNanoseconds = iface.ToNanoseconds(0);
+        record.LinkType = iface.LinkType;
+        record.InterfaceIndex = 0;
+        record.Type = PacketType.Unknown;
+    }
+
+    /// <summary>
+    /// The direction in epb_flags, when present. Options of packet blocks are not validated (libpcap
+    /// does not either): a malformed list just yields <see cref="PacketType.Unknown"/>.
+    /// </summary>
+    private PacketType ReadDirection(ReadOnlySequence<byte> options)
+    {
+        Span<byte> header = stackalloc byte[8];
+        long position = 0;
+        while (options.Length - position >= 4)
+        {
+            options.Slice(position, 4).CopyTo(header);
+            ushort code = U16(header), optionLength = U16(header[2..]);
+            if (code == OptEndOfOptions) break;
+            if (code == OptFlags && optionLength == 4 && options.Length - position >= 8)
+            {
+                options.Slice(position + 4, 4).CopyTo(header);
+                return PacketDirection.FromEpbFlags(U32(header));
+            }
+            position += 4 + ((optionLength + 3) & ~3);
+        }
+        return PacketType.Unknown;
+    }
+
+    private PcapNgInterface Interface(uint interfaceId)
+    {
+        if (interfaceId >= (uint)_interfaces.Count)
+            Damaged($"a packet names interface {interfaceId}, but the section describes {_interfaces.Count} interface(s)");
+        return _interfaces[(int)interfaceId];
+    }
+
+    private void Damaged(string problem) => FileThrowHelper.ThrowDamaged(Name, _blockOffset, problem);
+
+    private void TooShort(uint type, long needed, long has) =>
+        Damaged($"block of type {type} is too short: its body needs {needed} bytes, it has {has}");
+
+    private ushort U16(ReadOnlySpan<byte> s) => _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s);
+
+    private uint U32(ReadOnlySpan<byte> s) => _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s);
+}

@@ -1,0 +1,113 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace SlimCap.Reactive.Files;
+
+/// <summary>
+/// Blocking, position-tracking access to a <see cref="PipeReader"/> for the file parsers. A parser
+/// asks for the bytes of one whole structure with <see cref="Ensure"/>, reads them with
+/// <see cref="Peek"/>, and consumes them with <see cref="Advance"/>; nothing is consumed until the
+/// structure is complete, so a cancelled or non-blocking attempt can simply be repeated.
+/// </summary>
+/// <remarks>
+/// Memory: the pipe buffers only what was asked for plus one read's worth, and a parser asks only
+/// for lengths it has already checked against its format's limits, so a lying length costs at most
+/// those limits, and only if the bytes are really there. A sequence from <see cref="Peek"/> is valid
+/// until the next <see cref="Ensure"/> (which may hand buffers back to the pipe).
+/// </remarks>
+internal sealed class PipeByteReader
+{
+    private readonly PipeReader _reader;
+    private readonly string _name;
+    private ReadOnlySequence<byte> _buffer;
+    private long _consumed;
+    private long _offset;
+    private bool _hasBuffer;
+    private bool _completed;
+    private bool _released;
+
+    internal PipeByteReader(PipeReader reader, string name)
+    {
+        _reader = reader;
+        _name = name;
+    }
+
+    /// <summary>Offset in the stream of the first unconsumed byte.</summary>
+    internal long Offset => _offset;
+
+    /// <summary>Bytes buffered and not yet consumed.</summary>
+    internal long Available => _buffer.Length - _consumed;
+
+    /// <summary>Waits (when <paramref name="mayBlock"/>) until <paramref name="count"/> unconsumed bytes are buffered.</summary>
+    internal FillResult Ensure(long count, bool mayBlock = true)
+    {
+        while (_buffer.Length - _consumed < count)
+        {
+            if (_completed) return FillResult.End;
+            if (!mayBlock) return FillResult.WouldBlock;
+            if (_hasBuffer)
+            {
+                // Everything was examined and more is needed: the next read waits for new bytes.
+                _reader.AdvanceTo(_buffer.GetPosition(_consumed), _buffer.End);
+                _hasBuffer = false;
+            }
+            ReadResult result = Read();
+            _buffer = result.Buffer;
+            _consumed = 0;
+            _hasBuffer = true;
+            _completed = result.IsCompleted;
+            if (result.IsCanceled) return FillResult.Canceled;
+        }
+        return FillResult.Ready;
+    }
+
+    /// <summary>The next <paramref name="count"/> unconsumed bytes; <see cref="Ensure"/> must have made them available.</summary>
+    internal ReadOnlySequence<byte> Peek(long count) => _buffer.Slice(_consumed, count);
+
+    /// <summary>
+    /// The next <paramref name="count"/> unconsumed bytes as one span: a slice of the pipe's buffer when
+    /// they lie in one segment, otherwise a copy in <paramref name="scratch"/>.
+    /// </summary>
+    internal ReadOnlySpan<byte> PeekSpan(int count, Span<byte> scratch)
+    {
+        ReadOnlySequence<byte> bytes = _buffer.Slice(_consumed, count);
+        if (bytes.IsSingleSegment) return bytes.FirstSpan;
+        bytes.CopyTo(scratch);
+        return scratch[..count];
+    }
+
+    /// <summary>Consumes <paramref name="count"/> buffered bytes.</summary>
+    internal void Advance(long count)
+    {
+        _consumed += count;
+        _offset += count;
+    }
+
+    /// <summary>Wakes a blocked <see cref="Ensure"/>, which returns <see cref="FillResult.Canceled"/>. Thread-safe.</summary>
+    internal void CancelPendingRead() => _reader.CancelPendingRead();
+
+    /// <summary>Returns the buffers and completes the reader (which closes the stream unless it was left open). Once.</summary>
+    internal void Release()
+    {
+        if (_released) return;
+        _released = true;
+        if (_hasBuffer) _reader.AdvanceTo(_buffer.End);
+        _hasBuffer = false;
+        _buffer = default;
+        _reader.Complete();
+    }
+
+    private ReadResult Read()
+    {
+        try
+        {
+            ValueTask<ReadResult> pending = _reader.ReadAsync();
+            return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            // gzip damage surfaces as InvalidDataException from GZipStream: it is file damage too.
+            throw new CaptureFileException(_name, _offset + Available, "reading the file failed: " + e.Message, e);
+        }
+    }
+}

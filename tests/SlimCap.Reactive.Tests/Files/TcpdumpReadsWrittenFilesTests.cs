@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using SlimCap.Reactive.Files;
+
+namespace SlimCap.Reactive.Tests.Files;
+
+/// <summary>
+/// tcpdump (libpcap) reads every file the writers produce from the corpus without error, and returns
+/// the same records: <c>tcpdump --time-stamp-precision=nano -r F -w -</c> minus its 24-byte header is the
+/// manifest encoding of what our reader reads back from F. Skipped, saying so, when tcpdump is missing.
+/// </summary>
+public class TcpdumpReadsWrittenFilesTests
+{
+    private static readonly Lazy<string?> TcpdumpPath = new(() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Append("/usr/sbin").Append("/usr/bin")
+            .Select(d => Path.Combine(d, "tcpdump")).FirstOrDefault(File.Exists));
+
+    public static IEnumerable<TheoryDataRow<string, string>> PcapFiles() => Rows(multiLinkTypes: false);
+
+    // libpcap 1.10 refuses pcapng files whose interfaces differ in link type, so those are left out
+    // of the pcapng check (and cannot become pcap at all).
+    public static IEnumerable<TheoryDataRow<string, string>> PcapNgFiles() => Rows(multiLinkTypes: false);
+
+    [Theory]
+    [MemberData(nameof(PcapFiles))]
+    public void Tcpdump_reads_written_pcap(string folder, string file) => Check(folder, file, CaptureFileFormat.Pcap);
+
+    [Theory]
+    [MemberData(nameof(PcapNgFiles))]
+    public void Tcpdump_reads_written_pcapng(string folder, string file) => Check(folder, file, CaptureFileFormat.PcapNg);
+
+    internal static string? Tcpdump => TcpdumpPath.Value;
+
+    private static IEnumerable<TheoryDataRow<string, string>> Rows(bool multiLinkTypes)
+    {
+        foreach ((string folder, string manifest) in new[] { ("files", "manifest.tsv"), ("damaged", "damaged-manifest.tsv") })
+        {
+            foreach ((string file, Dictionary<string, string> row) in Corpus.Table(manifest))
+            {
+                if (row["linktype"].Contains(',', StringComparison.Ordinal) != multiLinkTypes) continue;
+                yield return new TheoryDataRow<string, string>(folder, file);
+            }
+        }
+    }
+
+    private static void Check(string folder, string file, CaptureFileFormat format)
+    {
+        if (Tcpdump is null) Assert.Skip("tcpdump is not installed (apt-get install -y tcpdump); cannot check that libpcap reads the written files.");
+        string path = Corpus.PathOf(folder, file);
+        (byte[] written, _) = FileRecords.Convert(() => CaptureFileSource.Open(path), format);
+        (List<FileRecordCopy> back, Exception? error) = FileRecords.Read(written);
+        Assert.Null(error);
+
+        string temp = Path.Combine(Path.GetTempPath(), $"slimcap-{Guid.NewGuid():N}{(format == CaptureFileFormat.PcapNg ? ".pcapng" : ".pcap")}");
+        try
+        {
+            File.WriteAllBytes(temp, written);
+            (int exitCode, byte[] stdout, string stderr) = Run(Tcpdump, "--time-stamp-precision=nano", "-r", temp, "-w", "-");
+            Assert.True(exitCode == 0, $"tcpdump failed ({exitCode}): {stderr}");
+            Assert.DoesNotContain("tcpdump:", stderr, StringComparison.Ordinal);
+            Assert.True(stdout.Length >= 24, "tcpdump wrote no file header");
+            Assert.Equal(FileRecords.ManifestEncoding(back), stdout[24..]);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    internal static (int ExitCode, byte[] Stdout, string Stderr) Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in arguments) start.ArgumentList.Add(a);
+        using Process process = Process.Start(start)!;
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        var stdout = new MemoryStream();
+        process.StandardOutput.BaseStream.CopyTo(stdout);
+        if (!process.WaitForExit(30_000))
+        {
+            process.Kill();
+            Assert.Fail($"{program} did not finish in 30 s");
+        }
+        return (process.ExitCode, stdout.ToArray(), stderr.Result);
+    }
+}
