@@ -1,5 +1,6 @@
 // The referee's capturer for SlimCap.Reactive (see ../../../shared/bench/README.md, "The capturer contract"):
 //   SlimCap.Reactive.Capturer MODE IFACE COUNT [snaplen] [bufferMiB]
+//   SlimCap.Reactive.Capturer read MODE FILE [passes]     (the file-read benchmark, FileRead.cs)
 // Warms the mode's code up on an in-memory ring image (replay) before `ready`, so that the measured
 // window holds steady-state code rather than the JIT's tier-0 code and rejit (WARMUP_MS, default 1500;
 // 0 disables). Prints `ready` once the socket is bound and the ring mapped; counts CPU (process-wide,
@@ -12,6 +13,7 @@ using SlimCap.Reactive;
 using SlimCap.Reactive.Capturer;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == "read") return FileRead.Run(args);
 if (args.Length < 3)
 {
     Console.Error.WriteLine($"usage: capture MODE IFACE COUNT [snaplen=128] [bufferMiB=64]; modes: {string.Join(", ", Mode.Names)}");
