@@ -29,10 +29,12 @@ internal abstract class Mode
         "callback" => new CallbackMode(),
         "buffer" => new BufferMode(),
         "socket" => new SocketMode(),
+        "leases" => new LeasesMode(),
+        "walk" => new WalkMode(),
         _ => null,
     };
 
-    public static readonly string[] Names = ["callback", "buffer", "socket"];
+    public static readonly string[] Names = ["callback", "buffer", "socket", "leases", "walk"];
 }
 
 /// <summary><c>NextPacket(state, callback)</c>: the zero-copy callback (slimcap's NextPacketFn).</summary>
@@ -118,4 +120,81 @@ internal sealed class SocketMode : CallbackMode
 
     public override CaptureSource Open(string iface, int snapLength, int bufferMiB) =>
         new SocketSource(iface, new SocketOptions { CaptureLength = Filters.CaptureLength.Fixed(snapLength) });
+}
+
+/// <summary>
+/// Not a surface of issue 5, a diagnostic: <c>NextBlock</c> and <c>foreach (PacketRef p in block)</c>
+/// without Rx, to separate the enumerator's cost from the observable's.
+/// </summary>
+internal sealed class LeasesMode : Mode
+{
+    public override string Name => "leases";
+
+    public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
+    {
+        long n = meter.Packets, bytes = meter.Bytes, touch = meter.Touch;
+        while (n < want)
+        {
+            CaptureStatus status = source.NextBlock(out PacketBlock? block);
+            if (status != CaptureStatus.Packet)
+            {
+                if (status == CaptureStatus.Stopped || stop.Requested) break;
+                continue;
+            }
+            if (!meter.Started) meter.Start();
+            foreach (PacketRef p in block!)
+            {
+                ReadOnlySpan<byte> data = p.Data;
+                n++;
+                bytes += data.Length;
+                touch += data[0];
+            }
+            block.Dispose();
+            meter.MarkWall();
+        }
+        meter.Packets = n;
+        meter.Bytes = bytes;
+        meter.Touch = touch;
+    }
+}
+
+/// <summary>
+/// Not a surface, a diagnostic: <c>NextBlock</c>, then the lease's bytes (<see cref="PacketBlock.Memory"/>)
+/// walked by hand in C#, header by header, exactly as ringcount.c walks a block. Shows what .NET itself
+/// costs over the C floor, apart from the library's per-packet enumerator. Ring blocks only.
+/// </summary>
+internal sealed class WalkMode : Mode
+{
+    public override string Name => "walk";
+
+    public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
+    {
+        long n = meter.Packets, bytes = meter.Bytes, touch = meter.Touch;
+        while (n < want)
+        {
+            CaptureStatus status = source.NextBlock(out PacketBlock? block);
+            if (status != CaptureStatus.Packet)
+            {
+                if (status == CaptureStatus.Stopped || stop.Requested) break;
+                continue;
+            }
+            if (!meter.Started) meter.Start();
+            ReadOnlySpan<byte> b = block!.Memory.Span;
+            uint count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[12..]);
+            int pos = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[16..]);
+            for (uint i = 0; i < count; i++)
+            {
+                ReadOnlySpan<byte> h = b[pos..];
+                n++;
+                bytes += System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(h[12..]);
+                touch += h[System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(h[24..])];
+                pos += (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(h);
+            }
+            block.Dispose();
+            meter.MarkWall();
+        }
+        meter.Packets = n;
+        meter.Bytes = bytes;
+        meter.Touch = touch;
+    }
 }
