@@ -1,32 +1,40 @@
+using SlimCap.Reactive.Files;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Filters;
 
 namespace Dump;
 
+internal sealed record DumpSettings(string Device, int Count, string Style, bool UseSocket, bool Promiscuous, int SnapLength,
+    double TimeoutSeconds, bool NoTraffic, string? ReadFile, string? WriteFile);
+
 internal static class DumpCommand
 {
-    public static int Run(string device, int count, string style, bool useSocket, bool promiscuous, int snapLength, double timeoutSeconds, bool noTraffic)
+    public static int Run(DumpSettings settings)
     {
+        var (device, count, style, useSocket, promiscuous, snapLength, timeoutSeconds, noTraffic, readFile, writeFile) = settings;
         if (count < 1)
         {
             Console.Error.WriteLine("--count must be at least 1.");
             return 2;
         }
-        string[] styles = style == "all" ? ["new", "buffer", "callback"] : [style];
-        if (styles.Any(s => s is not ("new" or "buffer" or "zerocopy" or "callback")))
+        // Writing needs the packet's metadata, which the zero-copy PacketRef carries.
+        string[] styles = writeFile is not null ? ["ref"] : style == "all" ? ["new", "buffer", "callback"] : [style];
+        if (styles.Any(s => s is not ("new" or "buffer" or "zerocopy" or "callback" or "ref")))
         {
             Console.Error.WriteLine($"Unknown --style '{style}'. Use all, new, buffer, zerocopy or callback.");
             return 2;
         }
         CaptureSource source;
+        CaptureFileWriter? writer = null;
         try
         {
             var length = CaptureLength.Fixed(snapLength);
-            source = useSocket
+            source = readFile is not null ? CaptureFileSource.Open(readFile)
+                : useSocket
                 ? new SocketSource(device, new SocketOptions { Promiscuous = promiscuous, CaptureLength = length })
                 : new RingSource(device, new RingOptions { Promiscuous = promiscuous, CaptureLength = length, BlockTimeout = TimeSpan.FromMilliseconds(20) });
         }
-        catch (Exception e) when (e is CaptureException or ArgumentException)
+        catch (Exception e) when (e is CaptureException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine(e.Message);
             return 1;
@@ -34,8 +42,18 @@ internal static class DumpCommand
 
         using (source)
         {
-            Console.WriteLine($"Capturing {count} packets on {source.Name} ({LinkTypeInfo.Name(source.LinkType)}, {(useSocket ? "socket" : "TPACKET_V3 ring")}); read styles: {string.Join(", ", styles)}");
-            using LoopbackTraffic? traffic = device == "lo" && !noTraffic ? new LoopbackTraffic(count * 2, TimeSpan.FromMilliseconds(50)) : null;
+            try
+            {
+                writer = writeFile is null ? null : CaptureFileWriter.Create(writeFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                Console.Error.WriteLine($"Cannot write '{writeFile}': {e.Message}");
+                return 1;
+            }
+            string kind = readFile is not null ? "file" : useSocket ? "socket" : "TPACKET_V3 ring";
+            Console.WriteLine($"Reading {count} packets from {source.Name} ({LinkTypeInfo.Name(source.LinkType)}, {kind}); read styles: {string.Join(", ", styles)}{(writer is null ? "" : $"; writing {writeFile}")}");
+            using LoopbackTraffic? traffic = readFile is null && device == "lo" && !noTraffic ? new LoopbackTraffic(count * 2, TimeSpan.FromMilliseconds(50)) : null;
             using var deadline = new Timer(_ => source.Dispose(), null, TimeSpan.FromSeconds(timeoutSeconds), Timeout.InfiniteTimeSpan);
             byte[] buffer = new byte[snapLength];
             int seen = 0;
@@ -49,12 +67,15 @@ internal static class DumpCommand
                         "new" => ReadNew(source, seen),
                         "buffer" => ReadIntoBuffer(source, buffer, seen),
                         "zerocopy" => ReadZeroCopy(source, seen),
+                        "ref" => ReadAndWrite(source, writer, seen),
                         _ => source.NextPacket(seen, static (i, payload, total, type, ip) =>
                             Console.WriteLine($"#{i,-4} callback  {PacketFormatter.Describe(payload, total, type, ip)}")),
                     };
                     if (status == CaptureStatus.Stopped)
                     {
-                        Console.Error.WriteLine($"Timed out after {timeoutSeconds} s with {seen} of {count} packets.");
+                        Console.Error.WriteLine(readFile is not null
+                            ? $"The file ended after {seen} packets."
+                            : $"Timed out after {timeoutSeconds} s with {seen} of {count} packets.");
                         break;
                     }
                     if (status == CaptureStatus.Packet) seen++;
@@ -69,9 +90,15 @@ internal static class DumpCommand
                 Console.Error.WriteLine(e.Message);
                 return 1;
             }
+            finally
+            {
+                writer?.Dispose();
+            }
             CaptureStats stats = source.Stats;
-            Console.WriteLine($"{seen} packets shown; kernel: {stats.PacketsReceived} received, {stats.PacketsDropped} dropped, {stats.QueueFreezes} queue freezes");
-            return seen == count ? 0 : 1;
+            Console.WriteLine(readFile is not null
+                ? $"{seen} packets shown"
+                : $"{seen} packets shown; kernel: {stats.PacketsReceived} received, {stats.PacketsDropped} dropped, {stats.QueueFreezes} queue freezes");
+            return seen == count || readFile is not null ? 0 : 1;
         }
     }
 
@@ -91,6 +118,17 @@ internal static class DumpCommand
         CaptureStatus status = source.NextPayload(buffer, out int written, out PacketRef packet);
         if (status == CaptureStatus.Packet)
             Console.WriteLine($"#{index,-4} buffer    {PacketFormatter.Describe(buffer.AsSpan(0, written), packet.TotalLength, packet.Type, packet.IpLayerOffset)}");
+        return status;
+    }
+
+    private static CaptureStatus ReadAndWrite(CaptureSource source, CaptureFileWriter? writer, int index)
+    {
+        CaptureStatus status = source.NextPacketRef(out PacketRef packet);
+        if (status == CaptureStatus.Packet)
+        {
+            writer?.Write(packet);
+            Console.WriteLine($"#{index,-4} {PacketFormatter.Describe(packet.Data, packet.TotalLength, packet.Type, packet.IpLayerOffset)}  @ {packet.Timestamp:HH:mm:ss.ffffff}");
+        }
         return status;
     }
 

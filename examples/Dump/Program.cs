@@ -12,12 +12,15 @@ var promiscuous = new Option<bool>("--promisc", "-p") { Description = "Enable pr
 var snapLength = new Option<int>("--snaplen", "-s") { Description = "Capture length in bytes.", DefaultValueFactory = _ => 262144 };
 var timeout = new Option<double>("--timeout", "-t") { Description = "Give up after this many seconds.", DefaultValueFactory = _ => 10 };
 var noTraffic = new Option<bool>("--no-traffic") { Description = "On loopback, do not send the demo UDP datagrams to 127.0.0.1." };
+var read = new Option<string?>("--read", "-r") { Description = "Read packets from this capture file (pcap, pcapng, gzip; '-' for stdin) instead of an interface." };
+var write = new Option<string?>("--write", "-w") { Description = "Also write the packets shown to this file: pcapng when it ends in .pcapng, else nanosecond pcap." };
 
 var root = new RootCommand("Capture packets with SlimCap.Reactive and print them. With no arguments: capture 10 packets on loopback while sending a few UDP datagrams to 127.0.0.1.")
 {
-    device, count, style, useSocket, promiscuous, snapLength, timeout, noTraffic,
+    device, count, style, useSocket, promiscuous, snapLength, timeout, noTraffic, read, write,
 };
-root.SetAction(result => DumpCommand.Run(
+root.SetAction(result => DumpCommand.Run(new DumpSettings(
     result.GetValue(device)!, result.GetValue(count), result.GetValue(style)!, result.GetValue(useSocket),
-    result.GetValue(promiscuous), result.GetValue(snapLength), result.GetValue(timeout), result.GetValue(noTraffic)));
+    result.GetValue(promiscuous), result.GetValue(snapLength), result.GetValue(timeout), result.GetValue(noTraffic),
+    result.GetValue(read), result.GetValue(write))));
 return root.Parse(args).Invoke();

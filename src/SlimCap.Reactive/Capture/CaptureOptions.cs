@@ -6,6 +6,7 @@ namespace SlimCap.Reactive;
 /// Options shared by the ring and socket sources (slimcap's options plus ours). Immutable; every
 /// default is stated. Values are checked by <see cref="Validate"/> before any socket is opened.
 /// </summary>
+/// <remarks>Thread safety: immutable (init-only); safe to share between sources.</remarks>
 public record class CaptureOptions
 {
     /// <summary>How many bytes of each packet to keep. Defaults to <see cref="CaptureLength.Full"/> (262144).</summary>

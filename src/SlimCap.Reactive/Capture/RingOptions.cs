@@ -1,6 +1,7 @@
 namespace SlimCap.Reactive;
 
 /// <summary>Options of <see cref="RingSource"/>: the shared ones plus the ring's geometry.</summary>
+/// <remarks>Thread safety: immutable (init-only); safe to share between sources.</remarks>
 public sealed record class RingOptions : CaptureOptions
 {
     /// <summary>The default block size, 1 MiB (slimcap's).</summary>

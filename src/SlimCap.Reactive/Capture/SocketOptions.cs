@@ -1,6 +1,7 @@
 namespace SlimCap.Reactive;
 
 /// <summary>Options of <see cref="SocketSource"/>: the shared ones plus its batching buffers.</summary>
+/// <remarks>Thread safety: immutable (init-only); safe to share between sources.</remarks>
 public sealed record class SocketOptions : CaptureOptions
 {
     /// <summary>Size of one batch buffer (a <see cref="PacketBlock"/> of one or more packets). Defaults to 256 KiB.</summary>

@@ -1,6 +1,7 @@
 namespace SlimCap.Reactive.Files;
 
 /// <summary>Copies the packets of a source into a capture-file writer: the core of an <c>editcap</c>-style conversion.</summary>
+/// <remarks>Thread safety: stateless; each call owns the source and writer it is given for its duration.</remarks>
 public static class CaptureFileConverter
 {
     /// <summary>

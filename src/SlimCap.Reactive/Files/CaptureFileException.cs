@@ -6,6 +6,7 @@ namespace SlimCap.Reactive.Files;
 /// offset of the problem and what is wrong. A source throws it only after it has delivered every
 /// record that precedes the damage.
 /// </summary>
+/// <remarks>Thread safety: immutable once thrown.</remarks>
 public sealed class CaptureFileException : CaptureException
 {
     /// <summary>Creates the exception for a problem <paramref name="problem"/> at <paramref name="offset"/> in <paramref name="fileName"/>.</summary>

@@ -1,6 +1,7 @@
 namespace SlimCap.Reactive.Files;
 
 /// <summary>Options of a <see cref="CaptureFileSource"/>. The defaults suit files of any size.</summary>
+/// <remarks>Thread safety: immutable (init-only); safe to share.</remarks>
 public sealed record CaptureFileOptions
 {
     /// <summary>

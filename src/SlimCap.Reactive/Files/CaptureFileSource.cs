@@ -17,7 +17,7 @@ namespace SlimCap.Reactive.Files;
 /// into pooled buffers that a leased block keeps alive until it is disposed. Only a record split across
 /// two buffers is copied (into a buffer the block rents). Memory is bounded by
 /// <see cref="CaptureFileOptions.BlockCount"/> leased blocks of at most <see cref="CaptureFileOptions.BlockSize"/>
-/// file bytes each, plus the pipe's buffering of one record. <see cref="PacketBlock.Memory"/> of a file block
+/// file bytes each, plus the pipe's buffering of one record. <see cref="PacketBlock.Bytes"/> of a file block
 /// is empty, since its records lie in several buffers: enumerate the block instead. Timestamps are nanoseconds since the epoch; a record's
 /// <see cref="PacketRef.InterfaceIndex"/> is its pcapng interface id in its section (0 for pcap), its
 /// <see cref="PacketRef.LinkType"/> that interface's link type, and its <see cref="PacketRef.Type"/> the

@@ -1,6 +1,7 @@
 namespace SlimCap.Reactive.Files;
 
 /// <summary>Options of a <see cref="CaptureFileWriter"/>.</summary>
+/// <remarks>Thread safety: immutable (init-only); safe to share.</remarks>
 public sealed record CaptureFileWriterOptions
 {
     /// <summary>

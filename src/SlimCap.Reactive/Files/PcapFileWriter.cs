@@ -10,6 +10,7 @@ namespace SlimCap.Reactive.Files;
 /// completion, with <see cref="CaptureFileWriterOptions.EmptyFileLinkType"/>). Seconds are 32 bits in
 /// pcap: times after 2106 are cut to them as libpcap cuts them; write pcapng to keep them.
 /// </summary>
+/// <remarks>Thread safety: as <see cref="CaptureFileWriter"/>.</remarks>
 public sealed class PcapFileWriter : CaptureFileWriter
 {
     private const int FileHeaderSize = 24, RecordHeaderSize = 16;

@@ -11,6 +11,7 @@ namespace SlimCap.Reactive.Files;
 /// pcapng file that had it), the direction and reception type in epb_flags. An empty file still gets
 /// one interface (<see cref="CaptureFileWriterOptions.EmptyFileLinkType"/>), as libpcap needs one.
 /// </summary>
+/// <remarks>Thread safety: as <see cref="CaptureFileWriter"/>.</remarks>
 public sealed class PcapNgFileWriter : CaptureFileWriter
 {
     private const uint BlockTypeIdb = 1, BlockTypeEpb = 6;

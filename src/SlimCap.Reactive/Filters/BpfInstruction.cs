@@ -8,6 +8,7 @@ namespace SlimCap.Reactive.Filters;
 /// <param name="JumpTrue">Instructions to skip when a conditional jump is taken.</param>
 /// <param name="JumpFalse">Instructions to skip when it is not.</param>
 /// <param name="K">The constant operand.</param>
+/// <remarks>Thread safety: immutable; safe to share.</remarks>
 public readonly record struct BpfInstruction(ushort Code, byte JumpTrue, byte JumpFalse, uint K)
 {
     // Opcode parts (linux/filter.h, linux/bpf_common.h).

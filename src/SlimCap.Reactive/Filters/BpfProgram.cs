@@ -8,6 +8,7 @@ namespace SlimCap.Reactive.Filters;
 /// it in managed code with the kernel's semantics, so a filter can be checked on sample frames
 /// without a socket.
 /// </summary>
+/// <remarks>Thread safety: immutable; <see cref="Run"/> may be called from any number of threads at once.</remarks>
 public sealed class BpfProgram
 {
     /// <summary>The kernel's limit on a program's length (BPF_MAXINSNS).</summary>

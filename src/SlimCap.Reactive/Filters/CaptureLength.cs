@@ -5,6 +5,7 @@ namespace SlimCap.Reactive.Filters;
 /// IP-layer offset as slimcap's strategies are: offset + 20 / 40 for an IPv4 / IPv6 header, plus
 /// 14 more to reach the TCP flags for the transport variants.
 /// </summary>
+/// <remarks>Thread safety: immutable; safe to share.</remarks>
 public sealed class CaptureLength
 {
     /// <summary>The largest snap length the library accepts, as libpcap's MAXIMUM_SNAPLEN.</summary>

@@ -7,6 +7,7 @@ namespace SlimCap.Reactive.Links;
 /// A network interface as the kernel describes it in <c>/sys/class/net</c>, read once. Immutable:
 /// call <see cref="NetworkLinks.Get"/> again for fresh state.
 /// </summary>
+/// <remarks>Thread safety: immutable; safe to share.</remarks>
 public sealed class LinkInfo
 {
     internal LinkInfo(string name, int index, int mtu, PhysicalAddress hardwareAddress, bool isUp, bool isVlan,

@@ -45,13 +45,20 @@ public abstract class CaptureSource : IDisposable
     /// <see cref="CaptureStatus.Stopped"/> when the source is closed or a file has ended (then
     /// <paramref name="block"/> is null).
     /// </summary>
-    public CaptureStatus NextBlock([NotNullWhen(true)] out PacketBlock? block)
+    /// <exception cref="InvalidOperationException">A block is partly read through the packet calls: finish it with them first (the two styles must not interleave within a block).</exception>
+    public CaptureStatus NextBlock(out PacketBlock? block)
+    {
+        if (_cursorBlock is not null)
+            throw new InvalidOperationException("NextBlock was called while the packet read calls are part way through a block; read that block to its end with the packet calls first, or use one style per source.");
+        return ReadBlock(out block);
+    }
+
+    private CaptureStatus ReadBlock(out PacketBlock? block)
     {
         if (IsDisposed) ThrowDisposed();
         return ReadBlockCore(out block);
     }
 
-    // NotNullWhen(true) on an enum-returning method: Packet is 0, so callers test == Packet.
 
     /// <summary>
     /// Reads the next packet as a zero-copy view, valid until the next read call on this source.
@@ -72,7 +79,7 @@ public abstract class CaptureSource : IDisposable
                 _cursorBlock = null;
                 block.Dispose();
             }
-            CaptureStatus status = NextBlock(out block);
+            CaptureStatus status = ReadBlock(out block);
             if (status != CaptureStatus.Packet)
             {
                 packet = default;

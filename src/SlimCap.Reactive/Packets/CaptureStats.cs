@@ -9,6 +9,7 @@ namespace SlimCap.Reactive;
 /// <param name="QueueFreezes">Times the kernel found the ring full and froze it (kernel <c>tp_freeze_q_cnt</c>).</param>
 /// <param name="RingStarvations">Times the reader found every ring block still leased by consumers, so nothing could be read until one was released.</param>
 /// <param name="InterfaceDropped">The interface's own receive drop counter from sysfs at the last read, or -1 when unknown.</param>
+/// <remarks>Thread safety: an immutable snapshot; safe to share.</remarks>
 public readonly record struct CaptureStats(
     long PacketsReceived,
     long PacketsDropped,

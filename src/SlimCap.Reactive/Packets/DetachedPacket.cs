@@ -7,6 +7,7 @@ namespace SlimCap.Reactive;
 /// It owns the buffer: dispose it exactly once when done (the <see cref="IMemoryOwner{T}"/>
 /// convention). Disposing twice is a no-op; reading after dispose throws <see cref="ObjectDisposedException"/>.
 /// </summary>
+/// <remarks>Thread safety: reading is safe from any thread while not disposed; Dispose is idempotent and thread-safe.</remarks>
 public sealed class DetachedPacket : IMemoryOwner<byte>
 {
     private byte[]? _buffer;

@@ -53,11 +53,11 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     public bool IsLeased => Volatile.Read(ref _references) > 0;
 
     /// <summary>
-    /// The block's bytes as stored (for a ring block: packet headers and data as the kernel laid them
-    /// out). Meant for bulk hand-off, such as writing the block somewhere; use enumeration to read packets.
-    /// Throws <see cref="ObjectDisposedException"/> once disposed. Writing into it is not supported.
+    /// The block's bytes as stored, read-only (for a ring block: packet headers and data as the kernel
+    /// laid them out in the shared ring). Meant for bulk hand-off; enumerate to read packets. Empty for
+    /// blocks whose records are not contiguous (capture files). Throws <see cref="ObjectDisposedException"/> once disposed.
     /// </summary>
-    public Memory<byte> Memory
+    public ReadOnlyMemory<byte> Bytes
     {
         get
         {
@@ -65,6 +65,26 @@ public abstract class PacketBlock : IMemoryOwner<byte>
             return GetMemory();
         }
     }
+
+    /// <summary>
+    /// <see cref="IMemoryOwner{T}.Memory"/>: the block's own bytes where they are private to the block
+    /// (socket batches, test blocks). A ring block's memory is shared with the kernel and is never handed
+    /// out writable, so for ring blocks this throws <see cref="NotSupportedException"/>: use
+    /// <see cref="Bytes"/> or enumerate the packets. The lease itself (Dispose) works for every block.
+    /// </summary>
+    Memory<byte> IMemoryOwner<byte>.Memory
+    {
+        get
+        {
+            if (!IsLeased) ThrowDisposed();
+            if (!HasPrivateMemory)
+                throw new NotSupportedException("A ring block's memory is shared with the kernel and is not exposed writable; use PacketBlock.Bytes (read-only) or enumerate its packets.");
+            return GetMemory();
+        }
+    }
+
+    /// <summary>True when the block's storage is its own (not the kernel's ring), so it may be exposed writable.</summary>
+    private protected virtual bool HasPrivateMemory => true;
 
     /// <summary>Enumerates the packets the block shows, without allocating.</summary>
     public Enumerator GetEnumerator()
@@ -131,6 +151,26 @@ public abstract class PacketBlock : IMemoryOwner<byte>
 
     /// <summary>Reads the raw packet at <paramref name="cursor"/> and advances it. False at the end of the block.</summary>
     private protected abstract bool ReadNext(ref int cursor, out PacketRef packet);
+
+    /// <summary>Reads the raw packet at <paramref name="cursor"/> (ignoring views); lets a view block read its parent.</summary>
+    internal bool ReadRaw(ref int cursor, out PacketRef packet) => ReadNext(ref cursor, out packet);
+
+    /// <summary>
+    /// Makes this (freshly activated) block show exactly what <paramref name="source"/> shows, given both hold the
+    /// same raw packets: copies the type mask, the selection bitmap and the visible count.
+    /// </summary>
+    internal void CopyViewFrom(PacketBlock source)
+    {
+        if (!IsLeased || !source.IsLeased) ThrowDisposed();
+        _typeMask = source._typeMask;
+        _visibleCount = source._visibleCount;
+        _hasSelection = source._hasSelection;
+        if (!_hasSelection) return;
+        int words = (_rawCount + 63) >> 6;
+        if (_selection is null || _selection.Length < words)
+            _selection = new ulong[Math.Max(words, 64)]; // grows rarely, as in Restrict
+        source._selection!.AsSpan(0, words).CopyTo(_selection);
+    }
 
     /// <summary>The bytes at <paramref name="offset"/> in the block's storage, already bounds-checked by <see cref="ReadNext"/>.</summary>
     internal abstract ReadOnlySpan<byte> GetSpan(int offset, int length);

@@ -14,6 +14,7 @@ namespace SlimCap.Reactive;
 /// after release; only <see cref="Data"/>, <see cref="IpLayer"/> and <see cref="Detach"/> need the block.
 /// A span obtained from <see cref="Data"/> must not be used after the block is disposed: the library
 /// cannot check a span, so such a read sees whatever the ring holds by then (never unmapped memory).
+/// <para>Thread safety: an immutable view; it may be read on any thread while its block is leased.</para>
 /// </remarks>
 public readonly struct PacketRef
 {
@@ -51,6 +52,11 @@ public readonly struct PacketRef
         _hasVlan = hasVlan;
         _timestampCarrySeconds = timestampCarrySeconds;
     }
+
+    /// <summary>The same packet, seen through <paramref name="block"/> (a view block over this packet's block) and its lease generation.</summary>
+    internal PacketRef Rebind(PacketBlock block, int generation) =>
+        new(block, generation, _dataOffset, _capturedLength, _totalLength, _timestampNs, _type, _ipLayerOffset,
+            _linkType, _interfaceIndex, _vlanTci, _vlanTpid, _hasVlan, _timestampCarrySeconds);
 
     /// <summary>The captured bytes, starting at the link-layer header. Throws <see cref="ObjectDisposedException"/> once the block is released.</summary>
     public ReadOnlySpan<byte> Data

@@ -78,6 +78,8 @@ internal sealed unsafe class RingBlock : PacketBlock
 
     private protected override Memory<byte> GetMemory() => _reader.GetBlockMemory(Index);
 
+    private protected override bool HasPrivateMemory => false;
+
     private protected override void OnReleased()
     {
         // Kernel first, then the slot: the reader treats a slot that is no longer held as the kernel's.

@@ -71,6 +71,24 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
+    public void IgnoreOutgoingLeavesOutWhatTheHostSends()
+    {
+        Privileges.RequireNetworkNamespaces();
+        using var net = new TestNetwork();
+        var options = new RingOptions { IgnoreOutgoing = true, BlockTimeout = TimeSpan.FromMilliseconds(10) };
+        using RingSource sender = net.Peer(() => new RingSource(net.PeerInterface, options));
+        using RingSource receiver = OpenRing(net);
+        using var atReceiver = new CaptureReader(receiver, 100);
+        net.InjectFromPeer(Enumerable.Range(0, 100).Select(i => Frames.Udp(i)));
+        Assert.Equal(100, atReceiver.Wait().Count);
+        Thread.Sleep(100); // past the block timeout: anything captured would be retired by now
+        sender.Unblock();
+        Assert.Equal(CaptureStatus.Unblocked, sender.NextBlock(out PacketBlock? block));
+        Assert.Null(block);
+        Assert.Equal(0, sender.Stats.PacketsReceived);
+    }
+
+    [Fact]
     public void VlanTagIsStrippedAndReportedWithItsTci()
     {
         Privileges.RequireNetworkNamespaces();

@@ -214,7 +214,7 @@ public sealed class RingImageEdgeTests
         Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? b));
         Assert.True(image.TryAddPacket(Frames.Udp(2)) == false, "both blocks are leased: still full");
         var reader = Task.Run(() => image.NextBlock(out PacketBlock? c) == CaptureStatus.Packet ? c : null, TestContext.Current.CancellationToken);
-        Thread.Sleep(100);
+        Assert.True(SpinWait.SpinUntil(() => image.ReaderWaiting, 10_000), "the reader never waited");
         Assert.False(reader.IsCompleted);
         b!.Dispose(); // out of order: the newer block first
         a!.Dispose();
@@ -258,5 +258,62 @@ public sealed class UnknownLinkTypeTests
         Assert.True(p.IpLayer.IsEmpty);
         Assert.Equal(Frames.Udp(1), p.Data.ToArray());
         Assert.Equal("4242", LinkTypeInfo.Name((LinkType)4242));
+    }
+}
+
+public sealed class LeaseMisuseTests
+{
+    [Fact]
+    public void RingMemoryIsNeverHandedOutWritableAndBytesIsReadOnly()
+    {
+        using var image = new RingImageSource();
+        Assert.True(image.TryAddPacket(Frames.Udp(1)));
+        image.Complete();
+        Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? block));
+        using (block)
+        {
+            Assert.Throws<NotSupportedException>(() => ((System.Buffers.IMemoryOwner<byte>)block!).Memory);
+            Assert.Equal(4096 * 16, block!.Bytes.Length);
+        }
+        Assert.Throws<ObjectDisposedException>(() => block.Bytes);
+    }
+
+    [Fact]
+    public void ReleasedTwiceOrFromAnotherThreadIsANoOpAndNeverReleasesAnotherLease()
+    {
+        using var image = new RingImageSource(blockSize: 4096, blockCount: 2);
+        Assert.True(image.TryAddPacket(Frames.Udp(0)));
+        image.RetireBlock();
+        Assert.True(image.TryAddPacket(Frames.Udp(1)));
+        image.Complete();
+        Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? first));
+        Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? second));
+        // Released on another thread, then again here, many times at once: one release in all.
+        Parallel.For(0, 16, _ => first!.Dispose());
+        first!.Dispose();
+        Assert.Equal(1, image.LeasedBlocks);
+        Assert.True(second!.IsLeased);
+        PacketRef p = default;
+        foreach (PacketRef q in second) p = q;
+        Assert.Equal(1, Frames.SequenceOf(p.Data));
+        second.Dispose();
+        Assert.Equal(0, image.LeasedBlocks);
+    }
+}
+
+public sealed class ReadStyleMixingTests
+{
+    [Fact]
+    public void NextBlockRefusesToInterleaveWithAPartlyReadBlock()
+    {
+        using var image = new RingImageSource();
+        for (int i = 0; i < 3; i++) Assert.True(image.TryAddPacket(Frames.Udp(i)));
+        image.RetireBlock();
+        Assert.True(image.TryAddPacket(Frames.Udp(3)));
+        image.Complete();
+        Assert.Equal(CaptureStatus.Packet, image.NextPacketRef(out _));
+        Assert.Throws<InvalidOperationException>(() => image.NextBlock(out _));
+        Assert.Equal(CaptureStatus.Packet, image.NextPacketRef(out PacketRef second));
+        Assert.Equal(1, Frames.SequenceOf(second.Data));
     }
 }

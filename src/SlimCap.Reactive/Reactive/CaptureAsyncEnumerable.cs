@@ -1,0 +1,106 @@
+using System.Reactive.Concurrency;
+using System.Runtime.CompilerServices;
+
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// Captures as <see cref="IAsyncEnumerable{T}"/> of <see cref="PacketRef"/> for <c>await foreach</c>.
+/// </summary>
+/// <remarks>
+/// <para><b>Lifetime.</b> Each <see cref="PacketRef"/> is valid until the next <c>MoveNextAsync</c> (as a Pipelines
+/// <c>ReadResult</c>): once enumeration moves past a block's last packet, that block is disposed (a ring block goes
+/// back to the kernel) and its packets throw <see cref="ObjectDisposedException"/>. Call <see cref="PacketRef.Detach"/>
+/// to keep a packet longer.</para>
+/// <para><b>Threads.</b> The methods may be called from any thread; an enumerator is for one consumer at a time. A dedicated capture thread reads blocks into a small bounded queue (4 blocks unless given);
+/// when it is full the capture thread waits, and the kernel drops (and counts) what the ring cannot hold. Waiting for
+/// the next block blocks no thread: the enumerator's continuation runs on the thread pool (or the captured context).
+/// Nothing is allocated per packet or per block.</para>
+/// <para><b>Ending.</b> <c>break</c>, disposing the enumerator, or cancelling the token (<c>WithCancellation</c> or the
+/// argument) stops the capture; disposing the enumerator completes once the capture thread has exited and every
+/// queued block was released (blocks read ahead but not yet enumerated are released unread: a later reader of the
+/// same source continues after them). Cancellation throws <see cref="OperationCanceledException"/>; a capture failure throws
+/// the source's exception after the packets read before it; a closed source or the end of a file ends the enumeration.</para>
+/// </remarks>
+public static class CaptureAsyncEnumerable
+{
+    private const int DefaultCapacity = 4;
+
+    /// <summary>
+    /// Enumerates the packets of an existing source, which serves one reader at a time (a second concurrent stream
+    /// throws <see cref="InvalidOperationException"/> on its first <c>MoveNextAsync</c>). The source stays open when
+    /// the enumeration ends; the caller owns it.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, CancellationToken cancellationToken = default) =>
+        ReadAllAsync(source, DefaultCapacity, cancellationToken);
+
+    /// <summary>As <see cref="ReadAllAsync(CaptureSource, CancellationToken)"/>, queueing at most <paramref name="boundedCapacity"/> blocks ahead of the reader.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="boundedCapacity"/> is less than 1.</exception>
+    public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, int boundedCapacity, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
+        return Enumerate(source, null, boundedCapacity, cancellationToken);
+    }
+
+    /// <summary>
+    /// Enumerates the packets of a source opened for this enumeration by <paramref name="openSource"/> (on the capture
+    /// thread) and disposed when it ends. Exceptions from <paramref name="openSource"/> are thrown by <c>MoveNextAsync</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="openSource"/> is null.</exception>
+    public static IAsyncEnumerable<PacketRef> ReadAllAsync(Func<CaptureSource> openSource, CancellationToken cancellationToken = default) =>
+        ReadAllAsync(openSource, DefaultCapacity, cancellationToken);
+
+    /// <summary>As <see cref="ReadAllAsync(Func{CaptureSource}, CancellationToken)"/>, queueing at most <paramref name="boundedCapacity"/> blocks ahead of the reader.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="openSource"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="boundedCapacity"/> is less than 1.</exception>
+    public static IAsyncEnumerable<PacketRef> ReadAllAsync(Func<CaptureSource> openSource, int boundedCapacity, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(openSource);
+        ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
+        return Enumerate(null, openSource, boundedCapacity, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<PacketRef> Enumerate(CaptureSource? source, Func<CaptureSource>? openSource, int capacity,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var handoff = new BlockHandoff(capacity);
+        CaptureLoop loop = source is not null
+            ? CaptureLoop.ForSource(source, handoff) ?? throw CaptureReaderGate.BusyError(source)
+            : CaptureLoop.ForFactory(openSource!, handoff);
+        using CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(static h => ((BlockHandoff)h!).Cancel(), handoff);
+        PacketBlock? block = null;
+        try
+        {
+            loop.Start(NewThreadScheduler.Default);
+            while (true)
+            {
+                if (handoff.TryRead(out block))
+                {
+                    PacketBlock.Enumerator packets = block!.GetEnumerator();
+                    while (packets.MoveNext())
+                    {
+                        yield return packets.Current;
+                    }
+                    PacketBlock done = block;
+                    block = null;
+                    done.Dispose();
+                    cancellationToken.ThrowIfCancellationRequested();
+                    continue;
+                }
+                if (handoff.IsFinished(cancellationToken)) yield break;
+                await handoff.WaitAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            block?.Dispose();
+            handoff.CloseReader();
+            loop.Stop();
+            await loop.Exited.ConfigureAwait(false);
+            handoff.DisposeQueued();
+        }
+    }
+}

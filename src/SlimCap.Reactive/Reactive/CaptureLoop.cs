@@ -1,0 +1,213 @@
+using System.Reactive.Concurrency;
+using System.Runtime.ExceptionServices;
+
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// One capture run: reads blocks from a source on a long-running (dedicated) thread and hands each to a sink,
+/// until the source stops, fails, or <see cref="Stop"/> is called.
+/// </summary>
+/// <remarks>
+/// The loop opens the source itself when given a factory (and then owns and disposes it), or reads an existing
+/// source whose reader gate the caller already holds (and then releases the gate when done). <see cref="Stop"/>
+/// wakes a blocked read with <see cref="CaptureSource.Unblock"/>. After a stop nothing more reaches the sink.
+/// If the sink throws, the block it was given is disposed unless the sink already did (only the capture thread
+/// leases blocks from the source, so the check cannot see another owner's lease), the capture ends, and the
+/// exception is rethrown on the capture thread after everything was released.
+/// </remarks>
+internal sealed class CaptureLoop : IDisposable
+{
+    private const int NotStarted = 0, Running = 1, Finished = 2;
+
+    private readonly Func<CaptureSource>? _open;
+    private readonly CaptureSource? _existing;
+    private readonly ICaptureSink _sink;
+    private readonly object _gate = new();
+    private readonly ManualResetEventSlim _exited = new(false);
+    private readonly TaskCompletionSource _exitedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CaptureSource? _source;
+    private int _state;
+    private bool _stopRequested;
+    private int _threadId;
+
+    private CaptureLoop(Func<CaptureSource>? open, CaptureSource? existing, ICaptureSink sink)
+    {
+        _open = open;
+        _existing = existing;
+        _sink = sink;
+    }
+
+    /// <summary>A loop that opens its own source with <paramref name="open"/> on the capture thread and disposes it at the end.</summary>
+    internal static CaptureLoop ForFactory(Func<CaptureSource> open, ICaptureSink sink) => new(open, null, sink);
+
+    /// <summary>
+    /// A loop over an existing source; null (and nothing started) when another stream already reads it.
+    /// The source stays open when the loop ends.
+    /// </summary>
+    internal static CaptureLoop? ForSource(CaptureSource source, ICaptureSink sink) =>
+        CaptureReaderGate.TryEnter(source) ? new CaptureLoop(null, source, sink) : null;
+
+    /// <summary>Completes once the loop has ended and released everything it held.</summary>
+    internal Task Exited => _exitedTask.Task;
+
+    /// <summary>Starts the loop on <paramref name="scheduler"/>'s long-running facility (a dedicated thread).</summary>
+    internal void Start(ISchedulerLongRunning scheduler) =>
+        scheduler.ScheduleLongRunning(this, static (self, _) => self.Run());
+
+    /// <summary>Asks the loop to stop and wakes a blocked read. Idempotent, never blocks, safe from any thread.</summary>
+    internal void Stop()
+    {
+        CaptureSource? wake = null;
+        bool neverRan = false;
+        lock (_gate)
+        {
+            if (_stopRequested) return;
+            _stopRequested = true;
+            if (_state == NotStarted)
+            {
+                _state = Finished;
+                neverRan = true;
+            }
+            else
+            {
+                wake = _source;
+            }
+        }
+        if (neverRan)
+        {
+            if (_existing is not null) CaptureReaderGate.Exit(_existing);
+            SignalExited();
+            return;
+        }
+        try
+        {
+            wake?.Unblock();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The source was closed meanwhile: its reader wakes up with Stopped anyway.
+        }
+    }
+
+    /// <summary>
+    /// Stops the loop and waits until it has released everything, unless called on the capture thread itself
+    /// (from inside the sink, as Rx's Take does), where it only asks the loop to stop after the current call.
+    /// </summary>
+    public void Dispose()
+    {
+        Stop();
+        if (Environment.CurrentManagedThreadId != Volatile.Read(ref _threadId)) _exited.Wait();
+    }
+
+    private bool StopRequested
+    {
+        get { return Volatile.Read(ref _stopRequested); }
+    }
+
+    private void Run()
+    {
+        lock (_gate)
+        {
+            if (_state != NotStarted) return; // stopped before it ran
+            _state = Running;
+            Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
+        }
+
+        CaptureSource? source = _existing;
+        Exception? error = null;
+        ExceptionDispatchInfo? sinkFault = null;
+        bool completed = false;
+        try
+        {
+            if (source is null)
+            {
+                try
+                {
+                    source = _open!() ?? throw new InvalidOperationException("The capture source factory returned null.");
+                }
+                catch (Exception e)
+                {
+                    error = e;
+                }
+            }
+            if (source is not null && Publish(source))
+            {
+                (completed, error, sinkFault) = ReadAll(source);
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _source = null;
+                _state = Finished;
+            }
+            if (_existing is not null) CaptureReaderGate.Exit(_existing);
+            else source?.Dispose();
+        }
+
+        // Terminal messages only for a run nobody stopped, and after the source was released.
+        if (sinkFault is null && !StopRequested)
+        {
+            if (error is not null) _sink.OnError(error);
+            else if (completed) _sink.OnCompleted();
+        }
+        SignalExited();
+        sinkFault?.Throw();
+    }
+
+    /// <summary>Makes the source visible to <see cref="Stop"/>; false when a stop came first.</summary>
+    private bool Publish(CaptureSource source)
+    {
+        lock (_gate)
+        {
+            if (_stopRequested) return false;
+            _source = source;
+            return true;
+        }
+    }
+
+    private (bool Completed, Exception? Error, ExceptionDispatchInfo? SinkFault) ReadAll(CaptureSource source)
+    {
+        while (!StopRequested)
+        {
+            CaptureStatus status;
+            PacketBlock? block;
+            try
+            {
+                status = source.NextBlock(out block);
+            }
+            catch (ObjectDisposedException) when (source.IsDisposed)
+            {
+                return (true, null, null); // closed between two reads: the same as a blocked read returning Stopped
+            }
+            catch (Exception e)
+            {
+                return (false, e, null);
+            }
+            if (status == CaptureStatus.Stopped) return (true, null, null);
+            if (status != CaptureStatus.Packet) continue; // Unblocked: re-check the stop request
+            if (StopRequested)
+            {
+                block!.Dispose();
+                break;
+            }
+            try
+            {
+                _sink.OnBlock(block!);
+            }
+            catch (Exception e)
+            {
+                if (block!.IsLeased) block.Dispose();
+                return (false, null, ExceptionDispatchInfo.Capture(e));
+            }
+        }
+        return (false, null, null);
+    }
+
+    private void SignalExited()
+    {
+        _exited.Set();
+        _exitedTask.TrySetResult();
+    }
+}

@@ -1,0 +1,9 @@
+namespace SlimCap.Reactive;
+
+/// <summary>Keeps only the last of <c>count</c> visible packets.</summary>
+internal struct LastPacketSelector(int count) : IPacketSelector
+{
+    private int _remaining = count;
+
+    public bool Select(in PacketRef packet) => --_remaining == 0;
+}

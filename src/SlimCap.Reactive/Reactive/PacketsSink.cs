@@ -1,0 +1,73 @@
+using System.Reactive.Disposables;
+
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// Flattens blocks into packets: forwards each visible packet of a block, then disposes the block. The sink owns every
+/// block it receives from start to end, so a throwing observer, a disposal or an error never strands a lease.
+/// </summary>
+internal sealed class PacketsSink(IObserver<PacketRef> downstream) : IObserver<PacketBlock>, IDisposable
+{
+    private readonly SingleAssignmentDisposable _upstream = new();
+    private volatile bool _stopped; // disposed or terminated: skip the rest of the current block
+    private bool _done;
+
+    internal IDisposable Run(IObservable<PacketBlock> source)
+    {
+        try
+        {
+            _upstream.Disposable = source.Subscribe(this);
+        }
+        catch (Exception e)
+        {
+            OnError(e);
+        }
+        return this;
+    }
+
+    public void OnNext(PacketBlock value)
+    {
+        try
+        {
+            if (_stopped) return;
+            PacketBlock.Enumerator packets = value.GetEnumerator();
+            while (!_stopped && packets.MoveNext())
+            {
+                downstream.OnNext(packets.Current);
+            }
+        }
+        catch (ObjectDisposedException e) when (!value.IsLeased)
+        {
+            // Upstream released the block under us: report it rather than reading on.
+            OnError(e);
+        }
+        finally
+        {
+            value.Dispose();
+        }
+    }
+
+    public void OnError(Exception error)
+    {
+        if (_done) return;
+        _done = true;
+        _stopped = true;
+        downstream.OnError(error);
+        _upstream.Dispose();
+    }
+
+    public void OnCompleted()
+    {
+        if (_done) return;
+        _done = true;
+        _stopped = true;
+        downstream.OnCompleted();
+        _upstream.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _stopped = true;
+        _upstream.Dispose();
+    }
+}

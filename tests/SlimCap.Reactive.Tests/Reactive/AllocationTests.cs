@@ -1,0 +1,229 @@
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+
+namespace SlimCap.Reactive.Tests.Reactive;
+
+/// <summary>Runs alone, so process-wide allocation counters see only the pipeline under test.</summary>
+[CollectionDefinition(nameof(AllocationCollection), DisableParallelization = true)]
+public sealed class AllocationCollection;
+
+/// <summary>
+/// Steady-state allocation checks: after a warm-up, a run of well over 100,000 packets must allocate nothing on the
+/// capture thread (blocks, enumeration, filters, samplers, flattening) and nothing at all for <c>await foreach</c>.
+/// </summary>
+[Collection(nameof(AllocationCollection))]
+public class AllocationTests
+{
+    private const long Packets = 240_000;
+    private const long WarmUpPackets = 20_000;
+    private const int PerBlock = 64;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static void Report(string what, long bytes, long packets) =>
+        TestContext.Current.TestOutputHelper?.WriteLine($"{what}: {bytes} bytes over {packets} packets ({(double)bytes / packets:F4} B/packet)");
+
+    public static TheoryData<string> BlockPipelines => new() { "blocks", "type filter", "every n-th", "fraction", "by time", "stacked" };
+
+    private static IObservable<PacketBlock> Apply(string pipeline, IObservable<PacketBlock> s) => pipeline switch
+    {
+        "blocks" => s,
+        "type filter" => s.WherePacketType(PacketTypes.Host | PacketTypes.Broadcast),
+        "every n-th" => s.SampleEvery(3),
+        "fraction" => s.SampleFraction(0.25, seed: 9),
+        "by time" => s.SampleByTime(TimeSpan.FromHours(1), DefaultScheduler.Instance), // never ticks: every block supersedes the last
+        "stacked" => s.WherePacketType(PacketTypes.Inbound).SampleEvery(2).SampleFraction(0.5, seed: 3),
+        _ => throw new ArgumentOutOfRangeException(nameof(pipeline)),
+    };
+
+    [Theory]
+    [MemberData(nameof(BlockPipelines))]
+    public async Task Block_pipeline_allocates_nothing_per_packet_on_the_capture_thread(string pipeline)
+    {
+        using var source = new TestCaptureSource(Packets, packetsPerBlock: PerBlock, poolBlocks: 4);
+        long start = -1, end = -1, startPacket = 0, bytesRead = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Measured around the operator, on the capture thread: from a warm block to the source's completion
+        // (SampleByTime completes only at its next tick, so the end is taken upstream of it).
+        IObservable<PacketBlock> measured = source.ToObservable().Do(_ =>
+        {
+            if (start < 0 && source.Stats.PacketsReceived >= WarmUpPackets)
+            {
+                startPacket = source.Stats.PacketsReceived;
+                start = GC.GetAllocatedBytesForCurrentThread();
+            }
+        }, () =>
+        {
+            end = GC.GetAllocatedBytesForCurrentThread();
+            done.SetResult();
+        });
+        IDisposable subscription = Apply(pipeline, measured).Subscribe(block =>
+        {
+            foreach (PacketRef p in block) bytesRead += p.Data.Length; // read every packet the view shows
+            block.Dispose();
+        });
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        long packets = Packets - startPacket;
+        Assert.True(start >= 0 && packets >= 100_000, $"measured {packets} packets");
+        if (pipeline != "by time") Assert.True(bytesRead > 0);
+        subscription.Dispose(); // releases the block SampleByTime still holds
+        Report(pipeline, end - start, packets);
+        Assert.Equal(0, end - start);
+        Assert.True(source.AllBlocksReturned);
+    }
+
+    [Fact]
+    public async Task Packet_stream_operators_allocate_nothing_per_packet_on_the_capture_thread()
+    {
+        using var source = new TestCaptureSource(Packets, packetsPerBlock: PerBlock, poolBlocks: 4);
+        long start = -1, end = -1, seen = 0, startAt = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable _ = source.ToObservable().Packets()
+            .WherePacketType(PacketTypes.Host | PacketTypes.Outgoing)
+            .SampleEvery(2)
+            .SampleFraction(0.5, seed: 11)
+            .Subscribe(p =>
+            {
+                seen += p.Data.Length > 0 ? 1 : 0;
+                if (start < 0 && TestTraffic.IndexOf(p) >= WarmUpPackets)
+                {
+                    startAt = TestTraffic.IndexOf(p);
+                    start = GC.GetAllocatedBytesForCurrentThread();
+                }
+            }, () =>
+            {
+                end = GC.GetAllocatedBytesForCurrentThread();
+                done.SetResult();
+            });
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        Assert.True(start >= 0 && seen > 0);
+        Report("Packets().WherePacketType().SampleEvery().SampleFraction()", end - start, Packets - startAt);
+        Assert.Equal(0, end - start);
+        Assert.True(source.AllBlocksReturned);
+    }
+
+    [Fact]
+    public async Task Await_foreach_allocates_nothing_per_packet_or_per_block()
+    {
+        using var source = new TestCaptureSource(Packets, packetsPerBlock: PerBlock, poolBlocks: 6);
+        long start = -1, count = 0, startAt = 0, bytesRead = 0;
+        await foreach (PacketRef p in source.ReadAllAsync(Ct).ConfigureAwait(false))
+        {
+            bytesRead += p.Data.Length;
+            if (++count == WarmUpPackets)
+            {
+                startAt = count;
+                start = GC.GetTotalAllocatedBytes(precise: true);
+            }
+        }
+        long end = GC.GetTotalAllocatedBytes(precise: true);
+        long packets = count - startAt;
+        Assert.Equal(Packets, count);
+        Assert.True(bytesRead > 0);
+        // Process-wide: includes the capture thread, the thread-pool wake-ups and the enumerator's continuations,
+        // and the enumerator's own disposal (stopping the capture allocates a little, once).
+        Report("await foreach (process-wide, incl. end of enumeration)", end - start, packets);
+        Assert.True((end - start) / packets == 0, $"{end - start} bytes over {packets} packets");
+        Assert.True(source.AllBlocksReturned);
+    }
+    [Fact]
+    public async Task Await_foreach_filters_and_samplers_allocate_nothing_per_packet()
+    {
+        using var source = new TestCaptureSource(Packets, packetsPerBlock: PerBlock, poolBlocks: 6);
+        long start = -1, end, kept = 0;
+        IAsyncEnumerable<PacketRef> query = source.ReadAllAsync(Ct)
+            .WherePacketType(PacketTypes.Host | PacketTypes.Broadcast)
+            .SampleEvery(2)
+            .SampleFraction(0.5, seed: 5);
+        long startIndex = 0;
+        await foreach (PacketRef p in query.ConfigureAwait(false))
+        {
+            kept++;
+            if (start < 0 && TestTraffic.IndexOf(p) >= WarmUpPackets)
+            {
+                startIndex = TestTraffic.IndexOf(p);
+                start = GC.GetTotalAllocatedBytes(precise: true);
+            }
+        }
+        end = GC.GetTotalAllocatedBytes(precise: true);
+        long packets = Packets - startIndex;
+        Assert.True(start >= 0 && kept > 0);
+        Report("await foreach .WherePacketType().SampleEvery().SampleFraction() (process-wide)", end - start, packets);
+        Assert.True((end - start) / packets == 0, $"{end - start} bytes over {packets} packets");
+        Assert.True(source.AllBlocksReturned);
+    }
+
+    /// <summary>A replaying ring image holding <see cref="TestTraffic"/> packets: an endless stream of real ring blocks.</summary>
+    private static RingImageSource ReplayingRingImage(long packets)
+    {
+        const int BlockSize = 1 << 16, BlockCount = 4;
+        // Learn how many frames fit in the image, then build the replaying one with a limit that covers the run.
+        int perBlock = (BlockSize - 64) / new RingImageSource(BlockSize, 1).SlotSize(TestTraffic.FrameLength);
+        var image = new RingImageSource(BlockSize, BlockCount, replayLimit: packets / perBlock + 1);
+        Span<byte> frame = stackalloc byte[TestTraffic.FrameLength];
+        for (long i = 0; ; i++)
+        {
+            int length = TestTraffic.Write(i, frame);
+            if (!image.TryAddPacket(frame[..length], TestTraffic.TypeOf(i), length, TestTraffic.TimestampOf(i))) break;
+        }
+        image.RetireBlock();
+        return image;
+    }
+
+    [Theory]
+    [InlineData("blocks")]
+    [InlineData("stacked")]
+    [InlineData("by time")]
+    public async Task Ring_image_block_pipeline_allocates_nothing_per_packet_on_the_capture_thread(string pipeline)
+    {
+        using RingImageSource image = ReplayingRingImage(Packets);
+        long start = -1, end = -1, startPacket = 0, bytesRead = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IObservable<PacketBlock> measured = image.ToObservable().Do(_ =>
+        {
+            if (start < 0 && image.Stats.PacketsReceived >= WarmUpPackets)
+            {
+                startPacket = image.Stats.PacketsReceived;
+                start = GC.GetAllocatedBytesForCurrentThread();
+            }
+        }, () =>
+        {
+            end = GC.GetAllocatedBytesForCurrentThread();
+            done.SetResult();
+        });
+        IDisposable subscription = Apply(pipeline, measured).Subscribe(block =>
+        {
+            foreach (PacketRef p in block) bytesRead += p.Data.Length;
+            block.Dispose();
+        });
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        subscription.Dispose();
+        long packets = image.Stats.PacketsReceived - startPacket;
+        Assert.True(start >= 0 && packets >= 100_000, $"measured {packets} packets");
+        Report("ring image " + pipeline, end - start, packets);
+        Assert.Equal(0, end - start);
+        Assert.Equal(0, image.LeasedBlocks);
+    }
+
+    [Fact]
+    public async Task Ring_image_await_foreach_allocates_nothing_per_packet_or_per_block()
+    {
+        using RingImageSource image = ReplayingRingImage(Packets);
+        long start = -1, count = 0, startAt = 0, bytesRead = 0;
+        await foreach (PacketRef p in image.ReadAllAsync(Ct).ConfigureAwait(false))
+        {
+            bytesRead += p.Data.Length;
+            if (++count == WarmUpPackets)
+            {
+                startAt = count;
+                start = GC.GetTotalAllocatedBytes(precise: true);
+            }
+        }
+        long end = GC.GetTotalAllocatedBytes(precise: true);
+        long packets = count - startAt;
+        Assert.True(packets >= 100_000 && bytesRead > 0);
+        Report("ring image await foreach (process-wide)", end - start, packets);
+        Assert.True((end - start) / packets == 0, $"{end - start} bytes over {packets} packets");
+        Assert.Equal(0, image.LeasedBlocks);
+    }
+}
