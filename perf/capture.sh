@@ -12,7 +12,8 @@
 #   all              build matrix capped micro files (the default)
 # Knobs: MODES (callback buffer blocks async operators dataflow socket + the diagnostics leases walk),
 # COUNT, SIZE, FIXED_PPS,
-# TIERED (1: also run `callback-tiered`, default tiering + warm-up), BENCH (shared/bench),
+# TIERED (1: also run `callback-tiered`, default tiering + warm-up), NOSPIN (1: also run async and
+# dataflow with DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0), BENCH (shared/bench),
 # BENCH_OUT (/tmp/slimcap-bench), NO_APT=1. .NET capturers (ours and SharpPcap-tc0) run with
 # DOTNET_TieredCompilation=0 (the referee's advice for a fair .NET comparison); `SharpPcap` is the
 # peer with default tiering, as its users run it.
@@ -42,6 +43,12 @@ capturers() {
   list+=";SharpPcap-tc0=$tc $O/sharppcap/SharpPcapCount;SharpPcap=$O/sharppcap/SharpPcapCount"
   for m in $MODES; do list+=";$m=$tc WARMUP_MS=500 $P/capture $m"; done
   [[ "${TIERED:-1}" == 1 ]] && list+=";callback-tiered=$P/capture callback"
+  # The thread-pool surfaces again without the pool's idle spinning (sched_yield loops, counted as CPU):
+  if [[ "${NOSPIN:-1}" == 1 ]]; then
+    for m in async dataflow; do
+      [[ " $MODES " == *" $m "* ]] && list+=";$m-nospin=$tc DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 WARMUP_MS=500 $P/capture $m"
+    done
+  fi
   echo "$list"
 }
 

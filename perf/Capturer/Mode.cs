@@ -29,12 +29,16 @@ internal abstract class Mode
         "callback" => new CallbackMode(),
         "buffer" => new BufferMode(),
         "socket" => new SocketMode(),
+        "blocks" => new BlocksMode(),
+        "async" => new AsyncMode(),
+        "operators" => new OperatorsMode(),
+        "dataflow" => new DataflowMode(),
         "leases" => new LeasesMode(),
         "walk" => new WalkMode(),
         _ => null,
     };
 
-    public static readonly string[] Names = ["callback", "buffer", "socket", "leases", "walk"];
+    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "operators", "dataflow", "socket", "leases", "walk"];
 }
 
 /// <summary><c>NextPacket(state, callback)</c>: the zero-copy callback (slimcap's NextPacketFn).</summary>
@@ -159,7 +163,7 @@ internal sealed class LeasesMode : Mode
 }
 
 /// <summary>
-/// Not a surface, a diagnostic: <c>NextBlock</c>, then the lease's bytes (<see cref="PacketBlock.Memory"/>)
+/// Not a surface, a diagnostic: <c>NextBlock</c>, then the lease's bytes (<see cref="PacketBlock.Bytes"/>)
 /// walked by hand in C#, header by header, exactly as ringcount.c walks a block. Shows what .NET itself
 /// costs over the C floor, apart from the library's per-packet enumerator. Ring blocks only.
 /// </summary>
@@ -179,7 +183,7 @@ internal sealed class WalkMode : Mode
                 continue;
             }
             if (!meter.Started) meter.Start();
-            ReadOnlySpan<byte> b = block!.Memory.Span;
+            ReadOnlySpan<byte> b = block!.Bytes.Span;
             uint count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[12..]);
             int pos = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[16..]);
             for (uint i = 0; i < count; i++)

@@ -40,7 +40,7 @@ public class RingImageBenchmarks
             _source.NextBlock(out PacketBlock? block);
             using (block)
             {
-                ReadOnlySpan<byte> b = block!.Memory.Span;
+                ReadOnlySpan<byte> b = block!.Bytes.Span;
                 uint count = BinaryPrimitives.ReadUInt32LittleEndian(b[12..]);
                 int pos = (int)BinaryPrimitives.ReadUInt32LittleEndian(b[16..]);
                 for (uint i = 0; i < count; i++)
