@@ -12,7 +12,7 @@ BENCH="${BENCH:-$(cd "$P/../../shared/bench" 2>/dev/null && pwd || echo /work/sh
 export BENCH_OUT="${BENCH_OUT:-/tmp/slimcap-bench}"
 FILE="${PCAP_FILE:-$BENCH_OUT/files/gen-2M.pcap}"
 ROUNDS="${ROUNDS:-3}" PASSES="${PASSES:-3}"
-FMODES="${FILE_MODES:-callback buffer blocks async operators dataflow}"
+FMODES="${FILE_MODES:-callback buffer blocks async operators dataflow leases}"
 OUTD="$BENCH_OUT/results/files-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$OUTD"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if [[ ! -s "$FILE" || $(stat -c %s "$FILE") -lt 100000000 ]]; then
