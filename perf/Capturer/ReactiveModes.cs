@@ -66,7 +66,7 @@ internal class BlocksMode : Mode
 
 /// <summary>
 /// Rx operators on blocks: <c>WherePacketType(OtherHost)</c> (the generator's frames are all OTHERHOST, so
-/// every packet passes) then <c>SampleEvery(N)</c> (OPERATORS_SAMPLE_N, default 1: every packet is kept, so
+/// every packet passes; Unknown for capture files, which carry no type) then <c>SampleEvery(N)</c> (OPERATORS_SAMPLE_N, default 1: every packet is kept, so
 /// the consumer touches every packet as the floor does and both operators still run their per-packet
 /// selection). captured= counts every packet the source delivered, delivered= those the observer saw.
 /// </summary>
@@ -76,8 +76,9 @@ internal sealed class OperatorsMode : BlocksMode, ISampling
 
     public override string Name => "operators";
 
+    // A pcap file carries no packet type (Unknown): filter on that for files, so that every packet passes there too.
     protected override IObservable<PacketBlock> Stream(CaptureSource source) =>
-        source.ToObservable().WherePacketType(PacketType.OtherHost).SampleEvery(_sampleN);
+        source.ToObservable().WherePacketType(source is Files.CaptureFileSource ? PacketType.Unknown : PacketType.OtherHost).SampleEvery(_sampleN);
 }
 
 /// <summary><c>await foreach (PacketRef p in source.ReadAllAsync())</c>.</summary>
