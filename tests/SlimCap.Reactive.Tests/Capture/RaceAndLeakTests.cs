@@ -10,20 +10,6 @@ namespace SlimCap.Reactive.Tests.Capture;
 [Collection(LiveCaptureCollection.Name)]
 public sealed class RaceAndLeakTests
 {
-    /// <summary>Sends frames from the peer until stopped (bounded by count and time).</summary>
-    private static Thread StartTraffic(TestNetwork net, CancellationToken stop) =>
-        StartThread(() => net.Peer(() =>
-        {
-            using var injector = new FrameInjector(net.PeerInterface);
-            var until = DateTime.UtcNow.AddSeconds(120);
-            for (long i = 0; i < 20_000_000 && !stop.IsCancellationRequested && DateTime.UtcNow < until; i++)
-            {
-                injector.Send(Frames.Udp(i, 64 + (int)(i % 200)));
-                if (i % 64 == 0) Thread.Sleep(0);
-            }
-            return 0;
-        }));
-
     private static Thread StartThread(Action action)
     {
         var t = new Thread(() => action()) { IsBackground = true };
@@ -38,7 +24,7 @@ public sealed class RaceAndLeakTests
         using var net = new TestNetwork();
         using var stop = new CancellationTokenSource();
         ProcessResources before = ProcessResources.Read();
-        Thread traffic = StartTraffic(net, stop.Token);
+        Thread traffic = net.StartTraffic(stop.Token);
         var random = new Random(1234);
         long packets = 0;
         try

@@ -51,6 +51,28 @@ internal sealed class TestNetwork : IDisposable
 
     public void Ip(string arguments) => Shell.RunChecked("ip", arguments);
 
+    /// <summary>
+    /// Starts a background thread sending test frames from the peer until <paramref name="stop"/> is
+    /// cancelled; bounded anyway by <paramref name="maxFrames"/> and <paramref name="maxSeconds"/>.
+    /// </summary>
+    public Thread StartTraffic(CancellationToken stop, Func<long, byte[]>? frame = null, long maxFrames = 20_000_000, int maxSeconds = 120)
+    {
+        frame ??= i => Frames.Udp(i, 64 + (int)(i % 200));
+        var thread = new Thread(() => Peer(() =>
+        {
+            using var injector = new FrameInjector(PeerInterface);
+            var until = DateTime.UtcNow.AddSeconds(maxSeconds);
+            for (long i = 0; i < maxFrames && !stop.IsCancellationRequested && DateTime.UtcNow < until; i++)
+            {
+                injector.Send(frame(i));
+                if (i % 32 == 0) Thread.Sleep(0); // leave the capture a share of a busy machine
+            }
+            return 0;
+        })) { IsBackground = true, Name = "test traffic" };
+        thread.Start();
+        return thread;
+    }
+
     /// <summary>Sends <paramref name="frames"/> out of the peer end, from inside the peer namespace.</summary>
     public void InjectFromPeer(IEnumerable<byte[]> frames) =>
         Peer(() =>

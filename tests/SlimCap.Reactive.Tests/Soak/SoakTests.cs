@@ -1,5 +1,6 @@
 using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
+using System.Threading.Tasks.Dataflow;
 using Xunit.Sdk;
 
 namespace SlimCap.Reactive.Tests.Soak;
@@ -14,81 +15,85 @@ namespace SlimCap.Reactive.Tests.Soak;
 public sealed class SoakTests(ITestOutputHelper output)
 {
     private static double SecondsPerSurface =>
-        double.TryParse(Environment.GetEnvironmentVariable("SLIMCAP_SOAK_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0 ? s : 12;
+        double.TryParse(Environment.GetEnvironmentVariable("SLIMCAP_SOAK_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0 ? s : 8;
 
-    public static TheoryData<string> Surfaces => new() { "callback", "ref", "blocks", "socket" };
+    public static TheoryData<string> Surfaces => new() { "callback", "ref", "blocks", "socket", "observable", "async", "dataflow" };
 
     [Theory]
     [MemberData(nameof(Surfaces))]
-    public void MemoryAndDescriptorsStayFlatUnderSustainedTraffic(string surface)
+    public async Task MemoryAndDescriptorsStayFlatUnderSustainedTraffic(string surface)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
         using var stop = new CancellationTokenSource();
         double seconds = SecondsPerSurface;
-        var traffic = new Thread(() => net.Peer(() =>
-        {
-            using var injector = new FrameInjector(net.PeerInterface);
-            var until = DateTime.UtcNow.AddSeconds(seconds + 30);
-            for (long i = 0; !stop.IsCancellationRequested && DateTime.UtcNow < until; i++)
-            {
-                injector.Send(Frames.Udp(i, 64 + (int)(i % 500), sourcePort: (ushort)(1024 + i % 2000)));
-                if (i % 16 == 0) Thread.Sleep(0);
-            }
-            return 0;
-        })) { IsBackground = true };
 
         using CaptureSource source = net.Capture<CaptureSource>(() => surface == "socket"
             ? new SocketSource(net.CaptureInterface, new SocketOptions { ReceiveBufferSize = 8 << 20 })
             : new RingSource(net.CaptureInterface, new RingOptions { BlockSize = 1 << 18, BlockCount = 8, BlockTimeout = TimeSpan.FromMilliseconds(20) }));
         var consumer = new SoakConsumer();
-        var reader = new Thread(() =>
+        var consumer2 = new SoakConsumer();
+        using var cancel = new CancellationTokenSource();
+        Task reading = surface switch
         {
-            try
+            "observable" => Task.Run(async () =>
             {
-                while (true)
+                var done = new TaskCompletionSource();
+                using IDisposable subscription = source.ToObservable().Subscribe(
+                    block => { using (block) foreach (PacketRef q in block) consumer.Consume(q); },
+                    e => done.TrySetException(e), () => done.TrySetResult());
+                using CancellationTokenRegistration registration = cancel.Token.Register(() => done.TrySetResult());
+                await done.Task;
+            }),
+            "async" => Task.Run(async () =>
+            {
+                try
                 {
-                    switch (surface)
-                    {
-                        case "callback":
-                            if (source.NextPacket(consumer, static (c, payload, total, type, ip) => c.Consume(payload, total, ip)) == CaptureStatus.Stopped) return;
-                            break;
-                        case "ref":
-                            CaptureStatus s = source.NextPacketRef(out PacketRef p);
-                            if (s == CaptureStatus.Stopped) return;
-                            if (s == CaptureStatus.Packet) consumer.Consume(p);
-                            break;
-                        default:
-                            CaptureStatus b = source.NextBlock(out PacketBlock? block);
-                            if (b == CaptureStatus.Stopped) return;
-                            if (block is null) break;
-                            using (block) foreach (PacketRef q in block) consumer.Consume(q);
-                            break;
-                    }
+                    await foreach (PacketRef q in source.ReadAllAsync(cancel.Token)) consumer.Consume(q);
                 }
-            }
-            catch (ObjectDisposedException)
+                catch (OperationCanceledException)
+                {
+                }
+            }),
+            "dataflow" => Task.Run(async () =>
             {
-            }
-        }) { IsBackground = true };
+                SoakConsumer[] consumers = [consumer, consumer2];
+                var workers = consumers.Select(c => new ActionBlock<PacketBlock>(view =>
+                {
+                    using (view) foreach (PacketRef q in view) c.Consume(q);
+                }, new ExecutionDataflowBlockOptions { BoundedCapacity = 4 })).ToArray();
+                using var partitioner = new PacketPartitioner(workers, new FanOutOptions { BoundedCapacity = 4, BackPressure = BackPressurePolicy.Wait });
+                try
+                {
+                    await partitioner.RunAsync(source, cancel.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                await partitioner.Completion;
+            }),
+            _ => Task.Factory.StartNew(() => ReadDirectly(source, surface, consumer), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default),
+        };
 
         int descriptorsBefore = Directory.GetFileSystemEntries("/proc/self/fd").Length;
-        reader.Start();
-        traffic.Start();
+        Thread traffic = net.StartTraffic(stop.Token, i => Frames.Udp(i, 64 + (int)(i % 500), sourcePort: (ushort)(1024 + i % 2000)), maxSeconds: (int)seconds + 30);
         var samples = new List<SoakSample>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
             Thread.Sleep(500);
-            samples.Add(SoakSample.Take(clock.Elapsed.TotalSeconds, consumer.Packets, source.Stats.PacketsDropped));
+            samples.Add(SoakSample.Take(clock.Elapsed.TotalSeconds, consumer.Packets + consumer2.Packets, source.Stats.PacketsDropped));
         }
         stop.Cancel();
         traffic.Join(10_000);
+        cancel.Cancel();
         source.Dispose();
-        Assert.True(reader.Join(5000), "the reader did not stop");
+        Assert.True(await Task.WhenAny(reading, Task.Delay(10_000, TestContext.Current.CancellationToken)) == reading, "the reader did not stop");
+        await reading;
         foreach (SoakSample sample in samples) output.WriteLine(sample.ToString());
 
-        Assert.True(consumer.Packets > 10_000, $"only {consumer.Packets} packets went through the {surface} surface");
+        long total = consumer.Packets + consumer2.Packets;
+        Assert.True(total > 10_000, $"only {total} packets went through the {surface} surface");
         // Compare the last third with the second third (the first third holds warm-up: JIT, pools, tiering).
         int third = samples.Count / 3;
         var middle = samples.Skip(third).Take(third).ToList();
@@ -98,5 +103,35 @@ public sealed class SoakTests(ITestOutputHelper output)
         Assert.True(rssGrowth < 8 << 20, $"RSS grew by {rssGrowth / (1 << 20):F1} MiB between the middle and the last third");
         Assert.True(heapGrowth < 4 << 20, $"the GC heap grew by {heapGrowth / (1 << 10):F0} KiB between the middle and the last third");
         Assert.True(last.Max(s => s.Descriptors) <= descriptorsBefore + 2, $"descriptors grew from {descriptorsBefore} to {last.Max(s => s.Descriptors)}");
+    }
+
+    private static void ReadDirectly(CaptureSource source, string surface, SoakConsumer consumer)
+    {
+        try
+        {
+            while (true)
+            {
+                switch (surface)
+                {
+                    case "callback":
+                        if (source.NextPacket(consumer, static (c, payload, total, type, ip) => c.Consume(payload, total, ip)) == CaptureStatus.Stopped) return;
+                        break;
+                    case "ref":
+                        CaptureStatus s = source.NextPacketRef(out PacketRef p);
+                        if (s == CaptureStatus.Stopped) return;
+                        if (s == CaptureStatus.Packet) consumer.Consume(p);
+                        break;
+                    default:
+                        CaptureStatus b = source.NextBlock(out PacketBlock? block);
+                        if (b == CaptureStatus.Stopped) return;
+                        if (block is null) break;
+                        using (block) foreach (PacketRef q in block) consumer.Consume(q);
+                        break;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 }

@@ -1,0 +1,19 @@
+namespace SlimCap.Reactive;
+
+/// <summary>The named network interface does not exist. The message lists the ones that do.</summary>
+public sealed class InterfaceNotFoundException : CaptureException
+{
+    /// <summary>Creates the exception for <paramref name="interfaceName"/>.</summary>
+    public InterfaceNotFoundException(string interfaceName, IReadOnlyList<string> available)
+        : base($"Network interface '{interfaceName}' does not exist. Available interfaces: {(available.Count == 0 ? "(none)" : string.Join(", ", available))}.")
+    {
+        InterfaceName = interfaceName;
+        AvailableInterfaces = available;
+    }
+
+    /// <summary>The name that was asked for.</summary>
+    public string InterfaceName { get; }
+
+    /// <summary>The interfaces the host has.</summary>
+    public IReadOnlyList<string> AvailableInterfaces { get; }
+}
