@@ -21,6 +21,10 @@ internal static class FileRead
         }
         string path = args[2];
         int passes = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3;
+        // FILE_READ_BUFFER / FILE_BLOCK_SIZE (bytes): CaptureFileOptions for experiments; the library's defaults otherwise.
+        var options = new CaptureFileOptions();
+        if (int.TryParse(Environment.GetEnvironmentVariable("FILE_READ_BUFFER"), out int rb)) options = options with { ReadBufferSize = rb };
+        if (int.TryParse(Environment.GetEnvironmentVariable("FILE_BLOCK_SIZE"), out int bs)) options = options with { BlockSize = bs };
         var ns = new List<double>();
         long records = 0;
         for (int pass = 0; pass <= passes; pass++)
@@ -28,7 +32,7 @@ internal static class FileRead
             var meter = new Meter();
             var stop = new StopSignal();
             var clock = Stopwatch.StartNew();
-            using (CaptureFileSource source = CaptureFileSource.Open(path))
+            using (CaptureFileSource source = CaptureFileSource.Open(path, options))
             {
                 mode.Run(source, meter, long.MaxValue, stop);
             }
