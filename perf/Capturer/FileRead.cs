@@ -25,6 +25,7 @@ internal static class FileRead
         var options = new CaptureFileOptions();
         if (int.TryParse(Environment.GetEnvironmentVariable("FILE_READ_BUFFER"), out int rb)) options = options with { ReadBufferSize = rb };
         if (int.TryParse(Environment.GetEnvironmentVariable("FILE_BLOCK_SIZE"), out int bs)) options = options with { BlockSize = bs };
+        bool syncStream = Environment.GetEnvironmentVariable("FILE_SYNC_STREAM") == "1";
         var ns = new List<double>();
         long records = 0;
         for (int pass = 0; pass <= passes; pass++)
@@ -32,7 +33,9 @@ internal static class FileRead
             var meter = new Meter();
             var stop = new StopSignal();
             var clock = Stopwatch.StartNew();
-            using (CaptureFileSource source = CaptureFileSource.Open(path, options))
+            using (CaptureFileSource source = syncStream
+                ? CaptureFileSource.Open(new SyncReadStream(path), Path.GetFileName(path), leaveOpen: false, options)
+                : CaptureFileSource.Open(path, options))
             {
                 mode.Run(source, meter, long.MaxValue, stop);
             }
