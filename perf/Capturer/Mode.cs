@@ -1,0 +1,204 @@
+namespace SlimCap.Reactive.Capturer;
+
+/// <summary>
+/// One surface of the library, measured as a consumer would use it. Every mode touches each
+/// packet's captured length and first byte, as the C floor (ringcount) does: no less, no more.
+/// </summary>
+internal abstract class Mode
+{
+    public abstract string Name { get; }
+
+    /// <summary>Opens the live source. The ring uses the C floor's geometry: 1 MiB blocks x bufferMiB, 100 ms timeout.</summary>
+    public virtual CaptureSource Open(string iface, int snapLength, int bufferMiB) =>
+        new RingSource(iface, new RingOptions
+        {
+            BlockSize = 1 << 20,
+            BlockCount = bufferMiB,
+            CaptureLength = Filters.CaptureLength.Fixed(snapLength),
+            BlockTimeout = TimeSpan.FromMilliseconds(100),
+        });
+
+    /// <summary>
+    /// Reads until <paramref name="meter"/> counted <paramref name="want"/> packets, the source stops,
+    /// or a stop is requested. Starts the meter's clocks at the first packet.
+    /// </summary>
+    public abstract void Run(CaptureSource source, Meter meter, long want, StopSignal stop);
+
+    public static Mode? Create(string name) => name switch
+    {
+        "callback" => new CallbackMode(),
+        "buffer" => new BufferMode(),
+        "socket" => new SocketMode(),
+        "blocks" => new BlocksMode(),
+        "async" => new AsyncMode(),
+        "operators" => new OperatorsMode(),
+        "dataflow" => new DataflowMode(),
+        "leases" => new LeasesMode(),
+        "walk" => new WalkMode(),
+        _ => null,
+    };
+
+    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "operators", "dataflow", "socket", "leases", "walk"];
+}
+
+/// <summary><c>NextPacket(state, callback)</c>: the zero-copy callback (slimcap's NextPacketFn).</summary>
+internal class CallbackMode : Mode
+{
+    private static readonly PacketCallback<Meter> OnPacket = static (meter, payload, totalLength, type, ipLayerOffset) =>
+    {
+        meter.Packets++;
+        meter.Bytes += payload.Length;
+        meter.Touch += payload[0];
+    };
+
+    public override string Name => "callback";
+
+    public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
+    {
+        while (!meter.Started)
+        {
+            CaptureStatus status = source.NextPacket(meter, OnPacket);
+            if (status == CaptureStatus.Packet) meter.Start();
+            else if (status == CaptureStatus.Stopped || stop.Requested) return;
+        }
+        while (meter.Packets < want)
+        {
+            CaptureStatus status = source.NextPacket(meter, OnPacket);
+            if (status != CaptureStatus.Packet && (status == CaptureStatus.Stopped || stop.Requested)) break;
+        }
+        meter.MarkWall();
+    }
+}
+
+/// <summary><c>NextPayload(buffer, ...)</c>: each packet copied into one reused buffer.</summary>
+internal sealed class BufferMode : Mode
+{
+    private readonly byte[] _buffer = new byte[65536];
+
+    public override string Name => "buffer";
+
+    public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
+    {
+        byte[] buffer = _buffer;
+        long n = meter.Packets, bytes = meter.Bytes, touch = meter.Touch;
+        while (!meter.Started)
+        {
+            CaptureStatus status = source.NextPayload(buffer, out int written, out _);
+            if (status == CaptureStatus.Packet)
+            {
+                meter.Start();
+                n++;
+                bytes += written;
+                touch += buffer[0];
+            }
+            else if (status == CaptureStatus.Stopped || stop.Requested)
+            {
+                return;
+            }
+        }
+        while (n < want)
+        {
+            CaptureStatus status = source.NextPayload(buffer, out int written, out _);
+            if (status == CaptureStatus.Packet)
+            {
+                n++;
+                bytes += written;
+                touch += buffer[0];
+            }
+            else if (status == CaptureStatus.Stopped || stop.Requested)
+            {
+                break;
+            }
+        }
+        meter.Packets = n;
+        meter.Bytes = bytes;
+        meter.Touch = touch;
+        meter.MarkWall();
+    }
+}
+
+/// <summary>The zero-copy callback on <see cref="SocketSource"/>: one recvmsg per packet, no ring.</summary>
+internal sealed class SocketMode : CallbackMode
+{
+    public override string Name => "socket";
+
+    public override CaptureSource Open(string iface, int snapLength, int bufferMiB) =>
+        new SocketSource(iface, new SocketOptions { CaptureLength = Filters.CaptureLength.Fixed(snapLength) });
+}
+
+/// <summary>
+/// Not a surface of issue 5, a diagnostic: <c>NextBlock</c> and <c>foreach (PacketRef p in block)</c>
+/// without Rx, to separate the enumerator's cost from the observable's.
+/// </summary>
+internal sealed class LeasesMode : Mode
+{
+    public override string Name => "leases";
+
+    public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
+    {
+        long n = meter.Packets, bytes = meter.Bytes, touch = meter.Touch;
+        while (n < want)
+        {
+            CaptureStatus status = source.NextBlock(out PacketBlock? block);
+            if (status != CaptureStatus.Packet)
+            {
+                if (status == CaptureStatus.Stopped || stop.Requested) break;
+                continue;
+            }
+            if (!meter.Started) meter.Start();
+            foreach (PacketRef p in block!)
+            {
+                ReadOnlySpan<byte> data = p.Data;
+                n++;
+                bytes += data.Length;
+                touch += data[0];
+            }
+            block.Dispose();
+            meter.MarkWall();
+        }
+        meter.Packets = n;
+        meter.Bytes = bytes;
+        meter.Touch = touch;
+    }
+}
+
+/// <summary>
+/// Not a surface, a diagnostic: <c>NextBlock</c>, then the lease's bytes (<see cref="PacketBlock.Bytes"/>)
+/// walked by hand in C#, header by header, exactly as ringcount.c walks a block. Shows what .NET itself
+/// costs over the C floor, apart from the library's per-packet enumerator. Ring blocks only.
+/// </summary>
+internal sealed class WalkMode : Mode
+{
+    public override string Name => "walk";
+
+    public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
+    {
+        long n = meter.Packets, bytes = meter.Bytes, touch = meter.Touch;
+        while (n < want)
+        {
+            CaptureStatus status = source.NextBlock(out PacketBlock? block);
+            if (status != CaptureStatus.Packet)
+            {
+                if (status == CaptureStatus.Stopped || stop.Requested) break;
+                continue;
+            }
+            if (!meter.Started) meter.Start();
+            ReadOnlySpan<byte> b = block!.Bytes.Span;
+            uint count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[12..]);
+            int pos = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[16..]);
+            for (uint i = 0; i < count; i++)
+            {
+                ReadOnlySpan<byte> h = b[pos..];
+                n++;
+                bytes += System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(h[12..]);
+                touch += h[System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(h[24..])];
+                pos += (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(h);
+            }
+            block.Dispose();
+            meter.MarkWall();
+        }
+        meter.Packets = n;
+        meter.Bytes = bytes;
+        meter.Touch = touch;
+    }
+}

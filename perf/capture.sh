@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# perf/capture.sh [STEP...]  -- the performance suite of issue 5, end to end. Needs root (netns, AF_PACKET).
+#   build            the referee (shared/bench/build.sh: apt + gen, ringcount, pcapcount, SharpPcapCount),
+#                    the capturer (Release, perf/out/capturer), the benchmarks (Release), the C baselines
+#   matrix [REPS]    every mode and peer on the same traffic, interleaved (shared/bench/matrix.sh):
+#                    REPS (5) x {full rate, FIXED_PPS} x COUNT (2,000,000) frames of SIZE (64) bytes,
+#                    capturer pinned to CPU 0, generator to CPU 1; prints perf/table.py's table
+#   capped [PCT]     the same with the capturer's CPU capped at PCT% (5) of a core (CAP_CPU_PCT):
+#                    drops show who is cheaper; CAPPED_REPS (3), CAPPED_PPS (500000)
+#   micro            BenchmarkDotNet over the in-memory ring image (and a capture file) + the C walk
+#   files            the file-read benchmark (perf/files.sh)
+#   all              build matrix capped micro files (the default)
+# Knobs: MODES (callback buffer blocks async operators dataflow socket + the diagnostics leases walk),
+# COUNT, SIZE, FIXED_PPS,
+# TIERED (1: also run `callback-tiered`, default tiering + warm-up), NOSPIN (1: also run async and
+# dataflow with DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0), BENCH (shared/bench),
+# BENCH_OUT (/tmp/slimcap-bench), NO_APT=1. .NET capturers (ours and SharpPcap-tc0) run with
+# DOTNET_TieredCompilation=0 (the referee's advice for a fair .NET comparison); `SharpPcap` is the
+# peer with default tiering, as its users run it.
+set -euo pipefail
+P="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$P")"
+BENCH="${BENCH:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}"
+export BENCH_OUT="${BENCH_OUT:-/tmp/slimcap-bench}"
+O="$BENCH_OUT"
+MODES="${MODES:-callback buffer blocks async operators dataflow socket leases walk}"
+COUNT="${COUNT:-2000000}" SIZE="${SIZE:-64}" FIXED_PPS="${FIXED_PPS:-500000}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+step_build() {
+  bash "$BENCH/build.sh"
+  dotnet publish "$P/Capturer/SlimCap.Reactive.Capturer.csproj" -c Release -o "$P/out/capturer" -nologo -v quiet
+  dotnet build "$P/SlimCap.Reactive.Benchmarks/SlimCap.Reactive.Benchmarks.csproj" -c Release -o "$P/out/bench" -nologo -v quiet
+  dotnet publish "$P/peers/SharpPcapRead/SharpPcapRead.csproj" -c Release -o "$P/out/sharppcapread" -nologo -v quiet
+  gcc -O2 -Wall -Wextra -o "$P/out/ringwalk" "$P/baseline/ringwalk.c"
+  gcc -O2 -Wall -Wextra -o "$P/out/pcapread" "$P/baseline/pcapread.c" -lpcap
+  echo "built: $P/out/capturer $P/out/bench $P/out/ringwalk"
+}
+
+capturers() {
+  local tc="env DOTNET_TieredCompilation=0" list m
+  list="ringcount=$O/ringcount;pcapcount=$O/pcapcount"
+  list+=";SharpPcap-tc0=$tc $O/sharppcap/SharpPcapCount;SharpPcap=$O/sharppcap/SharpPcapCount"
+  for m in $MODES; do list+=";$m=$tc WARMUP_MS=500 $P/capture $m"; done
+  [[ "${TIERED:-1}" == 1 ]] && list+=";callback-tiered=$P/capture callback"
+  # The thread-pool surfaces again without the pool's idle spinning (sched_yield loops, counted as CPU):
+  if [[ "${NOSPIN:-1}" == 1 ]]; then
+    for m in async dataflow; do
+      [[ " $MODES " == *" $m "* ]] && list+=";$m-nospin=$tc DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 WARMUP_MS=500 $P/capture $m"
+    done
+  fi
+  echo "$list"
+}
+
+step_matrix() {
+  local reps="${1:-5}" tag="perf-$(date +%Y%m%d-%H%M%S)"
+  CAPTURERS="$(capturers)" TAG="$tag" bash "$BENCH/matrix.sh" "$reps" "$COUNT" "$SIZE" "$FIXED_PPS" >/dev/null
+  echo "## matrix $tag: $reps reps, $COUNT x $SIZE B, full rate and $FIXED_PPS pps ($O/results/$tag)"
+  python3 "$P/table.py" "$O/results/$tag" | tee "$O/results/$tag/PERF-TABLE.md"
+}
+
+step_capped() {
+  local pct="${1:-5}" tag="perf-capped$1-$(date +%Y%m%d-%H%M%S)"
+  CAP_CPU_PCT="$pct" CAPTURERS="$(TIERED=0 capturers)" TAG="$tag" \
+    bash "$BENCH/matrix.sh" "${CAPPED_REPS:-3}" "$COUNT" "$SIZE" "${CAPPED_PPS:-500000}" >/dev/null
+  echo "## capped at $pct% of CPU 0 ($tag): ${CAPPED_REPS:-3} reps, full rate and ${CAPPED_PPS:-500000} pps"
+  python3 "$P/table.py" "$O/results/$tag" | tee "$O/results/$tag/PERF-TABLE.md"
+}
+
+step_micro() { bash "$P/micro.sh"; }
+step_files() { bash "$P/files.sh"; }
+
+[[ $EUID -eq 0 ]] || { echo "capture.sh: needs root" >&2; exit 2; }
+steps=("$@"); [[ ${#steps[@]} -eq 0 ]] && steps=(all)
+i=0
+while (( i < ${#steps[@]} )); do
+  s="${steps[$i]}"; arg=""
+  if (( i + 1 < ${#steps[@]} )) && [[ "${steps[$((i + 1))]}" =~ ^[0-9]+$ ]]; then arg="${steps[$((i + 1))]}"; i=$((i + 1)); fi
+  case "$s" in
+    build) step_build ;;
+    matrix) step_matrix $arg ;;
+    capped) step_capped ${arg:-5} ;;
+    micro) step_micro ;;
+    files) step_files ;;
+    all) step_build; step_matrix; step_capped 5; step_micro; step_files ;;
+    *) echo "capture.sh: unknown step '$s'" >&2; exit 2 ;;
+  esac
+  i=$((i + 1))
+done
