@@ -31,6 +31,7 @@ internal abstract class Mode
         "socket" => new SocketMode(),
         "blocks" => new BlocksMode(),
         "async" => new AsyncMode(),
+        "async-inline" => new AsyncMode(inline: true),
         "operators" => new OperatorsMode(),
         "dataflow" => new DataflowMode(),
         "leases" => new LeasesMode(),
@@ -38,7 +39,7 @@ internal abstract class Mode
         _ => null,
     };
 
-    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "operators", "dataflow", "socket", "leases", "walk"];
+    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "async-inline", "operators", "dataflow", "socket", "leases", "walk"];
 }
 
 /// <summary><c>NextPacket(state, callback)</c>: the zero-copy callback (slimcap's NextPacketFn).</summary>

@@ -81,10 +81,12 @@ internal sealed class OperatorsMode : BlocksMode, ISampling
         source.ToObservable().WherePacketType(source is Files.CaptureFileSource ? PacketType.Unknown : PacketType.OtherHost).SampleEvery(_sampleN);
 }
 
-/// <summary><c>await foreach (PacketRef p in source.ReadAllAsync())</c>.</summary>
-internal sealed class AsyncMode : Mode
+/// <summary><c>await foreach (PacketRef p in source.ReadAllAsync())</c>; with <paramref name="inline"/>, the loop body runs on the capture thread.</summary>
+internal sealed class AsyncMode(bool inline = false) : Mode
 {
-    public override string Name => "async";
+    private static readonly CaptureAsyncOptions InlineOptions = new() { UnsafePreferInlineScheduling = true };
+
+    public override string Name => inline ? "async-inline" : "async";
 
     public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
     {
@@ -92,7 +94,7 @@ internal sealed class AsyncMode : Mode
         stop.Attach(source, cts.Cancel);
         try
         {
-            RunAsync(source, meter, want, cts.Token).GetAwaiter().GetResult();
+            RunAsync(source, meter, want, inline, cts.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
@@ -101,9 +103,10 @@ internal sealed class AsyncMode : Mode
         stop.Attach(null);
     }
 
-    private static async Task RunAsync(CaptureSource source, Meter meter, long want, CancellationToken cancellationToken)
+    private static async Task RunAsync(CaptureSource source, Meter meter, long want, bool inline, CancellationToken cancellationToken)
     {
-        await using IAsyncEnumerator<PacketRef> e = source.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        IAsyncEnumerable<PacketRef> packets = inline ? source.ReadAllAsync(InlineOptions, cancellationToken) : source.ReadAllAsync(cancellationToken);
+        await using IAsyncEnumerator<PacketRef> e = packets.GetAsyncEnumerator(cancellationToken);
         if (!meter.Started)
         {
             if (!await e.MoveNextAsync()) return;

@@ -20,8 +20,12 @@ namespace SlimCap.Reactive;
 /// </remarks>
 public abstract class CaptureSource : IDisposable
 {
+    // The packet calls' walk through the current block, kept as plain fields: a PacketRef held in a
+    // field of this (heap) object would cost a copy and a GC write barrier per packet.
     private PacketBlock? _cursorBlock;
-    private PacketBlock.Enumerator _cursor;
+    private int _cursorGeneration;
+    private int _cursorPosition;
+    private int _cursorIndex;
     private int _disposed;
 
     /// <summary>A short name for the source: the interface name, or the file name.</summary>
@@ -71,11 +75,8 @@ public abstract class CaptureSource : IDisposable
             PacketBlock? block = _cursorBlock;
             if (block is not null)
             {
-                if (!IsDisposed && _cursor.MoveNext())
-                {
-                    packet = _cursor.Current;
+                if (!IsDisposed && block.TryReadVisible(_cursorGeneration, ref _cursorPosition, ref _cursorIndex, out packet))
                     return CaptureStatus.Packet;
-                }
                 _cursorBlock = null;
                 block.Dispose();
             }
@@ -85,8 +86,10 @@ public abstract class CaptureSource : IDisposable
                 packet = default;
                 return status;
             }
+            _cursorGeneration = block!.CurrentGeneration;
+            _cursorPosition = 0;
+            _cursorIndex = 0;
             _cursorBlock = block;
-            _cursor = block!.GetEnumerator();
         }
     }
 

@@ -195,6 +195,33 @@ public abstract class PacketBlock : IMemoryOwner<byte>
 
     internal bool IsCurrent(int generation) => Volatile.Read(ref _generation) == generation && IsLeased;
 
+    /// <summary>
+    /// Reads the next packet the view shows, from the walk position (<paramref name="cursor"/>,
+    /// <paramref name="index"/>) of the lease <paramref name="generation"/>; false at the end. The one walk
+    /// loop, shared by the enumerator and by the sources' packet calls (which keep the position in plain
+    /// fields, so the packet goes to the caller's stack rather than through a heap copy).
+    /// </summary>
+    internal bool TryReadVisible(int generation, ref int cursor, ref int index, out PacketRef packet)
+    {
+        ThrowIfStale(generation);
+        while (ReadNext(ref cursor, out packet))
+        {
+            if (IsVisible(index++, packet.Type)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The generation of the current lease, for a walk that starts now.</summary>
+    internal int CurrentGeneration
+    {
+        get
+        {
+            int generation = Volatile.Read(ref _generation);
+            if (!IsLeased) ThrowDisposed();
+            return generation;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsVisible(int index, PacketType type)
     {
@@ -281,16 +308,7 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         public readonly PacketRef Current => _current;
 
         /// <summary>Moves to the next visible packet. Throws <see cref="ObjectDisposedException"/> if the block was released.</summary>
-        public bool MoveNext()
-        {
-            PacketBlock block = _block;
-            block.ThrowIfStale(_generation);
-            while (block.ReadNext(ref _cursor, out _current))
-            {
-                if (block.IsVisible(_index++, _current.Type)) return true;
-            }
-            return false;
-        }
+        public bool MoveNext() => _block.TryReadVisible(_generation, ref _cursor, ref _index, out _current);
     }
 }
 
