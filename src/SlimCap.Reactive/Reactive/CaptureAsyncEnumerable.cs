@@ -1,5 +1,4 @@
 using System.Reactive.Concurrency;
-using System.Runtime.CompilerServices;
 
 namespace SlimCap.Reactive;
 
@@ -73,45 +72,7 @@ public static class CaptureAsyncEnumerable
         return Enumerate(null, openSource, boundedCapacity, false, cancellationToken);
     }
 
-    private static async IAsyncEnumerable<PacketRef> Enumerate(CaptureSource? source, Func<CaptureSource>? openSource, int capacity,
-        bool inline, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var handoff = new BlockHandoff(capacity, inline);
-        CaptureLoop loop = source is not null
-            ? CaptureLoop.ForSource(source, handoff) ?? throw CaptureReaderGate.BusyError(source)
-            : CaptureLoop.ForFactory(openSource!, handoff);
-        using CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(static h => ((BlockHandoff)h!).Cancel(), handoff);
-        PacketBlock? block = null;
-        try
-        {
-            loop.Start(NewThreadScheduler.Default);
-            while (true)
-            {
-                if (handoff.TryRead(out block))
-                {
-                    PacketBlock.Enumerator packets = block!.GetEnumerator();
-                    while (packets.MoveNext())
-                    {
-                        yield return packets.Current;
-                    }
-                    PacketBlock done = block;
-                    block = null;
-                    done.Dispose();
-                    cancellationToken.ThrowIfCancellationRequested();
-                    continue;
-                }
-                if (handoff.IsFinished(cancellationToken)) yield break;
-                await handoff.WaitAsync().ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            block?.Dispose();
-            handoff.CloseReader();
-            loop.Stop();
-            await loop.Exited.ConfigureAwait(false);
-            handoff.DisposeQueued();
-        }
-    }
+    private static IAsyncEnumerable<PacketRef> Enumerate(CaptureSource? source, Func<CaptureSource>? openSource, int capacity,
+        bool inline, CancellationToken cancellationToken) =>
+        new CapturePacketStream(source, openSource, capacity, inline, cancellationToken);
 }

@@ -102,7 +102,10 @@ public sealed class SoakTests(ITestOutputHelper output)
         double heapGrowth = last.Average(s => (double)s.HeapBytes) - middle.Average(s => (double)s.HeapBytes);
         Assert.True(rssGrowth < 8 << 20, $"RSS grew by {rssGrowth / (1 << 20):F1} MiB between the middle and the last third");
         Assert.True(heapGrowth < 4 << 20, $"the GC heap grew by {heapGrowth / (1 << 10):F0} KiB between the middle and the last third");
-        Assert.True(last.Max(s => s.Descriptors) <= descriptorsBefore + 2, $"descriptors grew from {descriptorsBefore} to {last.Max(s => s.Descriptors)}");
+        // Capture's own descriptors and mappings never change once running; the runtime's may wobble a little.
+        SoakSample reference = middle[0];
+        Assert.All(middle.Concat(last), s => Assert.True(s.Capture.SameCaptureResourcesAs(reference.Capture), $"capture resources changed: {reference.Capture} -> {s.Capture}"));
+        Assert.True(last.Max(s => s.Descriptors) <= descriptorsBefore + 16, $"descriptors grew from {descriptorsBefore} to {last.Max(s => s.Descriptors)}");
     }
 
     private static void ReadDirectly(CaptureSource source, string surface, SoakConsumer consumer)

@@ -1,0 +1,174 @@
+using System.Reactive.Concurrency;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
+
+namespace SlimCap.Reactive;
+
+/// <summary>
+/// The enumerator of a capture as <see cref="PacketRef"/>s. Hand-written rather than an async iterator so that
+/// a packet already in the current block costs a synchronous <see cref="ValueTask{T}"/> and a walk step; the
+/// enumerator is itself the value-task source of the waits between blocks, so nothing is allocated per block either.
+/// </summary>
+internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IValueTaskSource<bool>
+{
+    private readonly CaptureSource? _source;
+    private readonly Func<CaptureSource>? _openSource;
+    private readonly BlockHandoff _handoff;
+    private readonly CancellationToken _cancellationToken;
+    private readonly CancellationTokenSource? _linkedTokens;
+    private CaptureLoop? _loop;
+    private CancellationTokenRegistration _registration;
+    private PacketBlock? _block;
+    private int _generation, _position, _index;
+    private PacketRef _current;
+    private bool _started, _finished, _disposed;
+    private ManualResetValueTaskSourceCore<bool> _completion; // mutable struct: never readonly
+    private ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter _wait;
+    private readonly Action _onBlockArrived;
+
+    internal CapturePacketEnumerator(CaptureSource? source, Func<CaptureSource>? openSource, int capacity, bool inline,
+        CancellationToken cancellationToken, CancellationTokenSource? linkedTokens)
+    {
+        _source = source;
+        _openSource = openSource;
+        _handoff = new BlockHandoff(capacity, inline);
+        _cancellationToken = cancellationToken;
+        _linkedTokens = linkedTokens;
+        _onBlockArrived = OnBlockArrived;
+        // The block arrives on the capture or a pool thread already: continue the consumer right there.
+        _completion.RunContinuationsAsynchronously = false;
+    }
+
+    public PacketRef Current => _current;
+
+    public ValueTask<bool> MoveNextAsync()
+    {
+        PacketBlock? block = _block;
+        if (block is not null && block.TryReadVisible(_generation, ref _position, ref _index, out _current))
+            return new ValueTask<bool>(true);
+        return MoveToNextBlockAsync();
+    }
+
+    private ValueTask<bool> MoveToNextBlockAsync()
+    {
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_started) Start();
+            if (_block is not null)
+            {
+                // The enumeration moved past the block's last packet: it goes back now.
+                PacketBlock done = _block;
+                _block = null;
+                done.Dispose();
+                _cancellationToken.ThrowIfCancellationRequested();
+            }
+            // Reset before any wait is registered: its continuation may complete the source right away.
+            _completion.Reset();
+            if (TryAdvance(out bool result)) return new ValueTask<bool>(result);
+            return new ValueTask<bool>(this, _completion.Version);
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<bool>(e);
+        }
+    }
+
+    /// <summary>
+    /// Takes the next block that shows a packet. True when the answer is known (<paramref name="result"/>: a
+    /// packet, or the end); false when it must wait, having registered <see cref="OnBlockArrived"/> to go on.
+    /// </summary>
+    private bool TryAdvance(out bool result)
+    {
+        while (!_finished)
+        {
+            if (_handoff.TryRead(out PacketBlock? next))
+            {
+                _generation = next!.CurrentGeneration;
+                _position = 0;
+                _index = 0;
+                _block = next;
+                if (next.TryReadVisible(_generation, ref _position, ref _index, out _current))
+                {
+                    result = true;
+                    return true;
+                }
+                _block = null;
+                next.Dispose();
+                _cancellationToken.ThrowIfCancellationRequested();
+                continue;
+            }
+            if (_handoff.IsFinished(_cancellationToken))
+            {
+                _finished = true;
+                break;
+            }
+            ValueTask wait = _handoff.WaitAsync();
+            if (wait.IsCompleted)
+            {
+                wait.GetAwaiter().GetResult();
+                continue;
+            }
+            // Waiting costs no thread and, with the continuation cached, no allocation.
+            _wait = wait.ConfigureAwait(false).GetAwaiter();
+            _wait.UnsafeOnCompleted(_onBlockArrived);
+            result = false;
+            return false;
+        }
+        _current = default;
+        result = false;
+        return true;
+    }
+
+    private void OnBlockArrived()
+    {
+        try
+        {
+            _wait.GetResult();
+            _wait = default;
+            if (TryAdvance(out bool result)) _completion.SetResult(result);
+        }
+        catch (Exception e)
+        {
+            _completion.SetException(e);
+        }
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _completion.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
+
+    private void Start()
+    {
+        _started = true;
+        _cancellationToken.ThrowIfCancellationRequested();
+        _loop = _source is not null
+            ? CaptureLoop.ForSource(_source, _handoff) ?? throw CaptureReaderGate.BusyError(_source)
+            : CaptureLoop.ForFactory(_openSource!, _handoff);
+        _registration = _cancellationToken.UnsafeRegister(static h => ((BlockHandoff)h!).Cancel(), _handoff);
+        _loop.Start(NewThreadScheduler.Default);
+    }
+
+    /// <summary>Stops the capture, waits for its thread, and releases every block it still holds or queued.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        PacketBlock? block = _block;
+        _block = null;
+        _current = default;
+        block?.Dispose();
+        _registration.Dispose();
+        if (_loop is not null)
+        {
+            _handoff.CloseReader();
+            _loop.Stop();
+            await _loop.Exited.ConfigureAwait(false);
+            _handoff.DisposeQueued();
+        }
+        _linkedTokens?.Dispose();
+    }
+}

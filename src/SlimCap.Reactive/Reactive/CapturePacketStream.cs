@@ -1,0 +1,26 @@
+namespace SlimCap.Reactive;
+
+/// <summary>The <see cref="IAsyncEnumerable{T}"/> behind <see cref="CaptureAsyncEnumerable.ReadAllAsync(CaptureSource, CancellationToken)"/>: each enumeration gets its own capture.</summary>
+internal sealed class CapturePacketStream(CaptureSource? source, Func<CaptureSource>? openSource, int capacity, bool inline,
+    CancellationToken cancellationToken) : IAsyncEnumerable<PacketRef>
+{
+    public IAsyncEnumerator<PacketRef> GetAsyncEnumerator(CancellationToken enumeratorToken = default)
+    {
+        // As [EnumeratorCancellation]: the method's token and WithCancellation's both stop the enumeration.
+        CancellationTokenSource? linked = null;
+        CancellationToken token = cancellationToken;
+        if (enumeratorToken.CanBeCanceled && enumeratorToken != cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, enumeratorToken);
+                token = linked.Token;
+            }
+            else
+            {
+                token = enumeratorToken;
+            }
+        }
+        return new CapturePacketEnumerator(source, openSource, capacity, inline, token, linked);
+    }
+}
