@@ -72,7 +72,9 @@ public sealed class CaptureFileSource : CaptureSource
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (path == "-") return Open(Console.OpenStandardInput(), "-", leaveOpen: false, options);
         // No FileStream buffering: the pipe is the buffer.
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        // A regular file (seekable) is read in place; a FIFO or device keeps interruptible async reads.
+        Stream stream = file.CanSeek ? new RegularFileStream(file) : file;
         try
         {
             return Open(stream, path, leaveOpen: false, options);
