@@ -73,42 +73,69 @@ public abstract class CaptureSource : IDisposable
         while (true)
         {
             PacketBlock? block = _cursorBlock;
-            if (block is not null)
-            {
-                if (!IsDisposed && block.TryReadVisible(_cursorGeneration, ref _cursorPosition, ref _cursorIndex, out packet))
-                    return CaptureStatus.Packet;
-                _cursorBlock = null;
-                block.Dispose();
-            }
-            CaptureStatus status = ReadBlock(out block);
+            if (block is not null && !IsDisposed && block.TryReadVisible(_cursorGeneration, ref _cursorPosition, ref _cursorIndex, out packet))
+                return CaptureStatus.Packet;
+            CaptureStatus status = NextCursorBlock();
             if (status != CaptureStatus.Packet)
             {
                 packet = default;
                 return status;
             }
-            _cursorGeneration = block!.CurrentGeneration;
-            _cursorPosition = 0;
-            _cursorIndex = 0;
-            _cursorBlock = block;
         }
+    }
+
+    /// <summary>Gives back the block the packet calls walked (it is exhausted) and starts the walk of the next one.</summary>
+    private CaptureStatus NextCursorBlock()
+    {
+        PacketBlock? done = _cursorBlock;
+        if (done is not null)
+        {
+            _cursorBlock = null;
+            done.Dispose();
+        }
+        CaptureStatus status = ReadBlock(out PacketBlock? block);
+        if (status != CaptureStatus.Packet) return status;
+        _cursorGeneration = block!.CurrentGeneration;
+        _cursorPosition = 0;
+        _cursorIndex = 0;
+        _cursorBlock = block;
+        return CaptureStatus.Packet;
     }
 
     /// <summary>Reads the next packet and passes it, in place, to <paramref name="callback"/> (slimcap's <c>NextPacketFn</c>).</summary>
     public CaptureStatus NextPacket(PacketCallback callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        CaptureStatus status = NextPacketRef(out PacketRef p);
-        if (status == CaptureStatus.Packet) callback(p.Data, p.TotalLength, p.Type, p.IpLayerOffset);
-        return status;
+        while (true)
+        {
+            PacketBlock? block = _cursorBlock;
+            if (block is not null && !IsDisposed && block.TryReadVisiblePayload(_cursorGeneration, ref _cursorPosition, ref _cursorIndex,
+                    out ReadOnlySpan<byte> data, out long total, out PacketType type, out int ipLayerOffset))
+            {
+                callback(data, total, type, ipLayerOffset);
+                return CaptureStatus.Packet;
+            }
+            CaptureStatus status = NextCursorBlock();
+            if (status != CaptureStatus.Packet) return status;
+        }
     }
 
     /// <summary>As <see cref="NextPacket(PacketCallback)"/>, passing <paramref name="state"/> so the callback needs no closure.</summary>
     public CaptureStatus NextPacket<TState>(TState state, PacketCallback<TState> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        CaptureStatus status = NextPacketRef(out PacketRef p);
-        if (status == CaptureStatus.Packet) callback(state, p.Data, p.TotalLength, p.Type, p.IpLayerOffset);
-        return status;
+        while (true)
+        {
+            PacketBlock? block = _cursorBlock;
+            if (block is not null && !IsDisposed && block.TryReadVisiblePayload(_cursorGeneration, ref _cursorPosition, ref _cursorIndex,
+                    out ReadOnlySpan<byte> data, out long total, out PacketType type, out int ipLayerOffset))
+            {
+                callback(state, data, total, type, ipLayerOffset);
+                return CaptureStatus.Packet;
+            }
+            CaptureStatus status = NextCursorBlock();
+            if (status != CaptureStatus.Packet) return status;
+        }
     }
 
     /// <summary>

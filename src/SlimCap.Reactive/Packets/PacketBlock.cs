@@ -211,6 +211,52 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         return false;
     }
 
+    /// <summary>
+    /// As <see cref="TryReadVisible"/>, but yields only what slimcap's callback passes (bytes, wire length, type,
+    /// IP-layer offset). Without a view this skips building a <see cref="PacketRef"/> (the callback's hot path).
+    /// </summary>
+    internal bool TryReadVisiblePayload(int generation, ref int cursor, ref int index, out ReadOnlySpan<byte> data,
+        out long totalLength, out PacketType type, out int ipLayerOffset)
+    {
+        if (_typeMask == PacketTypes.All && !_hasSelection)
+        {
+            ThrowIfStale(generation);
+            index++;
+            return ReadNextPayload(ref cursor, out data, out totalLength, out type, out ipLayerOffset);
+        }
+        if (TryReadVisible(generation, ref cursor, ref index, out PacketRef packet))
+        {
+            data = GetSpan(packet.DataOffset, packet.CapturedLength);
+            totalLength = packet.TotalLength;
+            type = packet.Type;
+            ipLayerOffset = packet.IpLayerOffset;
+            return true;
+        }
+        data = default;
+        totalLength = 0;
+        type = PacketType.Unknown;
+        ipLayerOffset = LinkTypeInfo.UnknownOffset;
+        return false;
+    }
+
+    /// <summary>Reads the raw packet at <paramref name="cursor"/> as a payload view; blocks with a faster walk override it.</summary>
+    private protected virtual bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
+    {
+        if (ReadNext(ref cursor, out PacketRef packet))
+        {
+            data = GetSpan(packet.DataOffset, packet.CapturedLength);
+            totalLength = packet.TotalLength;
+            type = packet.Type;
+            ipLayerOffset = packet.IpLayerOffset;
+            return true;
+        }
+        data = default;
+        totalLength = 0;
+        type = PacketType.Unknown;
+        ipLayerOffset = LinkTypeInfo.UnknownOffset;
+        return false;
+    }
+
     /// <summary>The generation of the current lease, for a walk that starts now.</summary>
     internal int CurrentGeneration
     {

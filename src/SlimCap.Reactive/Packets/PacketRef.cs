@@ -71,6 +71,9 @@ public readonly struct PacketRef
         }
     }
 
+    /// <summary>Where the packet's bytes start in its block's storage.</summary>
+    internal int DataOffset => _dataOffset;
+
     /// <summary>True for a default-constructed value that views no packet.</summary>
     public bool IsEmpty => _block is null;
 

@@ -76,6 +76,30 @@ internal sealed unsafe class RingBlock : PacketBlock
         return true;
     }
 
+    /// <summary>The callback's walk: the same checks as <see cref="ReadNext"/>, reading only the fields it passes.</summary>
+    private protected override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
+    {
+        int pos = cursor == 0 ? _firstOffset : cursor;
+        byte* h = _block + pos;
+        uint room = (uint)(_blockSize - pos);
+        if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize
+            || U16(h, HdrMac) is var mac && ((uint)mac > room || U32(h, HdrSnaplen) > room - (uint)mac))
+        {
+            data = default;
+            totalLength = 0;
+            type = PacketType.Unknown;
+            ipLayerOffset = LinkTypeInfo.UnknownOffset;
+            return false;
+        }
+        uint next = U32(h, HdrNextOffset);
+        data = new ReadOnlySpan<byte>(h + mac, (int)U32(h, HdrSnaplen));
+        totalLength = U32(h, HdrLen);
+        type = (PacketType)h[SllPktType];
+        ipLayerOffset = _reader.IpLayerOffset;
+        cursor = next == 0 || next > room ? -1 : pos + (int)next;
+        return true;
+    }
+
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length) => new(_block + offset, length);
 
     private protected override Memory<byte> GetMemory() => _reader.GetBlockMemory(Index);
