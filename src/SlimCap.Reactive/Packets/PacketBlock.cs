@@ -224,32 +224,31 @@ public abstract class PacketBlock : IMemoryOwner<byte>
             index++;
             return ReadNextPayload(ref cursor, out data, out totalLength, out type, out ipLayerOffset);
         }
-        if (TryReadVisible(generation, ref cursor, ref index, out PacketRef packet))
-        {
-            data = GetSpan(packet.DataOffset, packet.CapturedLength);
-            totalLength = packet.TotalLength;
-            type = packet.Type;
-            ipLayerOffset = packet.IpLayerOffset;
-            return true;
-        }
-        data = default;
-        totalLength = 0;
-        type = PacketType.Unknown;
-        ipLayerOffset = LinkTypeInfo.UnknownOffset;
-        return false;
+        bool found = TryReadVisible(generation, ref cursor, ref index, out PacketRef packet);
+        return Unpack(found, packet, out data, out totalLength, out type, out ipLayerOffset);
     }
 
     /// <summary>Reads the raw packet at <paramref name="cursor"/> as a payload view; blocks with a faster walk override it.</summary>
     private protected virtual bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
     {
-        if (ReadNext(ref cursor, out PacketRef packet))
-        {
-            data = GetSpan(packet.DataOffset, packet.CapturedLength);
-            totalLength = packet.TotalLength;
-            type = packet.Type;
-            ipLayerOffset = packet.IpLayerOffset;
-            return true;
-        }
+        bool found = ReadNext(ref cursor, out PacketRef packet);
+        return Unpack(found, packet, out data, out totalLength, out type, out ipLayerOffset);
+    }
+
+    /// <summary>The callback's fields of <paramref name="packet"/> when <paramref name="found"/>, else <see cref="NoPayload"/>.</summary>
+    private bool Unpack(bool found, PacketRef packet, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
+    {
+        if (!found) return NoPayload(out data, out totalLength, out type, out ipLayerOffset);
+        data = GetSpan(packet.DataOffset, packet.CapturedLength);
+        totalLength = packet.TotalLength;
+        type = packet.Type;
+        ipLayerOffset = packet.IpLayerOffset;
+        return true;
+    }
+
+    /// <summary>The end of a walk: no packet. Returns false.</summary>
+    private protected static bool NoPayload(out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
+    {
         data = default;
         totalLength = 0;
         type = PacketType.Unknown;

@@ -85,11 +85,7 @@ internal sealed unsafe class RingBlock : PacketBlock
         if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize
             || U16(h, HdrMac) is var mac && ((uint)mac > room || U32(h, HdrSnaplen) > room - (uint)mac))
         {
-            data = default;
-            totalLength = 0;
-            type = PacketType.Unknown;
-            ipLayerOffset = LinkTypeInfo.UnknownOffset;
-            return false;
+            return NoPayload(out data, out totalLength, out type, out ipLayerOffset);
         }
         uint next = U32(h, HdrNextOffset);
         data = new ReadOnlySpan<byte>(h + mac, (int)U32(h, HdrSnaplen));
