@@ -41,34 +41,11 @@ public class AllocationTests
     public async Task Block_pipeline_allocates_nothing_per_packet_on_the_capture_thread(string pipeline)
     {
         using var source = new TestCaptureSource(Packets, packetsPerBlock: PerBlock, poolBlocks: 4);
-        long start = -1, end = -1, startPacket = 0, bytesRead = 0;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Measured around the operator, on the capture thread: from a warm block to the source's completion
-        // (SampleByTime completes only at its next tick, so the end is taken upstream of it).
-        IObservable<PacketBlock> measured = source.ToObservable().Do(_ =>
-        {
-            if (start < 0 && source.Stats.PacketsReceived >= WarmUpPackets)
-            {
-                startPacket = source.Stats.PacketsReceived;
-                start = GC.GetAllocatedBytesForCurrentThread();
-            }
-        }, () =>
-        {
-            end = GC.GetAllocatedBytesForCurrentThread();
-            done.SetResult();
-        });
-        IDisposable subscription = Apply(pipeline, measured).Subscribe(block =>
-        {
-            foreach (PacketRef p in block) bytesRead += p.Data.Length; // read every packet the view shows
-            block.Dispose();
-        });
-        await done.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        long packets = Packets - startPacket;
-        Assert.True(start >= 0 && packets >= 100_000, $"measured {packets} packets");
+        var (allocated, packets, bytesRead) = await MeasureBlockPipelineAsync(source, pipeline);
+        Assert.True(packets >= 100_000, $"measured {packets} packets");
         if (pipeline != "by time") Assert.True(bytesRead > 0);
-        subscription.Dispose(); // releases the block SampleByTime still holds
-        Report(pipeline, end - start, packets);
-        Assert.Equal(0, end - start);
+        Report(pipeline, allocated, packets);
+        Assert.Equal(0, allocated);
         Assert.True(source.AllBlocksReturned);
     }
 
@@ -153,6 +130,39 @@ public class AllocationTests
         Assert.True(source.AllBlocksReturned);
     }
 
+    /// <summary>
+    /// Runs <paramref name="pipeline"/> over the source's blocks and measures, on the capture thread, what was
+    /// allocated from a warm block to the source's completion (taken upstream of the operators, since
+    /// SampleByTime completes only at its next tick). The subscription is disposed before returning, which
+    /// releases a block SampleByTime may still hold.
+    /// </summary>
+    private static async Task<(long Allocated, long Packets, long BytesRead)> MeasureBlockPipelineAsync(CaptureSource source, string pipeline)
+    {
+        long start = -1, end = -1, startPacket = 0, bytesRead = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IObservable<PacketBlock> measured = source.ToObservable().Do(_ =>
+        {
+            if (start < 0 && source.Stats.PacketsReceived >= WarmUpPackets)
+            {
+                startPacket = source.Stats.PacketsReceived;
+                start = GC.GetAllocatedBytesForCurrentThread();
+            }
+        }, () =>
+        {
+            end = GC.GetAllocatedBytesForCurrentThread();
+            done.SetResult();
+        });
+        IDisposable subscription = Apply(pipeline, measured).Subscribe(block =>
+        {
+            foreach (PacketRef p in block) bytesRead += p.Data.Length; // read every packet the view shows
+            block.Dispose();
+        });
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        subscription.Dispose();
+        Assert.True(start >= 0, "the pipeline never reached its warm-up");
+        return (end - start, source.Stats.PacketsReceived - startPacket, bytesRead);
+    }
+
     /// <summary>A replaying ring image holding <see cref="TestTraffic"/> packets: an endless stream of real ring blocks.</summary>
     private static RingImageSource ReplayingRingImage(long packets)
     {
@@ -177,31 +187,10 @@ public class AllocationTests
     public async Task Ring_image_block_pipeline_allocates_nothing_per_packet_on_the_capture_thread(string pipeline)
     {
         using RingImageSource image = ReplayingRingImage(Packets);
-        long start = -1, end = -1, startPacket = 0, bytesRead = 0;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        IObservable<PacketBlock> measured = image.ToObservable().Do(_ =>
-        {
-            if (start < 0 && image.Stats.PacketsReceived >= WarmUpPackets)
-            {
-                startPacket = image.Stats.PacketsReceived;
-                start = GC.GetAllocatedBytesForCurrentThread();
-            }
-        }, () =>
-        {
-            end = GC.GetAllocatedBytesForCurrentThread();
-            done.SetResult();
-        });
-        IDisposable subscription = Apply(pipeline, measured).Subscribe(block =>
-        {
-            foreach (PacketRef p in block) bytesRead += p.Data.Length;
-            block.Dispose();
-        });
-        await done.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        subscription.Dispose();
-        long packets = image.Stats.PacketsReceived - startPacket;
-        Assert.True(start >= 0 && packets >= 100_000, $"measured {packets} packets");
-        Report("ring image " + pipeline, end - start, packets);
-        Assert.Equal(0, end - start);
+        var (allocated, packets, _) = await MeasureBlockPipelineAsync(image, pipeline);
+        Assert.True(packets >= 100_000, $"measured {packets} packets");
+        Report("ring image " + pipeline, allocated, packets);
+        Assert.Equal(0, allocated);
         Assert.Equal(0, image.LeasedBlocks);
     }
 
