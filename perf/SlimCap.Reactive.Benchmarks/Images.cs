@@ -23,19 +23,8 @@ internal static class Images
         return image;
     }
 
-    /// <summary>A 64-byte Ethernet/IPv4/UDP frame like the generator's (198.18.0.1 -> 198.19.0.2, "SCB1").</summary>
-    public static byte[] Frame(int length)
-    {
-        byte[] f = new byte[length];
-        byte[] header =
-        [
-            0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00,
-            0x45, 0, 0, (byte)(length - 14), 0, 1, 0, 0, 64, 17, 0, 0, 198, 18, 0, 1, 198, 19, 0, 2,
-            0x04, 0x00, 0x23, 0x28, 0, (byte)(length - 34), 0, 0, (byte)'S', (byte)'C', (byte)'B', (byte)'1',
-        ];
-        header.CopyTo(f, 0);
-        return f;
-    }
+    /// <summary>The generator's frame (see <see cref="SlimCap.Reactive.Perf.GeneratorFrame"/>).</summary>
+    public static byte[] Frame(int length = 64) => SlimCap.Reactive.Perf.GeneratorFrame.Create(length);
 }
 
 /// <summary>What each benchmark touches per packet: count, captured length, first byte (as the C floor).</summary>
