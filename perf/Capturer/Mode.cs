@@ -31,7 +31,8 @@ internal abstract class Mode
         "socket" => new SocketMode(),
         "blocks" => new BlocksMode(),
         "async" => new AsyncMode(),
-        "async-inline" => new AsyncMode(inline: true),
+        "async-inline" => new AsyncMode(AsyncContinuation.CaptureThread),
+        "async-pool" => new AsyncMode(AsyncContinuation.ThreadPool),
         "operators" => new OperatorsMode(),
         "dataflow" => new DataflowMode(),
         "leases" => new LeasesMode(),
@@ -39,7 +40,7 @@ internal abstract class Mode
         _ => null,
     };
 
-    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "async-inline", "operators", "dataflow", "socket", "leases", "walk"];
+    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "async-inline", "async-pool", "operators", "dataflow", "socket", "leases", "walk"];
 }
 
 /// <summary><c>NextPacket(state, callback)</c>: the zero-copy callback (slimcap's NextPacketFn).</summary>

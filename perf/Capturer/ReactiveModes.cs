@@ -81,12 +81,20 @@ internal sealed class OperatorsMode : BlocksMode, ISampling
         source.ToObservable().WherePacketType(source is Files.CaptureFileSource ? PacketType.Unknown : PacketType.OtherHost).SampleEvery(_sampleN);
 }
 
-/// <summary><c>await foreach (PacketRef p in source.ReadAllAsync())</c>; with <paramref name="inline"/>, the loop body runs on the capture thread.</summary>
-internal sealed class AsyncMode(bool inline = false) : Mode
+/// <summary>
+/// <c>await foreach (PacketRef p in source.ReadAllAsync())</c>: the default resumes the loop body on the enumeration's
+/// consumer thread; <c>async-pool</c> on the thread pool, <c>async-inline</c> on the capture thread.
+/// </summary>
+internal sealed class AsyncMode(AsyncContinuation continuation = AsyncContinuation.ConsumerThread) : Mode
 {
-    private static readonly CaptureAsyncOptions InlineOptions = new() { UnsafePreferInlineScheduling = true };
+    private readonly CaptureAsyncOptions _options = new() { Continuation = continuation };
 
-    public override string Name => inline ? "async-inline" : "async";
+    public override string Name => continuation switch
+    {
+        AsyncContinuation.CaptureThread => "async-inline",
+        AsyncContinuation.ThreadPool => "async-pool",
+        _ => "async",
+    };
 
     public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
     {
@@ -94,7 +102,7 @@ internal sealed class AsyncMode(bool inline = false) : Mode
         stop.Attach(source, cts.Cancel);
         try
         {
-            RunAsync(source, meter, want, inline, cts.Token).GetAwaiter().GetResult();
+            RunAsync(source, meter, want, _options, cts.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
@@ -103,9 +111,9 @@ internal sealed class AsyncMode(bool inline = false) : Mode
         stop.Attach(null);
     }
 
-    private static async Task RunAsync(CaptureSource source, Meter meter, long want, bool inline, CancellationToken cancellationToken)
+    private static async Task RunAsync(CaptureSource source, Meter meter, long want, CaptureAsyncOptions options, CancellationToken cancellationToken)
     {
-        IAsyncEnumerable<PacketRef> packets = inline ? source.ReadAllAsync(InlineOptions, cancellationToken) : source.ReadAllAsync(cancellationToken);
+        IAsyncEnumerable<PacketRef> packets = source.ReadAllAsync(options, cancellationToken);
         await using IAsyncEnumerator<PacketRef> e = packets.GetAsyncEnumerator(cancellationToken);
         if (!meter.Started)
         {

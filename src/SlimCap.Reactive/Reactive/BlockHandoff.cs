@@ -7,7 +7,7 @@ namespace SlimCap.Reactive;
 /// A bounded, single-writer single-reader queue of blocks between a dedicated capture thread and an async reader.
 /// The writer blocks its own (dedicated) thread while the queue is full; the reader awaits without blocking any
 /// thread. Nothing is allocated per block: the reader's wait is this object (a reusable <see cref="IValueTaskSource"/>)
-/// and its wake-up is this object queued to the thread pool (an <see cref="IThreadPoolWorkItem"/>).
+/// and its wake-up is this object (an <see cref="IThreadPoolWorkItem"/>) run where <see cref="AsyncContinuation"/> says.
 /// </summary>
 /// <remarks>Decisions are made under the lock; waking the reader and disposing refused blocks happen after it.</remarks>
 internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPoolWorkItem
@@ -23,13 +23,15 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     private bool _cancelled;
     private Exception? _error;
 
-    private readonly bool _inline;
+    private readonly AsyncContinuation _continuation;
+    private readonly ConsumerThread? _consumer;
 
-    internal BlockHandoff(int capacity, bool inline = false)
+    internal BlockHandoff(int capacity, AsyncContinuation continuation = AsyncContinuation.ThreadPool)
     {
         _slots = new PacketBlock?[capacity];
-        _inline = inline;
-        _waiter.RunContinuationsAsynchronously = false; // Execute already runs on a pool thread
+        _continuation = continuation;
+        if (continuation == AsyncContinuation.ConsumerThread) _consumer = new ConsumerThread();
+        _waiter.RunContinuationsAsynchronously = false; // Execute already runs where the consumer should
     }
 
     // ---- writer side (capture thread) ----
@@ -53,7 +55,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
         if (wake)
         {
             // Inline (opt-in): the consumer runs on this capture thread until it awaits the next block.
-            if (_inline) _waiter.SetResult(true);
+            if (_continuation == AsyncContinuation.CaptureThread) _waiter.SetResult(true);
             else Wake();
         }
     }
@@ -72,6 +74,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
             wake = TakeWaiter();
         }
         if (wake) Wake();
+        _consumer?.Stop(); // nothing can wake the reader after this
     }
 
     // ---- reader side ----
@@ -133,6 +136,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
             wake = TakeWaiter();
         }
         if (wake) Wake();
+        _consumer?.Stop(); // a cancelled reader never waits again
     }
 
     /// <summary>The reader is done: a waiting writer stops waiting and later blocks are disposed on arrival.</summary>
@@ -143,6 +147,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
             _readerGone = true;
             Monitor.PulseAll(_gate);
         }
+        _consumer?.Stop();
     }
 
     /// <summary>Disposes every block still queued. Call after <see cref="CloseReader"/>.</summary>
@@ -158,7 +163,11 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
         return waiting;
     }
 
-    private void Wake() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    private void Wake()
+    {
+        if (_consumer is not null) _consumer.Schedule(this);
+        else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
 
     void IThreadPoolWorkItem.Execute() => _waiter.SetResult(true);
 

@@ -12,7 +12,8 @@ namespace SlimCap.Reactive;
 /// to keep a packet longer.</para>
 /// <para><b>Threads.</b> The methods may be called from any thread; an enumerator is for one consumer at a time. A dedicated capture thread reads blocks into a small bounded queue (4 blocks unless given);
 /// when it is full the capture thread waits, and the kernel drops (and counts) what the ring cannot hold. Waiting for
-/// the next block blocks no thread: the enumerator's continuation runs on the thread pool (or the captured context).
+/// the next block blocks no thread: the loop body resumes on the enumeration's own consumer thread unless
+/// <see cref="CaptureAsyncOptions.Continuation"/> says otherwise (or on the captured context, if any).
 /// Nothing is allocated per packet or per block.</para>
 /// <para><b>Ending.</b> <c>break</c>, disposing the enumerator, or cancelling the token (<c>WithCancellation</c> or the
 /// argument) stops the capture; disposing the enumerator completes once the capture thread has exited and every
@@ -33,15 +34,17 @@ public static class CaptureAsyncEnumerable
     public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, CancellationToken cancellationToken = default) =>
         ReadAllAsync(source, DefaultCapacity, cancellationToken);
 
-    /// <summary>As <see cref="ReadAllAsync(CaptureSource, CancellationToken)"/>, with <paramref name="options"/> (read-ahead, inline scheduling).</summary>
+    /// <summary>As <see cref="ReadAllAsync(CaptureSource, CancellationToken)"/>, with <paramref name="options"/> (read-ahead, where the loop body resumes).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The options' capacity is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The options' capacity is less than 1, or their continuation is not an <see cref="AsyncContinuation"/> value.</exception>
     public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, CaptureAsyncOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BoundedCapacity, 1);
-        return Enumerate(source, null, options.BoundedCapacity, options.UnsafePreferInlineScheduling, cancellationToken);
+        if (!Enum.IsDefined(options.Continuation))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Continuation, $"{nameof(CaptureAsyncOptions)}.{nameof(CaptureAsyncOptions.Continuation)} is not an {nameof(AsyncContinuation)} value.");
+        return Enumerate(source, null, options.BoundedCapacity, options.Continuation, cancellationToken);
     }
 
     /// <summary>As <see cref="ReadAllAsync(CaptureSource, CancellationToken)"/>, queueing at most <paramref name="boundedCapacity"/> blocks ahead of the reader.</summary>
@@ -51,7 +54,7 @@ public static class CaptureAsyncEnumerable
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
-        return Enumerate(source, null, boundedCapacity, false, cancellationToken);
+        return Enumerate(source, null, boundedCapacity, AsyncContinuation.ConsumerThread, cancellationToken);
     }
 
     /// <summary>
@@ -69,10 +72,11 @@ public static class CaptureAsyncEnumerable
     {
         ArgumentNullException.ThrowIfNull(openSource);
         ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
-        return Enumerate(null, openSource, boundedCapacity, false, cancellationToken);
+        return Enumerate(null, openSource, boundedCapacity, AsyncContinuation.ConsumerThread, cancellationToken);
     }
 
     private static IAsyncEnumerable<PacketRef> Enumerate(CaptureSource? source, Func<CaptureSource>? openSource, int capacity,
-        bool inline, CancellationToken cancellationToken) =>
-        new CapturePacketStream(source, openSource, capacity, inline, cancellationToken);
+        AsyncContinuation continuation, CancellationToken cancellationToken)
+ =>
+        new CapturePacketStream(source, openSource, capacity, continuation, cancellationToken);
 }

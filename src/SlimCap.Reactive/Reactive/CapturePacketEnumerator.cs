@@ -26,12 +26,12 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
     private ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter _wait;
     private readonly Action _onBlockArrived;
 
-    internal CapturePacketEnumerator(CaptureSource? source, Func<CaptureSource>? openSource, int capacity, bool inline,
+    internal CapturePacketEnumerator(CaptureSource? source, Func<CaptureSource>? openSource, int capacity, AsyncContinuation continuation,
         CancellationToken cancellationToken, CancellationTokenSource? linkedTokens)
     {
         _source = source;
         _openSource = openSource;
-        _handoff = new BlockHandoff(capacity, inline);
+        _handoff = new BlockHandoff(capacity, continuation);
         _cancellationToken = cancellationToken;
         _linkedTokens = linkedTokens;
         _onBlockArrived = OnBlockArrived;

@@ -1,7 +1,7 @@
 namespace SlimCap.Reactive;
 
 /// <summary>The <see cref="IAsyncEnumerable{T}"/> behind <see cref="CaptureAsyncEnumerable.ReadAllAsync(CaptureSource, CancellationToken)"/>: each enumeration gets its own capture.</summary>
-internal sealed class CapturePacketStream(CaptureSource? source, Func<CaptureSource>? openSource, int capacity, bool inline,
+internal sealed class CapturePacketStream(CaptureSource? source, Func<CaptureSource>? openSource, int capacity, AsyncContinuation continuation,
     CancellationToken cancellationToken) : IAsyncEnumerable<PacketRef>
 {
     public IAsyncEnumerator<PacketRef> GetAsyncEnumerator(CancellationToken enumeratorToken = default)
@@ -21,6 +21,6 @@ internal sealed class CapturePacketStream(CaptureSource? source, Func<CaptureSou
                 token = enumeratorToken;
             }
         }
-        return new CapturePacketEnumerator(source, openSource, capacity, inline, token, linked);
+        return new CapturePacketEnumerator(source, openSource, capacity, continuation, token, linked);
     }
 }
