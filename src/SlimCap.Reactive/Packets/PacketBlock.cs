@@ -228,6 +228,14 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         return Unpack(found, packet, out data, out totalLength, out type, out ipLayerOffset);
     }
 
+    /// <summary>Reads only the type of the raw packet at <paramref name="cursor"/>; blocks with a faster walk override it.</summary>
+    private protected virtual bool ReadNextType(ref int cursor, out PacketType type)
+    {
+        bool found = ReadNext(ref cursor, out PacketRef packet);
+        type = packet.Type;
+        return found;
+    }
+
     /// <summary>Reads the raw packet at <paramref name="cursor"/> as a payload view; blocks with a faster walk override it.</summary>
     private protected virtual bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
     {
@@ -298,20 +306,35 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         ulong[] selection = _selection;
         int generation = Generation;
         int cursor = 0, index = 0, visible = 0;
-        while (ReadNext(ref cursor, out PacketRef packet))
+        ulong word = 0; // the bits of the current 64 packets, stored once per word
+        PacketRef packet = default;
+        while (true)
         {
-            int i = index++;
-            ulong bit = 1UL << i;
-            if (IsVisible(i, packet.Type) && selector.Select(packet))
+            // A constant per selector type: selectors that only count skip building the PacketRef.
+            PacketType type;
+            if (TSelector.NeedsPacket)
             {
-                selection[i >> 6] |= bit;
+                if (!ReadNext(ref cursor, out packet)) break;
+                type = packet.Type;
+            }
+            else if (!ReadNextType(ref cursor, out type))
+            {
+                break;
+            }
+            int i = index++;
+            // IsVisible reads the previous selection's word, which is only overwritten below once complete.
+            if (IsVisible(i, type) && selector.Select(packet))
+            {
+                word |= 1UL << i;
                 visible++;
             }
-            else
+            if ((i & 63) == 63)
             {
-                selection[i >> 6] &= ~bit;
+                selection[i >> 6] = word;
+                word = 0;
             }
         }
+        if ((index & 63) != 0) selection[index >> 6] = word;
         ThrowIfStale(generation);
         _hasSelection = true;
         _visibleCount = visible;
@@ -320,6 +343,8 @@ public abstract class PacketBlock : IMemoryOwner<byte>
 
     private struct AcceptAll : IPacketSelector
     {
+        public static bool NeedsPacket => false;
+
         public bool Select(in PacketRef packet) => true;
     }
 
@@ -360,5 +385,11 @@ public abstract class PacketBlock : IMemoryOwner<byte>
 /// <summary>Decides, packet by packet, what a view keeps. Implemented by structs so selection inlines.</summary>
 internal interface IPacketSelector
 {
+    /// <summary>
+    /// False for selectors that decide by position or chance alone: their walk reads only each packet's type, and
+    /// <see cref="Select"/> gets a default <see cref="PacketRef"/>.
+    /// </summary>
+    static virtual bool NeedsPacket => true;
+
     bool Select(in PacketRef packet);
 }

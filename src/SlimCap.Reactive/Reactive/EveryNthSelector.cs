@@ -15,6 +15,8 @@ internal struct EveryNthSelector : IPacketSelector
         _untilNext = n;
     }
 
+    public static bool NeedsPacket => false;
+
     public bool Select(in PacketRef packet)
     {
         if (--_untilNext != 0) return false;

@@ -15,6 +15,8 @@ internal struct FractionSelector : IPacketSelector
         _state = (ulong)seed;
     }
 
+    public static bool NeedsPacket => false;
+
     public bool Select(in PacketRef packet) => (Next() >> 11) < _threshold;
 
     private ulong Next()

@@ -5,5 +5,7 @@ internal struct LastPacketSelector(int count) : IPacketSelector
 {
     private int _remaining = count;
 
+    public static bool NeedsPacket => false;
+
     public bool Select(in PacketRef packet) => --_remaining == 0;
 }

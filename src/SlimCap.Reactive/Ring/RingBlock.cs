@@ -96,6 +96,24 @@ internal sealed unsafe class RingBlock : PacketBlock
         return true;
     }
 
+    /// <summary>The operators' walk: the same checks as <see cref="ReadNext"/> (so the same packets), reading only the type.</summary>
+    private protected override bool ReadNextType(ref int cursor, out PacketType type)
+    {
+        int pos = cursor == 0 ? _firstOffset : cursor;
+        byte* h = _block + pos;
+        uint room = (uint)(_blockSize - pos);
+        if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize
+            || U16(h, HdrMac) is var mac && ((uint)mac > room || U32(h, HdrSnaplen) > room - (uint)mac))
+        {
+            type = PacketType.Unknown;
+            return false;
+        }
+        uint next = U32(h, HdrNextOffset);
+        type = (PacketType)h[SllPktType];
+        cursor = next == 0 || next > room ? -1 : pos + (int)next;
+        return true;
+    }
+
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length) => new(_block + offset, length);
 
     private protected override Memory<byte> GetMemory() => _reader.GetBlockMemory(Index);

@@ -10,9 +10,9 @@ internal sealed class RingImageFeed : IDisposable
     private readonly Thread _producer;
     private volatile bool _stop;
 
-    internal RingImageFeed(long count, int packetsPerBlock = 16, int blockCount = 4, bool complete = true)
+    internal RingImageFeed(long count, int packetsPerBlock = 16, int blockCount = 4, bool complete = true, int blockSize = 8192)
     {
-        Source = new RingImageSource(blockSize: 8192, blockCount: blockCount);
+        Source = new RingImageSource(blockSize: blockSize, blockCount: blockCount);
         _producer = new Thread(() =>
         {
             Span<byte> frame = stackalloc byte[TestTraffic.FrameLength];

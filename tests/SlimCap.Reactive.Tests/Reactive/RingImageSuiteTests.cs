@@ -43,6 +43,34 @@ public class RingImageSuiteTests
         Assert.True(feed.AllBlocksReturned);
     }
 
+    [Theory]
+    [InlineData(150, 1)]
+    [InlineData(150, 3)]
+    [InlineData(64, 5)]
+    [InlineData(129, 2)]
+    public async Task Chained_type_filter_and_sampling_match_the_model_across_bitmap_words(int packetsPerBlock, long n)
+    {
+        // Blocks larger than one 64-packet word of the view bitmap, so the operators' type-only walk and their
+        // word-at-a-time bitmap writes are checked against a plain model at every word boundary.
+        using var feed = new RingImageFeed(3000, packetsPerBlock, blockCount: 3, blockSize: 65536);
+        var seen = new List<long>();
+        await feed.Source.ToObservable()
+            .WherePacketType(PacketTypes.Outgoing | PacketTypes.Broadcast | PacketTypes.Host)
+            .SampleEvery(n)
+            .WherePacketType(PacketTypes.Outgoing | PacketTypes.Broadcast)
+            .Packets()
+            .Do(p => seen.Add(TestTraffic.IndexOf(p)))
+            .LastOrDefaultAsync().RunAsync(Ct);
+        await Task.Yield();
+        long[] expected = All(3000)
+            .Where(i => TestTraffic.TypeOf(i) is PacketType.Outgoing or PacketType.Broadcast or PacketType.Host)
+            .Where((_, k) => (k + 1) % n == 0)
+            .Where(i => TestTraffic.TypeOf(i) is PacketType.Outgoing or PacketType.Broadcast)
+            .ToArray();
+        Assert.Equal(expected, seen);
+        Assert.True(feed.AllBlocksReturned);
+    }
+
     [Fact]
     public async Task Await_foreach_break_and_cancel_return_every_ring_block()
     {
