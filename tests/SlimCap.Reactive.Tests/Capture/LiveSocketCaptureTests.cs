@@ -135,6 +135,43 @@ public sealed class LiveSocketCaptureTests
     }
 
     [Fact]
+    public void SteadyStateReadsAllocateNothingPerPacketOrPerBatch()
+    {
+        Privileges.RequireNetworkNamespaces();
+        using var net = new TestNetwork();
+        const int count = 6000;
+        using SocketSource socket = net.Capture(() => new SocketSource(net.CaptureInterface, new SocketOptions
+        {
+            CaptureLength = CaptureLength.Fixed(128), BatchBufferSize = 8 * 1024, BatchBufferCount = 2,
+            MessagesPerCall = 16, ReceiveBufferSize = 64 << 20,
+        }));
+        net.InjectFromPeer(Enumerable.Range(0, count).Select(i => Frames.Udp(i, 64)));
+        using var deadline = new Timer(_ => socket.Dispose(), null, TimeSpan.FromSeconds(30), Timeout.InfiniteTimeSpan);
+
+        int packets = 0, blocks = 0, measuredBlocks = 0;
+        long touch = 0, start = 0;
+        while (packets < count)
+        {
+            if (blocks == 10) start = GC.GetAllocatedBytesForCurrentThread(); // past the first blocks' JIT and statics
+            if (socket.NextBlock(out PacketBlock? block) != CaptureStatus.Packet) break;
+            foreach (PacketRef p in block!)
+            {
+                touch += p.Data[0];
+                packets++;
+            }
+            block.Dispose();
+            if (++blocks > 10) measuredBlocks++;
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - start;
+
+        Assert.Equal(count, packets);
+        Assert.True(touch > 0);
+        Assert.True(measuredBlocks >= 40, $"only {measuredBlocks} blocks measured");
+        // Below one small object (24 bytes) per block, so one allocation per batch would fail this.
+        Assert.True(allocated < 256, $"{allocated} bytes allocated over {measuredBlocks} blocks");
+    }
+
+    [Fact]
     public void UnblockAndDisposeWakeABlockedSocketReader()
     {
         Privileges.RequireNetworkNamespaces();
