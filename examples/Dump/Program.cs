@@ -7,7 +7,7 @@ using SlimCap.Reactive;
 var device = new Option<string>("--device", "-d") { Description = "Interface to capture on.", DefaultValueFactory = _ => "lo" };
 var count = new Option<int>("--count", "-n") { Description = "Packets to capture.", DefaultValueFactory = _ => 10 };
 var style = new Option<string>("--style") { Description = "Read style: all (rotate), new, buffer, zerocopy, callback.", DefaultValueFactory = _ => "all" };
-var useSocket = new Option<bool>("--socket") { Description = "Use the plain socket source (recvmsg per packet) instead of the TPACKET_V3 ring." };
+var useSocket = new Option<bool>("--socket") { Description = "Use the plain socket source (recvmmsg batches, no ring) instead of the TPACKET_V3 ring." };
 var promiscuous = new Option<bool>("--promisc", "-p") { Description = "Enable promiscuous mode." };
 var snapLength = new Option<int>("--snaplen", "-s") { Description = "Capture length in bytes.", DefaultValueFactory = _ => 262144 };
 var timeout = new Option<double>("--timeout", "-t") { Description = "Give up after this many seconds.", DefaultValueFactory = _ => 10 };

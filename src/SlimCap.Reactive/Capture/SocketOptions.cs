@@ -16,6 +16,20 @@ public sealed record class SocketOptions : CaptureOptions
     /// </summary>
     public int ReceiveBufferSize { get; init; }
 
+    /// <summary>The default of <see cref="MessagesPerCall"/>, 128.</summary>
+    public const int DefaultMessagesPerCall = 128;
+
+    /// <summary>
+    /// The most packets one <c>recvmmsg</c> call receives. Each syscall costs about a microsecond on a
+    /// kernel with page-table isolation, so taking many queued packets per call is what lets the
+    /// socket keep up with hundreds of thousands of packets per second. A call never waits for more
+    /// packets than are queued, so a larger value costs no latency. Each call also takes at most as
+    /// many packets as there are snap-length slots left in the batch buffer (one per call when the
+    /// snap length is close to <see cref="BatchBufferSize"/>), so a small snap length batches more.
+    /// Between 1 and 1024 (the kernel's limit, UIO_MAXIOV); defaults to <see cref="DefaultMessagesPerCall"/>.
+    /// </summary>
+    public int MessagesPerCall { get; init; } = DefaultMessagesPerCall;
+
     /// <inheritdoc/>
     public override void Validate()
     {
@@ -26,5 +40,7 @@ public sealed record class SocketOptions : CaptureOptions
             throw new InvalidCaptureOptionException(nameof(BatchBufferSize), $"must be between 2048 bytes and 256 MiB; got {BatchBufferSize}.");
         if (BatchBufferCount < 1 || BatchBufferCount > 4096)
             throw new InvalidCaptureOptionException(nameof(BatchBufferCount), $"must be between 1 and 4096; got {BatchBufferCount}.");
+        if (MessagesPerCall < 1 || MessagesPerCall > 1024)
+            throw new InvalidCaptureOptionException(nameof(MessagesPerCall), $"must be between 1 and 1024 (recvmmsg's limit, UIO_MAXIOV); got {MessagesPerCall}.");
     }
 }

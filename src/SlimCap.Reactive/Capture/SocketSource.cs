@@ -8,11 +8,14 @@ using static SlimCap.Reactive.Interop.LinuxConstants;
 namespace SlimCap.Reactive;
 
 /// <summary>
-/// Captures from a network interface with one <c>recvmsg</c> per packet on a plain AF_PACKET socket
-/// (slimcap's <c>afpacket</c> source): no ring, so it suits low rates and kernels without
-/// TPACKET_V3. Packets that are already queued are gathered into one <see cref="PacketBlock"/>, so
-/// the block surfaces work the same as on a ring. Timestamps come from SO_TIMESTAMPNS, the wire
-/// length and VLAN tag from PACKET_AUXDATA.
+/// Captures from a network interface on a plain AF_PACKET socket (slimcap's <c>afpacket</c>
+/// source): no ring, so it suits kernels without TPACKET_V3 and captures that should not pin ring
+/// memory. Queued packets are taken many per syscall with <c>recvmmsg</c> (up to
+/// <see cref="SocketOptions.MessagesPerCall"/>) straight into a pooled batch buffer, and everything
+/// that is queued is gathered into one <see cref="PacketBlock"/>, so the block surfaces work the
+/// same as on a ring. The reader waits (ppoll) only when the queue is empty. Timestamps come from
+/// SO_TIMESTAMPNS, the wire length and VLAN tag from PACKET_AUXDATA, the packet type from each
+/// packet's own sockaddr_ll.
 /// </summary>
 /// <remarks>Thread safety: as <see cref="CaptureSource"/>. Needs CAP_NET_RAW (or root).</remarks>
 public sealed class SocketSource : LiveCaptureSource
@@ -20,7 +23,10 @@ public sealed class SocketSource : LiveCaptureSource
     private readonly RecordBlockPool _pool;
     private readonly Func<bool> _isStopped;
     private readonly int _ipLayerOffset;
+    private readonly PacketBatchReceiver _receiver;
+    private readonly int _slotStride;
     private long _sequence;
+    private int _pendingErrno;
 
     /// <summary>Opens a socket on interface <paramref name="interfaceName"/>.</summary>
     /// <exception cref="InvalidCaptureOptionException">An option is invalid (checked before any socket is opened).</exception>
@@ -66,6 +72,8 @@ public sealed class SocketSource : LiveCaptureSource
         _pool = new RecordBlockPool(options.BatchBufferCount, options.BatchBufferSize);
         _isStopped = () => Wake.IsStopped;
         _ipLayerOffset = link.IpLayerOffset;
+        _receiver = new PacketBatchReceiver(options.MessagesPerCall);
+        _slotStride = (RecordBlock.HeaderSize + snap + 7) & ~7;
     }
 
     /// <summary>The options the socket was opened with.</summary>
@@ -76,7 +84,7 @@ public sealed class SocketSource : LiveCaptureSource
 
     private protected override long Starvations => _pool.Starvations;
 
-    private protected override unsafe CaptureStatus ReadBlockCore(out PacketBlock? block)
+    private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
     {
         block = null;
         if (Wake.IsStopped) return CaptureStatus.Stopped;
@@ -89,29 +97,46 @@ public sealed class SocketSource : LiveCaptureSource
             while (true)
             {
                 int errno = Errno.EAGAIN;
-                if (batch.FreeDataBytes < SnapLength || !TryReceive(batch, out errno))
+                if (_pendingErrno != 0)
                 {
-                    if (batch.Count > 0)
+                    // Reported after the packets queued before it, which went out in the previous block.
+                    errno = _pendingErrno;
+                    _pendingErrno = 0;
+                }
+                else
+                {
+                    int slots = FreeSlots(batch);
+                    if (slots > 0)
                     {
-                        batch.Publish(++_sequence);
-                        block = batch;
-                        batch = null;
-                        return CaptureStatus.Packet;
+                        int received = ReceiveInto(batch, slots);
+                        // Every slot filled: more may be queued, and the batch may have room for it.
+                        if (received == slots) continue;
+                        // Fewer than asked: the queue ran dry (an error met after some packets is kept
+                        // by the kernel for the next call), so the batch goes out without an extra call.
+                        if (received < 0) errno = -received;
                     }
-                    if (errno != Errno.EAGAIN)
-                    {
-                        LinkMonitor.OnSocketError(errno, "recvmsg(AF_PACKET)");
-                        continue; // the queue may still hold packets captured before the link went down
-                    }
-                    if (LinkMonitor.IsDown) LinkMonitor.Check();
-                    WaitResult wait = Wake.Wait(Socket, LinkMonitor.IsDown ? LinkMonitor.PollMilliseconds : -1, out int waitErrno);
-                    if (wait == WaitResult.Unblocked) return CaptureStatus.Unblocked;
-                    if (wait == WaitResult.Stopped) return CaptureStatus.Stopped;
-                    if (wait == WaitResult.SocketError)
-                    {
-                        int error = waitErrno != 0 ? waitErrno : PacketSocketSetup.TakeSocketError(Socket);
-                        if (error != 0) LinkMonitor.OnSocketError(error, "ppoll(AF_PACKET)");
-                    }
+                }
+                if (batch.Count > 0)
+                {
+                    if (errno != Errno.EAGAIN) _pendingErrno = errno;
+                    batch.Publish(++_sequence);
+                    block = batch;
+                    batch = null;
+                    return CaptureStatus.Packet;
+                }
+                if (errno != Errno.EAGAIN)
+                {
+                    LinkMonitor.OnSocketError(errno, "recvmmsg(AF_PACKET)");
+                    continue; // the queue may still hold packets captured before the link went down
+                }
+                if (LinkMonitor.IsDown) LinkMonitor.Check();
+                WaitResult wait = Wake.Wait(Socket, LinkMonitor.IsDown ? LinkMonitor.PollMilliseconds : -1, out int waitErrno);
+                if (wait == WaitResult.Unblocked) return CaptureStatus.Unblocked;
+                if (wait == WaitResult.Stopped) return CaptureStatus.Stopped;
+                if (wait == WaitResult.SocketError)
+                {
+                    int error = waitErrno != 0 ? waitErrno : PacketSocketSetup.TakeSocketError(Socket);
+                    if (error != 0) LinkMonitor.OnSocketError(error, "ppoll(AF_PACKET)");
                 }
             }
         }
@@ -126,69 +151,30 @@ public sealed class SocketSource : LiveCaptureSource
         }
     }
 
-    /// <summary>Receives one queued packet into the batch without blocking; false with EAGAIN when none is queued.</summary>
-    private unsafe bool TryReceive(RecordBlock batch, out int errno)
+    /// <summary>How many more snap-length slots the batch has room for, capped by the messages per call.</summary>
+    private int FreeSlots(RecordBlock batch)
     {
-        Span<byte> destination = batch.GetAppendSpan()[..SnapLength];
-        SockaddrLl from = default;
-        byte* control = stackalloc byte[128];
-        fixed (byte* data = destination)
-        {
-            var iov = new IoVec { Base = data, Length = (nuint)destination.Length };
-            var message = new MsgHdr
-            {
-                Name = &from,
-                NameLength = (uint)sizeof(SockaddrLl),
-                Iov = &iov,
-                IovLength = 1,
-                Control = control,
-                ControlLength = 128,
-            };
-            long n = Syscalls.ReceiveMessage(Socket.Fd, &message, MSG_DONTWAIT | MSG_TRUNC);
-            if (n < 0)
-            {
-                errno = (int)-n;
-                return false;
-            }
-            errno = 0;
-            int captured = (int)Math.Min(n, destination.Length);
-            long total = n;
-            long timestamp = 0;
-            ushort tci = 0, tpid = 0;
-            bool hasVlan = false;
-            ParseControl(control, (int)message.ControlLength, ref total, ref timestamp, ref tci, ref tpid, ref hasVlan);
-            if (timestamp == 0) timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
-            batch.Commit(captured, total, timestamp, (PacketType)from.PktType, _ipLayerOffset, Link.LinkType, from.IfIndex, tci, tpid, hasVlan);
-            return true;
-        }
+        int free = batch.FreeDataBytes;
+        if (free < SnapLength) return 0;
+        // A slot is a record header plus the snap length, 8-byte aligned, as RecordBlock lays records out.
+        return Math.Min(_receiver.Capacity, 1 + (free - SnapLength) / _slotStride);
     }
 
-    private static unsafe void ParseControl(byte* control, int length, ref long total, ref long timestamp,
-        ref ushort tci, ref ushort tpid, ref bool hasVlan)
+    /// <summary>
+    /// Receives up to <paramref name="slots"/> queued packets into the batch with one recvmmsg, without
+    /// blocking. Returns how many arrived, or -errno (EAGAIN when none was queued).
+    /// </summary>
+    private int ReceiveInto(RecordBlock batch, int slots)
     {
-        const int headerSize = 16; // cmsghdr: size_t len, int level, int type
-        int offset = 0;
-        while (offset + headerSize <= length)
+        int first = batch.AppendDataOffset;
+        int received = _receiver.Receive(Socket.Fd, batch.GetAppendSpan(), _slotStride, SnapLength, slots);
+        for (int i = 0; i < received; i++)
         {
-            long cmsgLength = *(long*)(control + offset);
-            int level = *(int*)(control + offset + 8);
-            int type = *(int*)(control + offset + 12);
-            if (cmsgLength < headerSize || offset + cmsgLength > length) break;
-            byte* data = control + offset + headerSize;
-            if (level == SOL_SOCKET && type == SCM_TIMESTAMPNS && cmsgLength >= headerSize + 16)
-            {
-                var ts = *(TimeSpec*)data;
-                timestamp = ts.Seconds * 1_000_000_000L + ts.Nanoseconds;
-            }
-            else if (level == SOL_PACKET && type == PACKET_AUXDATA && cmsgLength >= headerSize + sizeof(TPacketAuxdata))
-            {
-                var aux = *(TPacketAuxdata*)data;
-                total = aux.Len;
-                tci = aux.VlanTci;
-                hasVlan = (aux.Status & Ring.TPacketV3.StatusVlanValid) != 0 || aux.VlanTci != 0;
-                tpid = (aux.Status & Ring.TPacketV3.StatusVlanTpidValid) != 0 ? aux.VlanTpid : (ushort)0;
-            }
-            offset += (int)((cmsgLength + 7) & ~7L);
+            ReceivedPacket p = _receiver.Packet(i);
+            long timestamp = p.TimestampNs != 0 ? p.TimestampNs : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
+            batch.CommitAt(first + i * _slotStride, p.CapturedLength, p.WireLength, timestamp, p.Type, _ipLayerOffset, Link.LinkType,
+                p.InterfaceIndex, p.VlanTci, p.VlanTpid, p.HasVlan);
         }
+        return received;
     }
 }

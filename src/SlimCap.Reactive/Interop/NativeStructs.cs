@@ -85,6 +85,18 @@ internal unsafe struct MsgHdr
     public int Flags;
 }
 
+/// <summary>
+/// struct mmsghdr (sys/socket.h), one entry of recvmmsg's vector: a msghdr followed by
+/// <c>msg_len</c>, the call's result for that message. 64 bytes on x86-64 and arm64 (56 + 4, padded
+/// to the msghdr's 8-byte alignment).
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct MMsgHdr
+{
+    public MsgHdr Header;
+    public uint Length;
+}
+
 /// <summary>struct timespec (64-bit).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct TimeSpec

@@ -177,23 +177,29 @@ internal static unsafe partial class Syscalls
         }
     }
 
-    /// <summary>recvmsg returning the byte count or -errno; EINTR retried.</summary>
-    public static long ReceiveMessage(int fd, MsgHdr* message, int flags)
+    /// <summary>
+    /// recvmmsg without a timeout, returning the number of messages received (each one's
+    /// <c>msg_len</c> set) or -errno; EINTR retried. An error met after the first message ends the
+    /// call early with the count so far, and the kernel keeps the error for the next call.
+    /// </summary>
+    public static int ReceiveMessages(int fd, MMsgHdr* messages, uint count, int flags)
     {
         while (true)
         {
-            long rv = recvmsg(fd, message, flags);
+            int rv = recvmmsg(fd, messages, count, flags, null);
             if (rv >= 0) return rv;
             int errno = Errno.Last;
             if (errno != Errno.EINTR) return -errno;
         }
     }
 
+    // Declared here rather than taken from Tmds.LibC, for the same reason as ppoll: SetLastError,
+    // so that an error is read from this call and not from an earlier one.
     [LibraryImport("libc", SetLastError = true)]
-    private static partial nint recvmsg(int fd, MsgHdr* message, int flags);
+    private static partial int recvmmsg(int fd, MMsgHdr* messages, uint count, int flags, TimeSpec* timeout);
 
     // Tmds.LibC 0.5 declares ppoll without SetLastError, so its errno would be a stale one (an EINTR
-    // read as the EAGAIN of the recvmsg before it): declared here with it.
+    // read as the EAGAIN of the recvmmsg before it): declared here with it.
     [LibraryImport("libc", SetLastError = true)]
     private static partial int ppoll(PollFd* fds, nuint count, TimeSpec* timeout, void* signalMask);
 

@@ -60,6 +60,29 @@ internal sealed class RecordBlock : PacketBlock
         _count++;
     }
 
+    /// <summary>Offset in the buffer where <see cref="GetAppendSpan"/> begins: the next record's data.</summary>
+    internal int AppendDataOffset => Align(_used) + HeaderSize;
+
+    /// <summary>
+    /// Appends one record whose <paramref name="capturedLength"/> bytes were written at
+    /// <paramref name="dataOffset"/>, at or after <see cref="AppendDataOffset"/>, and moves them down
+    /// to it when they lie further on. A batch receive writes each packet into a slot sized for the
+    /// snap length, not knowing its length in advance; the move keeps the records packed, so a block
+    /// of small packets holds as many as when they were received one by one.
+    /// </summary>
+    internal void CommitAt(int dataOffset, int capturedLength, long totalLength, long timestampNs, PacketType type, int ipLayerOffset,
+        LinkType linkType, int interfaceIndex, ushort vlanTci, ushort vlanTpid, bool hasVlan)
+    {
+        int target = AppendDataOffset;
+        if (dataOffset < target || capturedLength < 0 || (long)dataOffset + capturedLength > _buffer.Length)
+            throw new ArgumentOutOfRangeException(nameof(dataOffset), $"{capturedLength} bytes at {dataOffset} are not within the free part [{target}, {_buffer.Length}).");
+        // Overlap is fine: Span.CopyTo behaves as memmove. Everything written for this record (its
+        // header before target, its data after) ends no later than its own slot's data did, so the
+        // slots still to be moved are never overwritten.
+        if (dataOffset != target) _buffer.AsSpan(dataOffset, capturedLength).CopyTo(_buffer.AsSpan(target));
+        Commit(capturedLength, totalLength, timestampNs, type, ipLayerOffset, linkType, interfaceIndex, vlanTci, vlanTpid, hasVlan);
+    }
+
     /// <summary>Appends a copy of <paramref name="data"/> as one record. False when it does not fit.</summary>
     internal bool TryAppend(ReadOnlySpan<byte> data, long totalLength, long timestampNs, PacketType type, int ipLayerOffset,
         LinkType linkType, int interfaceIndex, ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false)

@@ -3,7 +3,7 @@ using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Capture;
 
-/// <summary>The plain socket source (recvmsg per packet) on a veth pair between two test namespaces.</summary>
+/// <summary>The plain socket source (recvmmsg batches) on a veth pair between two test namespaces.</summary>
 [Collection(LiveCaptureCollection.Name)]
 public sealed class LiveSocketCaptureTests
 {
@@ -51,6 +51,124 @@ public sealed class LiveSocketCaptureTests
             Assert.True(f.TimestampNs >= lastTs);
             lastTs = f.TimestampNs;
         }
+    }
+
+    [Theory]
+    [InlineData(7, 16 * 1024)]  // calls end inside buffers, buffers inside calls
+    [InlineData(1, 8 * 1024)]   // one message per call
+    [InlineData(1024, 64 * 1024)] // the kernel's maximum; the buffer's free slots limit each call instead
+    public void QueuedFramesCrossCallAndBufferBoundariesByteExactWithPerPacketMetadata(int messagesPerCall, int bufferSize)
+    {
+        Privileges.RequireNetworkNamespaces();
+        using var net = new TestNetwork();
+        const int count = 4000, snap = 301; // odd, so records and slots are realigned to 8 bytes
+        byte[] broadcast = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        byte[] multicast = [0x01, 0x00, 0x5e, 0x00, 0x00, 0x01];
+        // Neighbours differ in everything the kernel reports per message (sockaddr_ll, auxdata, length),
+        // so a slot, address or control buffer read for the wrong message shows up.
+        byte[] DestinationOf(int i) => i % 7 == 3 ? broadcast : i % 11 == 5 ? multicast : Frames.OtherMac;
+        PacketType TypeOf(int i) => i % 7 == 3 ? PacketType.Broadcast : i % 11 == 5 ? PacketType.Multicast : PacketType.OtherHost;
+        byte[][] sent = Enumerable.Range(0, count)
+            .Select(i => Frames.Udp(i, i % 5 == 0 ? 1514 : 60 + (i * 37) % 400, destinationMac: DestinationOf(i),
+                vlanTci: i % 3 == 1 ? (ushort)(i % 4000 + 1) : null)).ToArray();
+        using SocketSource socket = net.Capture(() => new SocketSource(net.CaptureInterface, new SocketOptions
+        {
+            CaptureLength = CaptureLength.Fixed(snap), BatchBufferSize = bufferSize, BatchBufferCount = 4,
+            MessagesPerCall = messagesPerCall, ReceiveBufferSize = 64 << 20,
+        }));
+        // Everything is queued before the first read, so every call finds more than it can take.
+        net.InjectFromPeer(sent);
+        using var deadline = new Timer(_ => socket.Dispose(), null, TimeSpan.FromSeconds(30), Timeout.InfiniteTimeSpan);
+
+        var frames = new List<CapturedFrame>(count);
+        int blocks = 0, largestBlock = 0, strays = 0;
+        while (frames.Count < count)
+        {
+            CaptureStatus status = socket.NextBlock(out PacketBlock? block);
+            if (status == CaptureStatus.Stopped) break;
+            if (status != CaptureStatus.Packet) continue;
+            using (block)
+            {
+                blocks++;
+                largestBlock = Math.Max(largestBlock, block!.PacketCount);
+                Assert.True(block.Bytes.Length <= bufferSize);
+                foreach (PacketRef p in block)
+                {
+                    var frame = CapturedFrame.From(p);
+                    if (frame.Sequence >= 0) frames.Add(frame);
+                    else strays++;
+                }
+            }
+        }
+
+        Assert.Equal(count, frames.Count);
+        Assert.Equal(0, socket.Stats.PacketsDropped);
+        Assert.Equal(count + strays, socket.Stats.PacketsReceived);
+        // The buffers filled up: a block spans several calls when a call takes fewer than fit.
+        int slotsPerBuffer = (bufferSize - RecordBlock.HeaderSize) / ((RecordBlock.HeaderSize + snap + 7) & ~7);
+        Assert.True(blocks < count / 4, $"{blocks} blocks for {count} queued frames: the buffers were not filled");
+        if (messagesPerCall < slotsPerBuffer) Assert.True(largestBlock > messagesPerCall, $"largest block {largestBlock}");
+        long lastTs = 0;
+        for (int i = 0; i < count; i++)
+        {
+            CapturedFrame f = frames[i];
+            Assert.Equal(i, f.Sequence); // in order, none twice, none missing
+            byte[] expected = sent[i];
+            if (i % 3 == 1)
+            {
+                Assert.True(f.HasVlan, $"frame {i}");
+                Assert.Equal(i % 4000 + 1, f.VlanTci);
+                Assert.Equal(0x8100, f.VlanTpid);
+                expected = [.. expected.AsSpan(0, 12), .. expected.AsSpan(16)];
+            }
+            else
+            {
+                Assert.False(f.HasVlan, $"frame {i}");
+            }
+            Assert.Equal(expected.AsSpan(0, Math.Min(snap, expected.Length)).ToArray(), f.Data);
+            Assert.Equal(expected.Length, f.TotalLength);
+            Assert.Equal(TypeOf(i), f.Type);
+            Assert.Equal(socket.Link.Index, f.InterfaceIndex);
+            Assert.True(f.TimestampNs >= lastTs && f.TimestampNs > 0, $"frame {i} timestamp");
+            lastTs = f.TimestampNs;
+        }
+    }
+
+    [Fact]
+    public void SteadyStateReadsAllocateNothingPerPacketOrPerBatch()
+    {
+        Privileges.RequireNetworkNamespaces();
+        using var net = new TestNetwork();
+        const int count = 6000;
+        using SocketSource socket = net.Capture(() => new SocketSource(net.CaptureInterface, new SocketOptions
+        {
+            CaptureLength = CaptureLength.Fixed(128), BatchBufferSize = 8 * 1024, BatchBufferCount = 2,
+            MessagesPerCall = 16, ReceiveBufferSize = 64 << 20,
+        }));
+        net.InjectFromPeer(Enumerable.Range(0, count).Select(i => Frames.Udp(i, 64)));
+        using var deadline = new Timer(_ => socket.Dispose(), null, TimeSpan.FromSeconds(30), Timeout.InfiniteTimeSpan);
+
+        int packets = 0, blocks = 0, measuredBlocks = 0;
+        long touch = 0, start = 0;
+        while (packets < count)
+        {
+            if (blocks == 10) start = GC.GetAllocatedBytesForCurrentThread(); // past the first blocks' JIT and statics
+            if (socket.NextBlock(out PacketBlock? block) != CaptureStatus.Packet) break;
+            foreach (PacketRef p in block!)
+            {
+                touch += p.Data[0];
+                packets++;
+            }
+            block.Dispose();
+            if (++blocks > 10) measuredBlocks++;
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - start;
+
+        Assert.Equal(count, packets);
+        Assert.True(touch > 0);
+        Assert.True(measuredBlocks >= 40, $"only {measuredBlocks} blocks measured");
+        // Below one small object (24 bytes) per block, so one allocation per batch would fail this.
+        Assert.True(allocated < 256, $"{allocated} bytes allocated over {measuredBlocks} blocks");
     }
 
     [Fact]

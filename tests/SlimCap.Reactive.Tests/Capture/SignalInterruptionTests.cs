@@ -14,7 +14,7 @@ public sealed class SignalInterruptionTests
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
         using LiveCaptureSource source = net.Capture<LiveCaptureSource>(() => ring ? new RingSource(net.CaptureInterface) : new SocketSource(net.CaptureInterface));
-        // The socket source's recvmsg finds nothing queued (EAGAIN) right before it waits: the stale errno a wrong read would report.
+        // The socket source's recvmmsg finds nothing queued (EAGAIN) right before it waits: the stale errno a wrong read would report.
         CaptureStatus? result = null;
         Exception? error = null;
         int tid = 0;
