@@ -5,5 +5,5 @@ internal struct PartitionSelector(int[] assignments, int partition) : IPacketSel
 {
     private int _ordinal;
 
-    public bool Select(in PacketRef packet) => assignments[_ordinal++] == partition;
+    public bool Select(PacketType type, in PacketRef packet) => assignments[_ordinal++] == partition;
 }

@@ -305,25 +305,41 @@ public abstract class PacketBlock : IMemoryOwner<byte>
             _selection = new ulong[Math.Max(words, 64)]; // grows rarely: sized by the largest block seen
         ulong[] selection = _selection;
         int generation = Generation;
-        int cursor = 0, index = 0, visible = 0;
-        ulong word = 0; // the bits of the current 64 packets, stored once per word
-        PacketRef packet = default;
-        while (true)
+        // A constant per selector type: selectors that only count skip building the PacketRef.
+        int visible = TSelector.NeedsPacket ? SelectPackets(ref selector, selection) : SelectTypes(ref selector, selection);
+        ThrowIfStale(generation);
+        _hasSelection = true;
+        _visibleCount = visible;
+        return visible;
+    }
+
+    private int SelectPackets<TSelector>(ref TSelector selector, ulong[] selection) where TSelector : struct, IPacketSelector
+    {
+        var walker = new PacketWalker(this);
+        return SelectLoop(ref selector, ref walker, selection);
+    }
+
+    /// <summary>The walk of <see cref="Restrict"/> for selectors that need only each packet's type; blocks with a faster walk override it.</summary>
+    private protected virtual int SelectTypes<TSelector>(ref TSelector selector, ulong[] selection) where TSelector : struct, IPacketSelector
+    {
+        var walker = new TypeWalker(this);
+        return SelectLoop(ref selector, ref walker, selection);
+    }
+
+    /// <summary>
+    /// Writes the new view into <paramref name="selection"/>, a word per 64 packets; <see cref="IsVisible"/> still reads
+    /// the previous view's word, which is only overwritten once complete. Returns how many packets stay visible.
+    /// </summary>
+    private protected int SelectLoop<TSelector, TWalker>(ref TSelector selector, ref TWalker walker, ulong[] selection)
+        where TSelector : struct, IPacketSelector
+        where TWalker : struct, IPacketWalker
+    {
+        int index = 0, visible = 0;
+        ulong word = 0;
+        while (walker.Next(out PacketType type, out PacketRef packet))
         {
-            // A constant per selector type: selectors that only count skip building the PacketRef.
-            PacketType type;
-            if (TSelector.NeedsPacket)
-            {
-                if (!ReadNext(ref cursor, out packet)) break;
-                type = packet.Type;
-            }
-            else if (!ReadNextType(ref cursor, out type))
-            {
-                break;
-            }
             int i = index++;
-            // IsVisible reads the previous selection's word, which is only overwritten below once complete.
-            if (IsVisible(i, type) && selector.Select(packet))
+            if (IsVisible(i, type) && selector.Select(type, packet))
             {
                 word |= 1UL << i;
                 visible++;
@@ -335,17 +351,44 @@ public abstract class PacketBlock : IMemoryOwner<byte>
             }
         }
         if ((index & 63) != 0) selection[index >> 6] = word;
-        ThrowIfStale(generation);
-        _hasSelection = true;
-        _visibleCount = visible;
         return visible;
+    }
+
+    /// <summary>Steps through a block's raw packets for <see cref="SelectLoop"/>; structs, so the step inlines.</summary>
+    private protected interface IPacketWalker
+    {
+        /// <summary>The next raw packet's type, and the packet itself when the walker reads it (else default).</summary>
+        bool Next(out PacketType type, out PacketRef packet);
+    }
+
+    private struct PacketWalker(PacketBlock block) : IPacketWalker
+    {
+        private int _cursor;
+
+        public bool Next(out PacketType type, out PacketRef packet)
+        {
+            bool found = block.ReadNext(ref _cursor, out packet);
+            type = packet.Type;
+            return found;
+        }
+    }
+
+    private struct TypeWalker(PacketBlock block) : IPacketWalker
+    {
+        private int _cursor;
+
+        public bool Next(out PacketType type, out PacketRef packet)
+        {
+            packet = default;
+            return block.ReadNextType(ref _cursor, out type);
+        }
     }
 
     private struct AcceptAll : IPacketSelector
     {
         public static bool NeedsPacket => false;
 
-        public bool Select(in PacketRef packet) => true;
+        public bool Select(PacketType type, in PacketRef packet) => true;
     }
 
     [DoesNotReturn]
@@ -386,10 +429,11 @@ public abstract class PacketBlock : IMemoryOwner<byte>
 internal interface IPacketSelector
 {
     /// <summary>
-    /// False for selectors that decide by position or chance alone: their walk reads only each packet's type, and
-    /// <see cref="Select"/> gets a default <see cref="PacketRef"/>.
+    /// False for selectors that decide by type, position or chance alone: their walk reads only each packet's type,
+    /// and <see cref="Select"/> gets a default <see cref="PacketRef"/>.
     /// </summary>
     static virtual bool NeedsPacket => true;
 
-    bool Select(in PacketRef packet);
+    /// <summary>Whether the view keeps the packet of <paramref name="type"/>; called once per visible packet, in order.</summary>
+    bool Select(PacketType type, in PacketRef packet);
 }

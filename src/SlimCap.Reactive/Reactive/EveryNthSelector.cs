@@ -17,7 +17,7 @@ internal struct EveryNthSelector : IPacketSelector
 
     public static bool NeedsPacket => false;
 
-    public bool Select(in PacketRef packet)
+    public bool Select(PacketType type, in PacketRef packet)
     {
         if (--_untilNext != 0) return false;
         _untilNext = _n;

@@ -17,7 +17,7 @@ internal struct FractionSelector : IPacketSelector
 
     public static bool NeedsPacket => false;
 
-    public bool Select(in PacketRef packet) => (Next() >> 11) < _threshold;
+    public bool Select(PacketType type, in PacketRef packet) => (Next() >> 11) < _threshold;
 
     private ulong Next()
     {

@@ -7,5 +7,5 @@ internal struct LastPacketSelector(int count) : IPacketSelector
 
     public static bool NeedsPacket => false;
 
-    public bool Select(in PacketRef packet) => --_remaining == 0;
+    public bool Select(PacketType type, in PacketRef packet) => --_remaining == 0;
 }

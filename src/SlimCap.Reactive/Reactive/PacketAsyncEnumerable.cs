@@ -57,7 +57,7 @@ public static class PacketAsyncEnumerable
         // selector is this enumeration's own copy (a parameter of the iterator), so its state starts afresh each time.
         await foreach (PacketRef packet in source.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (selector.Select(packet)) yield return packet;
+            if (selector.Select(packet.Type, packet)) yield return packet;
         }
     }
 }

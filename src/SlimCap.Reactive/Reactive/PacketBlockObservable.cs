@@ -10,7 +10,9 @@ namespace SlimCap.Reactive;
 /// </summary>
 /// <remarks>
 /// Each operator narrows the block object it receives, so it must own that block (as every observer of a capture
-/// stream does); stacked filters compose. Arguments are checked when the operator is applied, not at subscription.
+/// stream does); stacked filters compose. Consecutive <c>WherePacketType</c>, <c>SampleEvery</c> and <c>SampleFraction</c>
+/// are fused into one stage that narrows each block in a single walk, with the same result as separate stages.
+/// Arguments are checked when the operator is applied, not at subscription.
 /// Thread safety: the methods and the observables they return may be used from any thread. Notifications follow the source's thread, except <see cref="SampleByTime(IObservable{PacketBlock}, TimeSpan, IScheduler)"/>,
 /// which delivers on the scheduler's.
 /// </remarks>
@@ -26,7 +28,7 @@ public static class PacketBlockObservable
     public static IObservable<PacketBlock> WherePacketType(this IObservable<PacketBlock> source, PacketTypes types)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return LeaseObservable.Create<PacketBlock>(observer => new TypeFilterSink(observer, types).Run(source));
+        return RestrictObservable<TypeSelector>.Over(source, new TypeSelector(types));
     }
 
     /// <summary>
@@ -39,8 +41,7 @@ public static class PacketBlockObservable
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        return LeaseObservable.Create<PacketBlock>(observer =>
-            new RestrictSink<EveryNthSelector>(observer, new EveryNthSelector(n)).Run(source));
+        return RestrictObservable<EveryNthSelector>.Over(source, new EveryNthSelector(n));
     }
 
     /// <summary>
@@ -53,8 +54,7 @@ public static class PacketBlockObservable
     {
         ArgumentNullException.ThrowIfNull(source);
         ValidateFraction(fraction);
-        return LeaseObservable.Create<PacketBlock>(observer =>
-            new RestrictSink<FractionSelector>(observer, new FractionSelector(fraction, seed)).Run(source));
+        return RestrictObservable<FractionSelector>.Over(source, new FractionSelector(fraction, seed));
     }
 
     /// <summary>

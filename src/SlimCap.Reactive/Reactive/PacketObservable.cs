@@ -58,7 +58,7 @@ public static class PacketObservable
             return source.Subscribe(
                 packet =>
                 {
-                    if (selector.Select(packet)) observer.OnNext(packet);
+                    if (selector.Select(packet.Type, packet)) observer.OnNext(packet);
                 },
                 observer.OnError,
                 observer.OnCompleted);

@@ -31,6 +31,42 @@ public class OperatorTests
     private static IEnumerable<long> Where(long count, Func<long, bool> keep) =>
         Enumerable.Range(0, (int)count).Select(i => (long)i).Where(keep);
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(64)]
+    public async Task A_fused_chain_keeps_exactly_what_separate_stages_keep_and_restarts_per_subscription(int perBlock)
+    {
+        // Rx's identity Select between the operators keeps them apart (one walk each); without it they fuse into one.
+        IObservable<PacketBlock> Chain(IObservable<PacketBlock> s, bool separate)
+        {
+            IObservable<PacketBlock> Cut(IObservable<PacketBlock> o) => separate ? o.Select(b => b) : o;
+            return Cut(Cut(Cut(s.WherePacketType(PacketTypes.Outgoing | PacketTypes.Broadcast | PacketTypes.Host))
+                .SampleEvery(3)).SampleFraction(0.5, seed: 42)).WherePacketType(PacketTypes.Outgoing | PacketTypes.Host);
+        }
+        List<long> separate = await Run(3000, perBlock, s => Chain(s, separate: true));
+        Assert.NotEmpty(separate);
+        Assert.Equal(separate, await Run(3000, perBlock, s => Chain(s, separate: false)));
+
+        // One fused observable over a cold capture, subscribed twice: each subscription counts and draws afresh.
+        var sources = new List<TestCaptureSource>();
+        IObservable<PacketBlock> fused = Chain(CaptureObservable.Create(() =>
+        {
+            var source = new TestCaptureSource(3000, packetsPerBlock: perBlock, poolBlocks: 3);
+            lock (sources) sources.Add(source);
+            return source;
+        }), separate: false);
+        for (int pass = 0; pass < 2; pass++)
+        {
+            var recorder = new BlockRecorder();
+            using (fused.Subscribe(recorder)) await recorder.WaitDoneAsync();
+            Assert.True(recorder.Completed);
+            Assert.Equal(separate, recorder.Indices);
+        }
+        Assert.Equal(2, sources.Count);
+        Assert.All(sources, s => Assert.True(s.AllBlocksReturned));
+    }
+
     [Fact]
     public async Task WherePacketType_narrows_blocks_in_place_and_disposes_emptied_ones()
     {
