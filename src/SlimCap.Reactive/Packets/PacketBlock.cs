@@ -178,6 +178,22 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         source._selection!.AsSpan(0, words).CopyTo(_selection);
     }
 
+    /// <summary>
+    /// Narrows this view to the packets whose bits (by raw index) are set in <paramref name="bits"/>, which number
+    /// <paramref name="visible"/> and must all be visible already: how a partitioner that sorted the block's packets in
+    /// one pass hands each target its share, instead of a <see cref="Restrict"/> walk per target.
+    /// </summary>
+    internal void Select(ReadOnlySpan<ulong> bits, int visible)
+    {
+        if (!IsLeased) ThrowDisposed();
+        int words = (_rawCount + 63) >> 6;
+        if (_selection is null || _selection.Length < words)
+            _selection = new ulong[Math.Max(words, 64)]; // grows rarely, as in Restrict
+        bits.Slice(0, words).CopyTo(_selection);
+        _hasSelection = true;
+        _visibleCount = visible;
+    }
+
     /// <summary>The bytes at <paramref name="offset"/> in the block's storage, already bounds-checked by <see cref="ReadNext"/>.</summary>
     internal abstract ReadOnlySpan<byte> GetSpan(int offset, int length);
 
@@ -204,12 +220,49 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     internal bool TryReadVisible(int generation, ref int cursor, ref int index, out PacketRef packet)
     {
         ThrowIfStale(generation);
+        if (_hasSelection) return TryReadSelected(ref cursor, ref index, out packet);
         while (ReadNext(ref cursor, out packet))
         {
-            if (IsVisible(index++, packet.Type)) return true;
+            index++;
+            if (_typeMask.Contains(packet.Type)) return true;
         }
         return false;
     }
+
+    /// <summary>
+    /// <see cref="TryReadVisible"/> under a selection bitmap: packets the bitmap hides are stepped over with
+    /// <see cref="SkipNext"/>, without decoding them, since a partition's view hides most of its block. A packet beyond
+    /// the bitmap (a block whose chain is longer than its count) counts as hidden.
+    /// </summary>
+    private bool TryReadSelected(ref int cursor, ref int index, out PacketRef packet)
+    {
+        ulong[] selection = _selection!;
+        while (true)
+        {
+            int i = index;
+            int word = i >> 6;
+            if ((uint)word >= (uint)selection.Length || (selection[word] & (1UL << i)) == 0)
+            {
+                if (!SkipNext(ref cursor)) break;
+                index = i + 1;
+                continue;
+            }
+            if (!ReadNext(ref cursor, out packet)) return false;
+            index = i + 1;
+            if (_typeMask.Contains(packet.Type)) return true;
+        }
+        packet = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Steps over the raw packet at <paramref name="cursor"/> without decoding it; false at the end of the block.
+    /// Overrides must stop exactly where <see cref="ReadNext"/> stops, so skipping and reading see one chain.
+    /// </summary>
+    private protected virtual bool SkipNext(ref int cursor) => ReadNext(ref cursor, out _);
+
+    /// <summary>As <see cref="SkipNext"/>, ignoring views; lets a view block step over its parent's packets.</summary>
+    internal bool SkipRaw(ref int cursor) => SkipNext(ref cursor);
 
     /// <summary>
     /// As <see cref="TryReadVisible"/>, but yields only what slimcap's callback passes (bytes, wire length, type,

@@ -61,6 +61,8 @@ internal sealed class PacketViewBlock : PacketBlock
         return true;
     }
 
+    private protected override bool SkipNext(ref int cursor) => _parent!.SkipRaw(ref cursor);
+
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length) => _parent!.GetSpan(offset, length);
 
     // The parent's bytes are shared with its other views (and maybe the kernel): read-only through Bytes only.

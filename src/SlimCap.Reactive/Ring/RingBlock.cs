@@ -76,6 +76,20 @@ internal sealed unsafe class RingBlock : PacketBlock
         return true;
     }
 
+    /// <summary>Steps over a packet: the same checks as <see cref="ReadNext"/>, so it stops where ReadNext would, and no decoding.</summary>
+    private protected override bool SkipNext(ref int cursor)
+    {
+        int pos = cursor == 0 ? _firstOffset : cursor;
+        if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize) return false;
+        byte* h = _block + pos;
+        uint room = (uint)(_blockSize - pos);
+        int mac = U16(h, HdrMac);
+        if ((uint)mac > room || U32(h, HdrSnaplen) > room - (uint)mac) return false;
+        uint next = U32(h, HdrNextOffset);
+        cursor = next == 0 || next > room ? -1 : pos + (int)next;
+        return true;
+    }
+
     /// <summary>The callback's walk: the same checks as <see cref="ReadNext"/>, reading only the fields it passes.</summary>
     private protected override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
     {
