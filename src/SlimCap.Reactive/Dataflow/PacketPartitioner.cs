@@ -94,15 +94,25 @@ public sealed class PacketPartitioner : PacketFanOut
     {
         int[] counts = _counts;
         int generation = block.CurrentGeneration;
-        int cursor = 0, index = 0;
+        // Where each packet starts, so that the targets' views jump to their packets instead of walking the whole
+        // block (null when the block already shows a view: its walk skips packets, so a cursor is not one packet's).
+        int[]? cursors = block.RentRawCursors();
+        int cursor = 0, index = 0, at = 0, recorded = 0;
         while (block.TryReadVisiblePayload(generation, ref cursor, ref index, out ReadOnlySpan<byte> data, out _, out _, out int ipLayerOffset))
         {
             int i = index - 1; // the packet's raw index: the walk counts every packet it reads, shown or not
             if ((uint)i >= (uint)raw) break; // a chain longer than the block's count: what it does not count is not shown
+            if (cursors is not null)
+            {
+                cursors[i] = at;
+                recorded = i + 1;
+            }
+            at = cursor;
             int t = TargetOf(FlowKey.Symmetric5Tuple(data, ipLayerOffset));
             bits[t * words + (i >> 6)] |= 1UL << i;
             counts[t]++;
         }
+        if (cursors is not null) block.PublishRawCursors(recorded);
     }
 
     private void AssignBySelector(PacketBlock block, Span<ulong> bits, int words, int raw)

@@ -30,6 +30,8 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     private PacketTypes _typeMask = PacketTypes.All;
     private bool _hasSelection;
     private ulong[]? _selection;
+    private int[]? _rawCursors; // where each raw packet starts, rented for one lease by a partitioner (RecordRawCursors)
+    private int _rawCursorCount;
 
     /// <summary>Creates an unleased block; sources lease it with <see cref="Activate"/>.</summary>
     private protected PacketBlock() { }
@@ -134,6 +136,11 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         Interlocked.Increment(ref _generation);
         _typeMask = PacketTypes.All;
         _hasSelection = false;
+        // No view is left (each held a reference), so nothing reads the cursor table any more.
+        int[]? cursors = _rawCursors;
+        _rawCursors = null;
+        _rawCursorCount = 0;
+        if (cursors is not null) ArrayPool<int>.Shared.Return(cursors);
         _rawCount = 0;
         _visibleCount = 0;
         OnReleased();
@@ -158,8 +165,17 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     /// <summary>Reads the raw packet at <paramref name="cursor"/> and advances it. False at the end of the block.</summary>
     private protected abstract bool ReadNext(ref int cursor, out PacketRef packet);
 
-    /// <summary>Reads the raw packet at <paramref name="cursor"/> (ignoring views); lets a view block read its parent.</summary>
-    internal bool ReadRaw(ref int cursor, out PacketRef packet) => ReadNext(ref cursor, out packet);
+    /// <summary>
+    /// Reads the raw packet at <paramref name="cursor"/> (ignoring views) as a packet of <paramref name="owner"/>'s lease
+    /// <paramref name="generation"/>: how a view block reads its parent. Blocks that can build the packet for the owner
+    /// directly override it, saving the copy a rebind makes.
+    /// </summary>
+    internal virtual bool ReadRawFor(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
+    {
+        if (!ReadNext(ref cursor, out packet)) return false;
+        packet = packet.Rebind(owner, generation);
+        return true;
+    }
 
     /// <summary>
     /// Makes this (freshly activated) block show exactly what <paramref name="source"/> shows, given both hold the
@@ -237,6 +253,22 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     private bool TryReadSelected(ref int cursor, ref int index, out PacketRef packet)
     {
         ulong[] selection = _selection!;
+        PacketBlock host = CursorHost ?? this;
+        int[]? cursors = host._rawCursors;
+        int known = host._rawCursorCount;
+        if (cursors is not null)
+        {
+            // The partitioner noted where every packet starts: jump from selected packet to selected packet.
+            while (NextSelected(selection, index, known) is var i && i >= 0)
+            {
+                cursor = cursors[i];
+                if (!ReadNext(ref cursor, out packet)) return false;
+                index = i + 1;
+                if (_typeMask.Contains(packet.Type)) return true;
+            }
+            packet = default;
+            return false;
+        }
         while (true)
         {
             int i = index;
@@ -254,6 +286,43 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         packet = default;
         return false;
     }
+
+    /// <summary>The first set bit at or after <paramref name="from"/> and below <paramref name="limit"/>, or -1.</summary>
+    private static int NextSelected(ulong[] selection, int from, int limit)
+    {
+        if (from >= limit) return -1;
+        int word = from >> 6;
+        int lastWord = Math.Min((limit - 1) >> 6, selection.Length - 1);
+        ulong bits = selection[word] & (ulong.MaxValue << from); // shifts by from % 64: drops the bits before from
+        while (bits == 0)
+        {
+            if (++word > lastWord) return -1;
+            bits = selection[word];
+        }
+        int found = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+        return found < limit ? found : -1;
+    }
+
+    /// <summary>
+    /// The block whose cursor table (recorded by a partitioner for its lease) this block's walks may use: a view's
+    /// cursors are its parent's, so a view sets its parent here; null means this block itself. A field rather than a
+    /// virtual call, since a view's walk looks it up once per packet.
+    /// </summary>
+    private protected PacketBlock? CursorHost;
+
+    /// <summary>
+    /// Rents this lease's cursor table for a partitioner's walk (null when the block shows a view, whose walk skips
+    /// packets, or already has one); publish what was filled with <see cref="PublishRawCursors"/>. Returned to the pool
+    /// when the block is released. Producer thread only, before any view of the block exists.
+    /// </summary>
+    internal int[]? RentRawCursors()
+    {
+        if (_typeMask != PacketTypes.All || _hasSelection || _rawCursors is not null || _rawCount == 0) return null;
+        return _rawCursors = ArrayPool<int>.Shared.Rent(_rawCount);
+    }
+
+    /// <summary>Marks the first <paramref name="count"/> entries of the rented cursor table as filled.</summary>
+    internal void PublishRawCursors(int count) => _rawCursorCount = count;
 
     /// <summary>
     /// Steps over the raw packet at <paramref name="cursor"/> without decoding it; false at the end of the block.

@@ -46,7 +46,10 @@ internal sealed unsafe class RingBlock : PacketBlock
         Activate((long)*(ulong*)(_block + BlockSequence), packets, firstTs, lastTs);
     }
 
-    private protected override bool ReadNext(ref int cursor, out PacketRef packet)
+    private protected override bool ReadNext(ref int cursor, out PacketRef packet) => ReadRawFor(this, Generation, ref cursor, out packet);
+
+    /// <summary>Decodes the packet straight into <paramref name="owner"/>'s lease, so a view's read builds one PacketRef, not two.</summary>
+    internal override bool ReadRawFor(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
     {
         int pos = cursor == 0 ? _firstOffset : cursor;
         if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize)
@@ -68,7 +71,7 @@ internal sealed unsafe class RingBlock : PacketBlock
         ushort tci = (ushort)U32(h, HdrVlanTci);
         bool hasVlan = (status & StatusVlanValid) != 0 || tci != 0;
         ushort tpid = (status & StatusVlanTpidValid) != 0 ? U16(h, HdrVlanTpid) : (ushort)0;
-        packet = new PacketRef(this, Generation, pos + mac, (int)snap, U32(h, HdrLen),
+        packet = new PacketRef(owner, generation, pos + mac, (int)snap, U32(h, HdrLen),
             U32(h, HdrSec) * 1_000_000_000L + U32(h, HdrNsec),
             (PacketType)h[SllPktType], _reader.IpLayerOffset, _reader.LinkType, *(int*)(h + SllIfIndex),
             tci, tpid, hasVlan);
