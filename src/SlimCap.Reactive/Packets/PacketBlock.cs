@@ -30,7 +30,7 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     private PacketTypes _typeMask = PacketTypes.All;
     private bool _hasSelection;
     private ulong[]? _selection;
-    private int[]? _rawCursors; // where each raw packet starts, rented for one lease by a partitioner (RecordRawCursors)
+    private int[]? _rawCursors; // where each raw packet starts, rented for one lease by a partitioner (RentRawCursors)
     private int _rawCursorCount;
 
     /// <summary>Creates an unleased block; sources lease it with <see cref="Activate"/>.</summary>
@@ -253,9 +253,7 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     private bool TryReadSelected(ref int cursor, ref int index, out PacketRef packet)
     {
         ulong[] selection = _selection!;
-        PacketBlock host = CursorHost ?? this;
-        int[]? cursors = host._rawCursors;
-        int known = host._rawCursorCount;
+        int[]? cursors = FindRawCursors(out int known);
         if (cursors is not null)
         {
             // The partitioner noted where every packet starts: jump from selected packet to selected packet.
@@ -304,11 +302,30 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     }
 
     /// <summary>
-    /// The block whose cursor table (recorded by a partitioner for its lease) this block's walks may use: a view's
-    /// cursors are its parent's, so a view sets its parent here; null means this block itself. A field rather than a
-    /// virtual call, since a view's walk looks it up once per packet.
+    /// The block a view reads (its parent), whose cursor table this view's walks may use: a view's cursors and raw
+    /// indices are its parent's, and so on up to the block that holds the packets. A field rather than a virtual
+    /// call, since a view's walk looks the table up once per packet. Null for a block that is not a view.
     /// </summary>
     private protected PacketBlock? CursorHost;
+
+    /// <summary>
+    /// The cursor of each of the first <paramref name="known"/> raw packets, recorded by a partitioner for the current
+    /// lease of this block or of a block it views (each view holds a reference on its parent, so the table outlives
+    /// the walk); null when there is none.
+    /// </summary>
+    private int[]? FindRawCursors(out int known)
+    {
+        for (PacketBlock? b = this; b is not null; b = b.CursorHost)
+        {
+            if (b._rawCursors is { } cursors)
+            {
+                known = b._rawCursorCount;
+                return cursors;
+            }
+        }
+        known = 0;
+        return null;
+    }
 
     /// <summary>
     /// Rents this lease's cursor table for a partitioner's walk (null when the block shows a view, whose walk skips
