@@ -140,7 +140,7 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         int[]? cursors = _rawCursors;
         _rawCursors = null;
         _rawCursorCount = 0;
-        if (cursors is not null) ArrayPool<int>.Shared.Return(cursors);
+        if (cursors is not null) CursorTablePool.Return(cursors);
         _rawCount = 0;
         _visibleCount = 0;
         OnReleased();
@@ -335,7 +335,7 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     internal int[]? RentRawCursors()
     {
         if (_typeMask != PacketTypes.All || _hasSelection || _rawCursors is not null || _rawCount == 0) return null;
-        return _rawCursors = ArrayPool<int>.Shared.Rent(_rawCount);
+        return _rawCursors = CursorTablePool.Rent(_rawCount);
     }
 
     /// <summary>Marks the first <paramref name="count"/> entries of the rented cursor table as filled.</summary>
