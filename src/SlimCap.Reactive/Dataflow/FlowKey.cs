@@ -63,9 +63,11 @@ public static class FlowKey
         uint ports = 0; // source port in the low half, destination port in the high half
         if (!fragment && HasPorts(protocol) && headerLength >= 20 && ip.Length - headerLength >= 4)
             ports = BinaryPrimitives.ReadUInt32LittleEndian(ip.Slice(headerLength));
-        // One 48-bit word per endpoint (address, port): ordering the two words orders the endpoints.
-        ulong source = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(ip.Slice(12)) << 16) | (ports & 0xFFFF);
-        ulong destination = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(ip.Slice(16)) << 16) | (ports >> 16);
+        // One 48-bit word per endpoint (address, port): ordering the two words orders the endpoints. Both addresses
+        // come from one 8-byte read (source in the low half).
+        ulong addresses = BinaryPrimitives.ReadUInt64LittleEndian(ip.Slice(12));
+        ulong source = ((addresses & 0xFFFFFFFF) << 16) | (ports & 0xFFFF);
+        ulong destination = ((addresses >> 32) << 16) | (ports >> 16);
         ulong low = Math.Min(source, destination), high = Math.Max(source, destination);
         // The endpoints fill 48 bits each; the protocol and version go into the spare top bits of the high one.
         return Mix((low * Golden) ^ high ^ (((ulong)protocol << 48) | (4UL << 56)));
