@@ -66,8 +66,21 @@ public sealed class PacketPartitioner : PacketFanOut
         Array.Clear(_counts);
 
         // One pass: each visible packet's key picks its target, whose bitmap gets the packet's bit at once.
-        if (_defaultKey) AssignByFlow(block, bits, words, raw);
-        else AssignBySelector(block, bits, words, raw);
+        if (!_defaultKey)
+        {
+            AssignBySelector(block, bits, words, raw);
+        }
+        else if (block.RentRawCursors() is { } cursors)
+        {
+            // A block showing all it holds: the block's own walk runs the hashing inlined, and records where each
+            // packet starts, so that the targets' views jump to their packets instead of walking the whole block.
+            var visitor = new FlowVisitor(this, _bits, words, cursors);
+            block.PublishRawCursors(block.VisitRaw(ref visitor, raw));
+        }
+        else
+        {
+            AssignByFlow(block, bits, words, raw); // a block showing a view: its walk skips what the view hides
+        }
 
         for (int t = 0; t < targets; t++)
         {
@@ -90,29 +103,32 @@ public sealed class PacketPartitioner : PacketFanOut
         }
     }
 
+    /// <summary>The built-in key over a block that shows a view (no cursor table: its walk skips hidden packets).</summary>
     private void AssignByFlow(PacketBlock block, Span<ulong> bits, int words, int raw)
     {
         int[] counts = _counts;
         int generation = block.CurrentGeneration;
-        // Where each packet starts, so that the targets' views jump to their packets instead of walking the whole
-        // block (null when the block already shows a view: its walk skips packets, so a cursor is not one packet's).
-        int[]? cursors = block.RentRawCursors();
-        int cursor = 0, index = 0, at = 0, recorded = 0;
+        int cursor = 0, index = 0;
         while (block.TryReadVisiblePayload(generation, ref cursor, ref index, out ReadOnlySpan<byte> data, out _, out _, out int ipLayerOffset))
         {
             int i = index - 1; // the packet's raw index: the walk counts every packet it reads, shown or not
             if ((uint)i >= (uint)raw) break; // a chain longer than the block's count: what it does not count is not shown
-            if (cursors is not null)
-            {
-                cursors[i] = at;
-                recorded = i + 1;
-            }
-            at = cursor;
             int t = TargetOf(FlowKey.Symmetric5Tuple(data, ipLayerOffset));
             bits[t * words + (i >> 6)] |= 1UL << i;
             counts[t]++;
         }
-        if (cursors is not null) block.PublishRawCursors(recorded);
+    }
+
+    /// <summary>The built-in key's pass over a whole block: hashes each packet, sets its target's bit, notes its cursor.</summary>
+    private struct FlowVisitor(PacketPartitioner owner, ulong[] bits, int words, int[] cursors) : IRawPacketVisitor
+    {
+        public readonly void Visit(int index, int cursor, ReadOnlySpan<byte> data, int ipLayerOffset)
+        {
+            int t = owner.TargetOf(FlowKey.Symmetric5Tuple(data, ipLayerOffset));
+            bits[t * words + (index >> 6)] |= 1UL << index;
+            owner._counts[t]++;
+            cursors[index] = cursor;
+        }
     }
 
     private void AssignBySelector(PacketBlock block, Span<ulong> bits, int words, int raw)

@@ -367,6 +367,27 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         return Unpack(found, packet, out data, out totalLength, out type, out ipLayerOffset);
     }
 
+    /// <summary>
+    /// Calls <paramref name="visitor"/> for each raw packet in order, at most <paramref name="limit"/>, with its raw
+    /// index, its cursor (what <see cref="ReadNext"/> takes to read it again) and its bytes; returns how many it visited.
+    /// Ignores views: for a block that shows all it holds. One call per block, so that a block type with a tight walk
+    /// (the ring's) runs the visitor inlined in its own loop instead of paying a virtual read per packet.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The block is not leased.</exception>
+    internal virtual int VisitRaw<TVisitor>(ref TVisitor visitor, int limit) where TVisitor : struct, IRawPacketVisitor
+    {
+        int generation = CurrentGeneration;
+        int cursor = 0, index = 0;
+        while (index < limit)
+        {
+            int at = cursor;
+            if (!ReadNextPayload(ref cursor, out ReadOnlySpan<byte> data, out _, out _, out int ipLayerOffset)) break;
+            visitor.Visit(index++, at, data, ipLayerOffset);
+        }
+        ThrowIfStale(generation);
+        return index;
+    }
+
     /// <summary>Reads the raw packet at <paramref name="cursor"/> as a payload view; blocks with a faster walk override it.</summary>
     private protected virtual bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
     {
@@ -494,6 +515,16 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         /// <summary>Moves to the next visible packet. Throws <see cref="ObjectDisposedException"/> if the block was released.</summary>
         public bool MoveNext() => _block.TryReadVisible(_generation, ref _cursor, ref _index, out _current);
     }
+}
+
+/// <summary>Receives a block's raw packets from <see cref="PacketBlock.VisitRaw"/>. Implemented by structs so the call inlines.</summary>
+internal interface IRawPacketVisitor
+{
+    /// <param name="index">The packet's raw index in the block.</param>
+    /// <param name="cursor">Where the block's reads find it again.</param>
+    /// <param name="data">Its captured bytes, valid while the block is leased.</param>
+    /// <param name="ipLayerOffset">Offset of the IP header in <paramref name="data"/>, or <see cref="LinkTypeInfo.UnknownOffset"/>.</param>
+    void Visit(int index, int cursor, ReadOnlySpan<byte> data, int ipLayerOffset);
 }
 
 /// <summary>Decides, packet by packet, what a view keeps. Implemented by structs so selection inlines.</summary>

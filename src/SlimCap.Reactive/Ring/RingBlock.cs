@@ -79,6 +79,29 @@ internal sealed unsafe class RingBlock : PacketBlock
         return true;
     }
 
+    /// <summary>The walk of <see cref="ReadNextPayload"/> (same checks, same stop) as one loop with the visitor inlined.</summary>
+    internal override int VisitRaw<TVisitor>(ref TVisitor visitor, int limit)
+    {
+        int generation = CurrentGeneration;
+        int count = 0;
+        int pos = _firstOffset;
+        int ipLayerOffset = _reader.IpLayerOffset;
+        if (RawPacketCount == 0) return 0;
+        while (count < limit && pos > 0 && pos <= _blockSize - HeaderAndSllSize)
+        {
+            byte* h = _block + pos;
+            uint room = (uint)(_blockSize - pos);
+            int mac = U16(h, HdrMac);
+            uint snap = U32(h, HdrSnaplen);
+            if ((uint)mac > room || snap > room - (uint)mac) break;
+            uint next = U32(h, HdrNextOffset);
+            visitor.Visit(count++, pos, new ReadOnlySpan<byte>(h + mac, (int)snap), ipLayerOffset); // ReadNext takes pos as the cursor
+            pos = next == 0 || next > room ? -1 : pos + (int)next;
+        }
+        ThrowIfStale(generation);
+        return count;
+    }
+
     /// <summary>Steps over a packet: the same checks as <see cref="ReadNext"/>, so it stops where ReadNext would, and no decoding.</summary>
     private protected override bool SkipNext(ref int cursor)
     {
