@@ -29,13 +29,18 @@ internal static class WarmUp
         GC.Collect();
     }
 
-    /// <summary>A replaying ring image of 4 x 1 MiB blocks full of 64-byte OTHERHOST frames: an endless stream.</summary>
+    /// <summary>A replaying ring image of 4 x 1 MiB blocks full of 64-byte OTHERHOST frames with the generator's
+    /// port cycle: an endless stream.</summary>
     public static RingImageSource Image(int snapLength, long replayBlocks = long.MaxValue)
     {
         var image = new RingImageSource(blockSize: 1 << 20, blockCount: 4, snapLength: snapLength,
             name: "image", replayLimit: replayBlocks);
         byte[] frame = Frame();
-        while (image.TryAddPacket(frame, PacketType.OtherHost)) { }
+        for (long seq = 0; ; seq++)
+        {
+            SlimCap.Reactive.Perf.GeneratorFrame.SetSequence(frame, seq); // the generator's port cycle: many flows
+            if (!image.TryAddPacket(frame, PacketType.OtherHost)) break;
+        }
         return image;
     }
 

@@ -18,4 +18,19 @@ internal static class GeneratorFrame
         header.CopyTo(f, 0);
         return f;
     }
+
+    /// <summary>
+    /// Makes <paramref name="frame"/> the generator's packet number <paramref name="sequence"/>: UDP source port
+    /// 1024 + seq % 4096, destination port 9000 + seq % 16, as gen.c cycles them. Flows then alternate packet by
+    /// packet as on the wire, which is what a flow partitioner sees live (one fixed flow would send every packet to
+    /// one target).
+    /// </summary>
+    public static void SetSequence(byte[] frame, long sequence)
+    {
+        int source = 1024 + (int)(sequence % 4096), destination = 9000 + (int)(sequence % 16);
+        frame[34] = (byte)(source >> 8);
+        frame[35] = (byte)source;
+        frame[36] = (byte)(destination >> 8);
+        frame[37] = (byte)destination;
+    }
 }

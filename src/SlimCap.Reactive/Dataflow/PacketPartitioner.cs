@@ -11,13 +11,16 @@ namespace SlimCap.Reactive;
 /// For each block, every target with packets in it gets a view of the block showing just those packets, sharing the
 /// lease by reference counting (no copy); the block returns to the kernel when the last view is disposed. Targets
 /// without packets in a block get nothing for it. Ownership, bounds, policies, ending and thread safety as on
-/// <see cref="PacketFanOut"/>; the key selector is called on the producer's thread only.
+/// <see cref="PacketFanOut"/>; the key selector is called on the producer's thread only, once per visible packet, in order.
 /// </remarks>
 public sealed class PacketPartitioner : PacketFanOut
 {
     private readonly FlowKeySelector _keySelector;
+    private readonly bool _defaultKey;
+    private readonly ulong _targetMask; // TargetCount - 1 when TargetCount is a power of two (key & mask == key % count)
+    private readonly bool _powerOfTwo;
     private readonly int[] _counts;
-    private int[] _assignments = new int[256];
+    private ulong[] _bits = new ulong[256]; // one selection bitmap per target, a block's worth of words each
 
     /// <summary>Creates a partitioner to <paramref name="targets"/> keyed by the symmetric 5-tuple, linked at once.</summary>
     /// <param name="targets">The targets; each receives views it owns and must dispose.</param>
@@ -42,34 +45,53 @@ public sealed class PacketPartitioner : PacketFanOut
     {
         ArgumentNullException.ThrowIfNull(keySelector);
         _keySelector = keySelector;
+        // The built-in key gets a walk that hashes the frame's bytes directly: no delegate call and no PacketRef
+        // per packet. Same keys as calling the delegate; a custom selector takes the general walk.
+        _defaultKey = keySelector.Equals((FlowKeySelector)FlowKey.Symmetric5Tuple);
         _counts = new int[TargetCount];
+        _powerOfTwo = (TargetCount & (TargetCount - 1)) == 0;
+        _targetMask = (ulong)TargetCount - 1;
     }
 
     private protected override void Distribute(PacketBlock block, CancellationToken cancellationToken)
     {
         int visible = block.PacketCount;
         if (visible == 0) return;
-        if (_assignments.Length < visible) _assignments = new int[Math.Max(visible, _assignments.Length * 2)]; // grows rarely
-        int[] assignments = _assignments;
+        int raw = block.RawPacketCount;
+        int words = (raw + 63) >> 6;
+        int targets = TargetCount;
+        if (_bits.Length < targets * words) _bits = new ulong[Math.Max(targets * words, _bits.Length * 2)]; // grows rarely
+        Span<ulong> bits = _bits.AsSpan(0, targets * words);
+        bits.Clear();
         Array.Clear(_counts);
-        ulong partitions = (ulong)TargetCount;
-        int k = 0;
-        foreach (PacketRef packet in block)
+
+        // One pass: each visible packet's key picks its target, whose bitmap gets the packet's bit at once.
+        if (!_defaultKey)
         {
-            int target = (int)(_keySelector(in packet) % partitions);
-            assignments[k++] = target;
-            _counts[target]++;
+            AssignBySelector(block, bits, words, raw);
         }
-        for (int t = 0; t < _counts.Length; t++)
+        else if (block.RentRawCursors() is { } cursors)
         {
-            if (_counts[t] == 0) continue;
+            // A block showing all it holds: the block's own walk runs the hashing inlined, and records where each
+            // packet starts, so that the targets' views jump to their packets instead of walking the whole block.
+            var visitor = new FlowVisitor(this, _bits, words, cursors);
+            block.PublishRawCursors(block.VisitRaw(ref visitor, raw));
+        }
+        else
+        {
+            AssignByFlow(block, bits, words, raw); // a block showing a view: its walk skips what the view hides
+        }
+
+        for (int t = 0; t < targets; t++)
+        {
+            int count = _counts[t];
+            if (count == 0) continue;
             PacketViewBlock view = PacketViewBlock.Create(block);
-            if (_counts[t] != visible)
+            if (count != visible)
             {
-                var selector = new PartitionSelector(assignments, t);
                 try
                 {
-                    view.Restrict(ref selector);
+                    view.Select(bits.Slice(t * words, words), count);
                 }
                 catch
                 {
@@ -80,4 +102,50 @@ public sealed class PacketPartitioner : PacketFanOut
             Deliver(t, view, cancellationToken);
         }
     }
+
+    /// <summary>The built-in key over a block that shows a view (no cursor table: its walk skips hidden packets).</summary>
+    private void AssignByFlow(PacketBlock block, Span<ulong> bits, int words, int raw)
+    {
+        int[] counts = _counts;
+        int generation = block.CurrentGeneration;
+        int cursor = 0, index = 0;
+        while (block.TryReadVisiblePayload(generation, ref cursor, ref index, out ReadOnlySpan<byte> data, out _, out _, out int ipLayerOffset))
+        {
+            int i = index - 1; // the packet's raw index: the walk counts every packet it reads, shown or not
+            if ((uint)i >= (uint)raw) break; // a chain longer than the block's count: what it does not count is not shown
+            int t = TargetOf(FlowKey.Symmetric5Tuple(data, ipLayerOffset));
+            bits[t * words + (i >> 6)] |= 1UL << i;
+            counts[t]++;
+        }
+    }
+
+    /// <summary>The built-in key's pass over a whole block: hashes each packet, sets its target's bit, notes its cursor.</summary>
+    private struct FlowVisitor(PacketPartitioner owner, ulong[] bits, int words, int[] cursors) : IRawPacketVisitor
+    {
+        public readonly void Visit(int index, int cursor, ReadOnlySpan<byte> data, int ipLayerOffset)
+        {
+            int t = owner.TargetOf(FlowKey.Symmetric5Tuple(data, ipLayerOffset));
+            bits[t * words + (index >> 6)] |= 1UL << index;
+            owner._counts[t]++;
+            cursors[index] = cursor;
+        }
+    }
+
+    private void AssignBySelector(PacketBlock block, Span<ulong> bits, int words, int raw)
+    {
+        int[] counts = _counts;
+        FlowKeySelector keySelector = _keySelector;
+        int generation = block.CurrentGeneration;
+        int cursor = 0, index = 0;
+        while (block.TryReadVisible(generation, ref cursor, ref index, out PacketRef packet))
+        {
+            int i = index - 1;
+            if ((uint)i >= (uint)raw) break;
+            int t = TargetOf(keySelector(in packet));
+            bits[t * words + (i >> 6)] |= 1UL << i;
+            counts[t]++;
+        }
+    }
+
+    private int TargetOf(ulong key) => (int)(_powerOfTwo ? key & _targetMask : key % (ulong)_counts.Length);
 }

@@ -30,6 +30,8 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     private PacketTypes _typeMask = PacketTypes.All;
     private bool _hasSelection;
     private ulong[]? _selection;
+    private int[]? _rawCursors; // where each raw packet starts, rented for one lease by a partitioner (RentRawCursors)
+    private int _rawCursorCount;
 
     /// <summary>Creates an unleased block; sources lease it with <see cref="Activate"/>.</summary>
     private protected PacketBlock() { }
@@ -134,6 +136,11 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         Interlocked.Increment(ref _generation);
         _typeMask = PacketTypes.All;
         _hasSelection = false;
+        // No view is left (each held a reference), so nothing reads the cursor table any more.
+        int[]? cursors = _rawCursors;
+        _rawCursors = null;
+        _rawCursorCount = 0;
+        if (cursors is not null) CursorTablePool.Return(cursors);
         _rawCount = 0;
         _visibleCount = 0;
         OnReleased();
@@ -158,8 +165,17 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     /// <summary>Reads the raw packet at <paramref name="cursor"/> and advances it. False at the end of the block.</summary>
     private protected abstract bool ReadNext(ref int cursor, out PacketRef packet);
 
-    /// <summary>Reads the raw packet at <paramref name="cursor"/> (ignoring views); lets a view block read its parent.</summary>
-    internal bool ReadRaw(ref int cursor, out PacketRef packet) => ReadNext(ref cursor, out packet);
+    /// <summary>
+    /// Reads the raw packet at <paramref name="cursor"/> (ignoring views) as a packet of <paramref name="owner"/>'s lease
+    /// <paramref name="generation"/>: how a view block reads its parent. Blocks that can build the packet for the owner
+    /// directly override it, saving the copy a rebind makes.
+    /// </summary>
+    internal virtual bool ReadRawFor(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
+    {
+        if (!ReadNext(ref cursor, out packet)) return false;
+        packet = packet.Rebind(owner, generation);
+        return true;
+    }
 
     /// <summary>
     /// Makes this (freshly activated) block show exactly what <paramref name="source"/> shows, given both hold the
@@ -176,6 +192,22 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         if (_selection is null || _selection.Length < words)
             _selection = new ulong[Math.Max(words, 64)]; // grows rarely, as in Restrict
         source._selection!.AsSpan(0, words).CopyTo(_selection);
+    }
+
+    /// <summary>
+    /// Narrows this view to the packets whose bits (by raw index) are set in <paramref name="bits"/>, which number
+    /// <paramref name="visible"/> and must all be visible already: how a partitioner that sorted the block's packets in
+    /// one pass hands each target its share, instead of a <see cref="Restrict"/> walk per target.
+    /// </summary>
+    internal void Select(ReadOnlySpan<ulong> bits, int visible)
+    {
+        if (!IsLeased) ThrowDisposed();
+        int words = (_rawCount + 63) >> 6;
+        if (_selection is null || _selection.Length < words)
+            _selection = new ulong[Math.Max(words, 64)]; // grows rarely, as in Restrict
+        bits.Slice(0, words).CopyTo(_selection);
+        _hasSelection = true;
+        _visibleCount = visible;
     }
 
     /// <summary>The bytes at <paramref name="offset"/> in the block's storage, already bounds-checked by <see cref="ReadNext"/>.</summary>
@@ -204,12 +236,119 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     internal bool TryReadVisible(int generation, ref int cursor, ref int index, out PacketRef packet)
     {
         ThrowIfStale(generation);
+        if (_hasSelection) return TryReadSelected(ref cursor, ref index, out packet);
         while (ReadNext(ref cursor, out packet))
         {
-            if (IsVisible(index++, packet.Type)) return true;
+            index++;
+            if (_typeMask.Contains(packet.Type)) return true;
         }
         return false;
     }
+
+    /// <summary>
+    /// <see cref="TryReadVisible"/> under a selection bitmap: packets the bitmap hides are stepped over with
+    /// <see cref="SkipNext"/>, without decoding them, since a partition's view hides most of its block. A packet beyond
+    /// the bitmap (a block whose chain is longer than its count) counts as hidden.
+    /// </summary>
+    private bool TryReadSelected(ref int cursor, ref int index, out PacketRef packet)
+    {
+        ulong[] selection = _selection!;
+        int[]? cursors = FindRawCursors(out int known);
+        if (cursors is not null)
+        {
+            // The partitioner noted where every packet starts: jump from selected packet to selected packet.
+            while (NextSelected(selection, index, known) is var i && i >= 0)
+            {
+                cursor = cursors[i];
+                if (!ReadNext(ref cursor, out packet)) return false;
+                index = i + 1;
+                if (_typeMask.Contains(packet.Type)) return true;
+            }
+            packet = default;
+            return false;
+        }
+        while (true)
+        {
+            int i = index;
+            int word = i >> 6;
+            if ((uint)word >= (uint)selection.Length || (selection[word] & (1UL << i)) == 0)
+            {
+                if (!SkipNext(ref cursor)) break;
+                index = i + 1;
+                continue;
+            }
+            if (!ReadNext(ref cursor, out packet)) return false;
+            index = i + 1;
+            if (_typeMask.Contains(packet.Type)) return true;
+        }
+        packet = default;
+        return false;
+    }
+
+    /// <summary>The first set bit at or after <paramref name="from"/> and below <paramref name="limit"/>, or -1.</summary>
+    private static int NextSelected(ulong[] selection, int from, int limit)
+    {
+        if (from >= limit) return -1;
+        int word = from >> 6;
+        int lastWord = Math.Min((limit - 1) >> 6, selection.Length - 1);
+        ulong bits = selection[word] & (ulong.MaxValue << from); // shifts by from % 64: drops the bits before from
+        while (bits == 0)
+        {
+            if (++word > lastWord) return -1;
+            bits = selection[word];
+        }
+        int found = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+        return found < limit ? found : -1;
+    }
+
+    /// <summary>
+    /// The block a view reads (its parent), whose cursor table this view's walks may use: a view's cursors and raw
+    /// indices are its parent's, and so on up to the block that holds the packets. A field rather than a virtual
+    /// call, since a view's walk looks the table up once per packet. Null for a block that is not a view.
+    /// </summary>
+    private protected PacketBlock? CursorHost;
+
+    /// <summary>
+    /// The cursor of each of the first <paramref name="known"/> raw packets, recorded by a partitioner for the current
+    /// lease of this block or of a block it views (each view holds a reference on its parent, so the table outlives
+    /// the walk); null when there is none.
+    /// </summary>
+    private int[]? FindRawCursors(out int known)
+    {
+        for (PacketBlock? b = this; b is not null; b = b.CursorHost)
+        {
+            if (b._rawCursors is { } cursors)
+            {
+                known = b._rawCursorCount;
+                return cursors;
+            }
+        }
+        known = 0;
+        return null;
+    }
+
+    /// <summary>
+    /// Rents this lease's cursor table for a partitioner's walk (null when the block shows a view, whose walk skips
+    /// packets, or already has one); publish what was filled with <see cref="PublishRawCursors"/>. Returned to the pool
+    /// when the block is released. Producer thread only, before any view of the block exists.
+    /// </summary>
+    internal int[]? RentRawCursors()
+    {
+        if (_typeMask != PacketTypes.All || _hasSelection || _rawCursors is not null || _rawCount == 0) return null;
+        return _rawCursors = CursorTablePool.Rent(_rawCount);
+    }
+
+    /// <summary>Marks the first <paramref name="count"/> entries of the rented cursor table as filled.</summary>
+    internal void PublishRawCursors(int count) => _rawCursorCount = count;
+
+    /// <summary>
+    /// Steps over the raw packet at <paramref name="cursor"/> without decoding it; false at the end of the block.
+    /// Overrides must stop exactly where <see cref="ReadNext"/> stops, so skipping and reading see one chain.
+    /// </summary>
+    private protected virtual bool SkipNext(ref int cursor) => ReadNext(ref cursor, out _);
+
+    /// <summary>As <see cref="SkipNext"/>, ignoring views; lets a view block step over its parent's packets.</summary>
+    internal bool SkipRaw(ref int cursor) => SkipNext(ref cursor);
 
     /// <summary>
     /// As <see cref="TryReadVisible"/>, but yields only what slimcap's callback passes (bytes, wire length, type,
@@ -234,6 +373,27 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         bool found = ReadNext(ref cursor, out PacketRef packet);
         type = packet.Type;
         return found;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="visitor"/> for each raw packet in order, at most <paramref name="limit"/>, with its raw
+    /// index, its cursor (what <see cref="ReadNext"/> takes to read it again) and its bytes; returns how many it visited.
+    /// Ignores views: for a block that shows all it holds. One call per block, so that a block type with a tight walk
+    /// (the ring's) runs the visitor inlined in its own loop instead of paying a virtual read per packet.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The block is not leased.</exception>
+    internal virtual int VisitRaw<TVisitor>(ref TVisitor visitor, int limit) where TVisitor : struct, IRawPacketVisitor
+    {
+        int generation = CurrentGeneration;
+        int cursor = 0, index = 0;
+        while (index < limit)
+        {
+            int at = cursor;
+            if (!ReadNextPayload(ref cursor, out ReadOnlySpan<byte> data, out _, out _, out int ipLayerOffset)) break;
+            visitor.Visit(index++, at, data, ipLayerOffset);
+        }
+        ThrowIfStale(generation);
+        return index;
     }
 
     /// <summary>Reads the raw packet at <paramref name="cursor"/> as a payload view; blocks with a faster walk override it.</summary>
@@ -280,7 +440,8 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     {
         if (!_typeMask.Contains(type)) return false;
         if (!_hasSelection) return true;
-        return (_selection![index >> 6] & (1UL << index)) != 0;
+        // A chain longer than the block's packet count (a malformed block) shows nothing past the count.
+        return (uint)index < (uint)_rawCount && (_selection![index >> 6] & (1UL << index)) != 0;
     }
 
     /// <summary>Narrows the view to packets whose type is in <paramref name="types"/>. Returns the new <see cref="PacketCount"/>.</summary>
@@ -336,7 +497,8 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     {
         int index = 0, visible = 0;
         ulong word = 0;
-        while (walker.Next(out PacketType type, out PacketRef packet))
+        int limit = _rawCount; // the bitmap covers the block's packet count, whatever its chain claims
+        while (index < limit && walker.Next(out PacketType type, out PacketRef packet))
         {
             int i = index++;
             if (IsVisible(i, type) && selector.Select(type, packet))
@@ -423,6 +585,16 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         /// <summary>Moves to the next visible packet. Throws <see cref="ObjectDisposedException"/> if the block was released.</summary>
         public bool MoveNext() => _block.TryReadVisible(_generation, ref _cursor, ref _index, out _current);
     }
+}
+
+/// <summary>Receives a block's raw packets from <see cref="PacketBlock.VisitRaw"/>. Implemented by structs so the call inlines.</summary>
+internal interface IRawPacketVisitor
+{
+    /// <param name="index">The packet's raw index in the block.</param>
+    /// <param name="cursor">Where the block's reads find it again.</param>
+    /// <param name="data">Its captured bytes, valid while the block is leased.</param>
+    /// <param name="ipLayerOffset">Offset of the IP header in <paramref name="data"/>, or <see cref="LinkTypeInfo.UnknownOffset"/>.</param>
+    void Visit(int index, int cursor, ReadOnlySpan<byte> data, int ipLayerOffset);
 }
 
 /// <summary>Decides, packet by packet, what a view keeps. Implemented by structs so selection inlines.</summary>

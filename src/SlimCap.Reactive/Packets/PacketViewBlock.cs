@@ -49,6 +49,7 @@ internal sealed class PacketViewBlock : PacketBlock
             throw;
         }
         view._parent = parent;
+        view.CursorHost = parent; // a view's cursors are its parent's: the parent's table serves every view of it
         view.Activate(parent.SequenceNumber, parent.RawPacketCount, parent.FirstTimestampNanoseconds, parent.LastTimestampNanoseconds);
         view.CopyViewFrom(parent);
         return view;
@@ -56,10 +57,10 @@ internal sealed class PacketViewBlock : PacketBlock
 
     private protected override bool ReadNext(ref int cursor, out PacketRef packet)
     {
-        if (!_parent!.ReadRaw(ref cursor, out packet)) return false;
-        packet = packet.Rebind(this, Generation);
-        return true;
+        return _parent!.ReadRawFor(this, Generation, ref cursor, out packet);
     }
+
+    private protected override bool SkipNext(ref int cursor) => _parent!.SkipRaw(ref cursor);
 
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length) => _parent!.GetSpan(offset, length);
 
@@ -72,6 +73,7 @@ internal sealed class PacketViewBlock : PacketBlock
     {
         PacketBlock parent = _parent!;
         _parent = null;
+        CursorHost = null;
         lock (s_gate)
         {
             if (s_pool.Count < MaxPooled) s_pool.Push(this);

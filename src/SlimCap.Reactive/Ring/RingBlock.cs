@@ -47,7 +47,10 @@ internal sealed unsafe class RingBlock : PacketBlock
         Activate((long)*(ulong*)(_block + BlockSequence), packets, firstTs, lastTs);
     }
 
-    private protected override bool ReadNext(ref int cursor, out PacketRef packet)
+    private protected override bool ReadNext(ref int cursor, out PacketRef packet) => ReadRawFor(this, Generation, ref cursor, out packet);
+
+    /// <summary>Decodes the packet straight into <paramref name="owner"/>'s lease, so a view's read builds one PacketRef, not two.</summary>
+    internal override bool ReadRawFor(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
     {
         int pos = cursor == 0 ? _firstOffset : cursor;
         if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize)
@@ -69,10 +72,47 @@ internal sealed unsafe class RingBlock : PacketBlock
         ushort tci = (ushort)U32(h, HdrVlanTci);
         bool hasVlan = (status & StatusVlanValid) != 0 || tci != 0;
         ushort tpid = (status & StatusVlanTpidValid) != 0 ? U16(h, HdrVlanTpid) : (ushort)0;
-        packet = new PacketRef(this, Generation, pos + mac, (int)snap, U32(h, HdrLen),
+        packet = new PacketRef(owner, generation, pos + mac, (int)snap, U32(h, HdrLen),
             U32(h, HdrSec) * 1_000_000_000L + U32(h, HdrNsec),
             (PacketType)h[SllPktType], _reader.IpLayerOffset, _reader.LinkType, *(int*)(h + SllIfIndex),
             tci, tpid, hasVlan);
+        cursor = next == 0 || next > room ? -1 : pos + (int)next;
+        return true;
+    }
+
+    /// <summary>The walk of <see cref="ReadNextPayload"/> (same checks, same stop) as one loop with the visitor inlined.</summary>
+    internal override int VisitRaw<TVisitor>(ref TVisitor visitor, int limit)
+    {
+        int generation = CurrentGeneration;
+        int count = 0;
+        int pos = _firstOffset;
+        int ipLayerOffset = _reader.IpLayerOffset;
+        if (RawPacketCount == 0) return 0;
+        while (count < limit && pos > 0 && pos <= _blockSize - HeaderAndSllSize)
+        {
+            byte* h = _block + pos;
+            uint room = (uint)(_blockSize - pos);
+            int mac = U16(h, HdrMac);
+            uint snap = U32(h, HdrSnaplen);
+            if ((uint)mac > room || snap > room - (uint)mac) break;
+            uint next = U32(h, HdrNextOffset);
+            visitor.Visit(count++, pos, new ReadOnlySpan<byte>(h + mac, (int)snap), ipLayerOffset); // ReadNext takes pos as the cursor
+            pos = next == 0 || next > room ? -1 : pos + (int)next;
+        }
+        ThrowIfStale(generation);
+        return count;
+    }
+
+    /// <summary>Steps over a packet: the same checks as <see cref="ReadNext"/>, so it stops where ReadNext would, and no decoding.</summary>
+    private protected override bool SkipNext(ref int cursor)
+    {
+        int pos = cursor == 0 ? _firstOffset : cursor;
+        if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize) return false;
+        byte* h = _block + pos;
+        uint room = (uint)(_blockSize - pos);
+        int mac = U16(h, HdrMac);
+        if ((uint)mac > room || U32(h, HdrSnaplen) > room - (uint)mac) return false;
+        uint next = U32(h, HdrNextOffset);
         cursor = next == 0 || next > room ? -1 : pos + (int)next;
         return true;
     }

@@ -107,6 +107,122 @@ public class FanOutTests
         Assert.True(source.AllBlocksReturned);
     }
 
+    /// <summary>Where the symmetric 5-tuple key sends test packet <paramref name="i"/> among <paramref name="targets"/>.</summary>
+    private static int ExpectedTarget(long i, int targets)
+    {
+        Span<byte> frame = stackalloc byte[TestTraffic.FrameLength];
+        TestTraffic.Write(i, frame);
+        return (int)(FlowKey.Symmetric5Tuple(frame[14..]) % (ulong)targets);
+    }
+
+    private static List<long>[] ExpectedPartitions(long count, int targets, Func<long, bool>? shown = null)
+    {
+        var lists = Enumerable.Range(0, targets).Select(_ => new List<long>()).ToArray();
+        for (long i = 0; i < count; i++)
+        {
+            if (shown is null || shown(i)) lists[ExpectedTarget(i, targets)].Add(i);
+        }
+        return lists;
+    }
+
+    [Theory]
+    [InlineData(2)] // a power of two: the target is the key's low bits
+    [InlineData(3)] // otherwise key % count
+    public async Task The_built_in_key_sends_each_ring_packet_where_its_key_says_as_a_delegate_does_for_other_blocks(int count)
+    {
+        // The default key takes the partitioner's own walk over ring blocks (no delegate, no PacketRef); the same key
+        // through a caller's delegate takes the general walk, here over the test source's blocks. Both must agree with
+        // key % count, packet by packet.
+        List<long>[] expected = ExpectedPartitions(5000, count);
+        Assert.All(expected, e => Assert.NotEmpty(e));
+
+        using var feed = new RingImageFeed(5000, packetsPerBlock: 37, blockCount: 4);
+        var ring = Enumerable.Range(0, count).Select(_ => new Recorder()).ToArray();
+        using (var partitioner = new PacketPartitioner(ring.Select(t => t.Block)))
+        {
+            await partitioner.RunAsync(feed.Source, Ct);
+            await partitioner.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        }
+        using var source = new TestCaptureSource(5000, packetsPerBlock: 37);
+        var records = Enumerable.Range(0, count).Select(_ => new Recorder()).ToArray();
+        using (var partitioner = new PacketPartitioner(records.Select(t => t.Block), (in PacketRef p) => FlowKey.Symmetric5Tuple(in p)))
+        {
+            await partitioner.RunAsync(source, Ct);
+            await partitioner.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        }
+        for (int t = 0; t < count; t++)
+        {
+            Assert.Equal(expected[t], ring[t].Indices);
+            Assert.Equal(expected[t], records[t].Indices);
+        }
+        Assert.True(feed.AllBlocksReturned);
+        Assert.True(source.AllBlocksReturned);
+    }
+
+    [Fact]
+    public async Task A_partition_view_partitions_again_and_every_lease_comes_back()
+    {
+        // Outer partitioner over ring blocks; each of its 2 targets posts its views into an inner partitioner of 3.
+        // The inner ones read views that show part of a block (their walk jumps through the outer table of cursors).
+        using var feed = new RingImageFeed(6000, packetsPerBlock: 50, blockCount: 4);
+        var inner = new PacketPartitioner[2];
+        var leaves = new Recorder[2][];
+        for (int o = 0; o < 2; o++)
+        {
+            leaves[o] = [new Recorder(), new Recorder(), new Recorder()];
+            inner[o] = new PacketPartitioner(leaves[o].Select(r => r.Block));
+        }
+        var outer = new[] { 0, 1 }.Select(o => new ActionBlock<PacketBlock>(view => inner[o].Post(view),
+            new ExecutionDataflowBlockOptions { BoundedCapacity = 2 })).ToArray();
+        using (var partitioner = new PacketPartitioner(outer))
+        {
+            await partitioner.RunAsync(feed.Source, Ct);
+            await partitioner.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        }
+        for (int o = 0; o < 2; o++)
+        {
+            inner[o].Complete();
+            await inner[o].Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            inner[o].Dispose();
+        }
+        List<long>[] byOuter = ExpectedPartitions(6000, 2);
+        for (int o = 0; o < 2; o++)
+        {
+            for (int t = 0; t < 3; t++)
+            {
+                // What reached leaf t of outer target o: the packets of o whose key % 3 is t, in order.
+                Assert.Equal(byOuter[o].Where(i => ExpectedTarget(i, 3) == t), leaves[o][t].Indices);
+            }
+        }
+        Assert.True(feed.AllBlocksReturned);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_block_showing_a_filtered_view_is_partitioned_as_it_shows(bool ring)
+    {
+        // A block that already shows a view gets no cursor table: its partitions' views step over hidden packets.
+        using var feed = ring ? new RingImageFeed(3000, packetsPerBlock: 30, blockCount: 4) : null;
+        using var test = ring ? null : new TestCaptureSource(3000, packetsPerBlock: 30, poolBlocks: 4);
+        CaptureSource source = ring ? feed!.Source : test!;
+        var targets = new[] { new Recorder(), new Recorder(), new Recorder(), new Recorder() };
+        using var partitioner = new PacketPartitioner(targets.Select(t => t.Block));
+        int posted = 0;
+        while (posted < 100 && source.NextBlock(out PacketBlock? block) == CaptureStatus.Packet)
+        {
+            block!.RestrictTypes(PacketTypes.Host | PacketTypes.Broadcast); // hides the outgoing quarter
+            Assert.True(partitioner.Post(block));
+            posted++;
+        }
+        partitioner.Complete();
+        await partitioner.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(100, posted);
+        List<long>[] expected = ExpectedPartitions(3000, 4, i => TestTraffic.TypeOf(i) != PacketType.Outgoing);
+        for (int t = 0; t < 4; t++) Assert.Equal(expected[t], targets[t].Indices);
+        Assert.True(ring ? feed!.AllBlocksReturned : test!.AllBlocksReturned);
+    }
+
     [Fact]
     public async Task Drop_policy_disposes_and_counts_exactly_what_a_full_target_could_not_take()
     {
