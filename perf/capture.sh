@@ -10,9 +10,10 @@
 #   micro            BenchmarkDotNet over the in-memory ring image (and a capture file) + the C walk
 #   files            the file-read benchmark (perf/files.sh)
 #   all              build matrix capped micro files (the default)
-# Knobs: MODES (callback buffer blocks async operators dataflow socket + the diagnostics leases walk),
+# Knobs: MODES (callback buffer blocks async async-inline async-pool operators dataflow socket + the diagnostics
+# leases walk),
 # COUNT, SIZE, FIXED_PPS,
-# TIERED (1: also run `callback-tiered`, default tiering + warm-up), NOSPIN (1: also run async and
+# TIERED (1: also run `callback-tiered`, default tiering + warm-up), NOSPIN (1: also run async-pool and
 # dataflow with DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0), BENCH (shared/bench),
 # BENCH_OUT (/tmp/slimcap-bench), NO_APT=1. .NET capturers (ours and SharpPcap-tc0) run with
 # DOTNET_TieredCompilation=0 (the referee's advice for a fair .NET comparison); `SharpPcap` is the
@@ -23,7 +24,7 @@ ROOT="$(dirname "$P")"
 BENCH="${BENCH:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}"
 export BENCH_OUT="${BENCH_OUT:-/tmp/slimcap-bench}"
 O="$BENCH_OUT"
-MODES="${MODES:-callback buffer blocks async operators dataflow socket leases walk}"
+MODES="${MODES:-callback buffer blocks async async-inline async-pool operators dataflow socket leases walk}"
 COUNT="${COUNT:-2000000}" SIZE="${SIZE:-64}" FIXED_PPS="${FIXED_PPS:-500000}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -45,7 +46,7 @@ capturers() {
   [[ "${TIERED:-1}" == 1 ]] && list+=";callback-tiered=$P/capture callback"
   # The thread-pool surfaces again without the pool's idle spinning (sched_yield loops, counted as CPU):
   if [[ "${NOSPIN:-1}" == 1 ]]; then
-    for m in async dataflow; do
+    for m in async-pool dataflow; do
       [[ " $MODES " == *" $m "* ]] && list+=";$m-nospin=$tc DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 WARMUP_MS=500 $P/capture $m"
     done
   fi
