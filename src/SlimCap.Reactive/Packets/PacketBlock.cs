@@ -480,8 +480,8 @@ public abstract class PacketBlock : IMemoryOwner<byte>
         return SelectLoop(ref selector, ref walker, selection);
     }
 
-    /// <summary>The walk of <see cref="Restrict"/> for selectors that need only each packet's type; blocks with a faster walk override it.</summary>
-    private protected virtual int SelectTypes<TSelector>(ref TSelector selector, ulong[] selection) where TSelector : struct, IPacketSelector
+    /// <summary>The walk of <see cref="Restrict"/> for selectors that need only each packet's type (through <see cref="ReadNextType"/>).</summary>
+    private int SelectTypes<TSelector>(ref TSelector selector, ulong[] selection) where TSelector : struct, IPacketSelector
     {
         var walker = new TypeWalker(this);
         return SelectLoop(ref selector, ref walker, selection);
@@ -491,7 +491,7 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     /// Writes the new view into <paramref name="selection"/>, a word per 64 packets; <see cref="IsVisible"/> still reads
     /// the previous view's word, which is only overwritten once complete. Returns how many packets stay visible.
     /// </summary>
-    private protected int SelectLoop<TSelector, TWalker>(ref TSelector selector, ref TWalker walker, ulong[] selection)
+    private int SelectLoop<TSelector, TWalker>(ref TSelector selector, ref TWalker walker, ulong[] selection)
         where TSelector : struct, IPacketSelector
         where TWalker : struct, IPacketWalker
     {
@@ -517,7 +517,7 @@ public abstract class PacketBlock : IMemoryOwner<byte>
     }
 
     /// <summary>Steps through a block's raw packets for <see cref="SelectLoop"/>; structs, so the step inlines.</summary>
-    private protected interface IPacketWalker
+    private interface IPacketWalker
     {
         /// <summary>The next raw packet's type, and the packet itself when the walker reads it (else default).</summary>
         bool Next(out PacketType type, out PacketRef packet);

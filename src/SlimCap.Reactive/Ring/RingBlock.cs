@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using static SlimCap.Reactive.Ring.TPacketV3;
 
 namespace SlimCap.Reactive.Ring;
@@ -138,16 +137,7 @@ internal sealed unsafe class RingBlock : PacketBlock
     }
 
     /// <summary>The operators' walk: the same checks as <see cref="ReadNext"/> (so the same packets), reading only the type.</summary>
-    private protected override bool ReadNextType(ref int cursor, out PacketType type) => StepType(ref cursor, out type);
-
-    private protected override int SelectTypes<TSelector>(ref TSelector selector, ulong[] selection)
-    {
-        var walker = new RingTypeWalker(this);
-        return SelectLoop(ref selector, ref walker, selection);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool StepType(ref int cursor, out PacketType type)
+    private protected override bool ReadNextType(ref int cursor, out PacketType type)
     {
         int pos = cursor == 0 ? _firstOffset : cursor;
         byte* h = _block + pos;
@@ -162,18 +152,6 @@ internal sealed unsafe class RingBlock : PacketBlock
         type = (PacketType)h[SllPktType];
         cursor = next == 0 || next > room ? -1 : pos + (int)next;
         return true;
-    }
-
-    /// <summary>The type-only walk without a virtual call per packet.</summary>
-    private struct RingTypeWalker(RingBlock block) : IPacketWalker
-    {
-        private int _cursor;
-
-        public bool Next(out PacketType type, out PacketRef packet)
-        {
-            packet = default;
-            return block.StepType(ref _cursor, out type);
-        }
     }
 
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length) => new(_block + offset, length);
