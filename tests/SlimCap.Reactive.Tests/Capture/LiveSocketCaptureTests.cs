@@ -77,7 +77,9 @@ public sealed class LiveSocketCaptureTests
             MessagesPerCall = messagesPerCall, ReceiveBufferSize = 64 << 20,
         }));
         // Everything is queued before the first read, so every call finds more than it can take.
+        long injectedFrom = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
         net.InjectFromPeer(sent);
+        long injectedTo = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
         using var deadline = new Timer(_ => socket.Dispose(), null, TimeSpan.FromSeconds(30), Timeout.InfiniteTimeSpan);
 
         var frames = new List<CapturedFrame>(count);
@@ -129,8 +131,11 @@ public sealed class LiveSocketCaptureTests
             Assert.Equal(expected.Length, f.TotalLength);
             Assert.Equal(TypeOf(i), f.Type);
             Assert.Equal(socket.Link.Index, f.InterfaceIndex);
-            Assert.True(f.TimestampNs >= lastTs && f.TimestampNs > 0, $"frame {i} timestamp");
-            lastTs = f.TimestampNs;
+            // Each packet's own kernel timestamp, taken on whichever vCPU received it: within the injection window,
+            // and in queue order up to the vCPUs' clock skew (allowed: a millisecond).
+            Assert.InRange(f.TimestampNs, injectedFrom - 1_000_000_000, injectedTo + 1_000_000_000);
+            Assert.True(f.TimestampNs >= lastTs - 1_000_000, $"frame {i} timestamp {f.TimestampNs} after {lastTs}");
+            lastTs = Math.Max(lastTs, f.TimestampNs);
         }
     }
 
