@@ -44,6 +44,7 @@ public sealed class CaptureFileSource : CaptureSource
     private readonly int _blockSize;
     private readonly bool _publishPartial;
     private readonly object _readGate = new();
+    private readonly Func<bool> _isDisposed; // made once: a lambda per rent would allocate per block
     private CaptureFileException? _pendingError;
     private bool _ended;
     private int _unblockRequested;
@@ -60,6 +61,7 @@ public sealed class CaptureFileSource : CaptureSource
         _blockSize = options.BlockSize;
         _pool = new PipeViewBlockPool(options.BlockCount);
         _publishPartial = publishPartial;
+        _isDisposed = () => IsDisposed;
     }
 
     /// <summary>
@@ -226,7 +228,7 @@ public sealed class CaptureFileSource : CaptureSource
                     break; // the record stays in the pipe for the next block
                 if (block is null)
                 {
-                    block = _pool.Rent(() => IsDisposed);
+                    block = _pool.Rent(_isDisposed);
                     if (block is null) return CaptureStatus.Stopped;
                 }
                 // A record inside one pipe buffer is viewed where it lies; only one split across buffers is copied.
@@ -239,7 +241,11 @@ public sealed class CaptureFileSource : CaptureSource
                     _copiedRecords++;
                 }
                 _format.Consume(record);
-                Interlocked.Increment(ref _records);
+                // The records that follow whole in the same pipe segment (nearly all) are parsed from its span and
+                // viewed in place, without a FileRecord and its sequence slicing each; the one that is split, not yet
+                // read, damaged or over the block's budget is left for Next above.
+                int appended = _format.AppendBuffered(block, _blockSize, MaxRecordsPerBlock);
+                Interlocked.Add(ref _records, 1 + appended);
             }
         }
         catch (CaptureFileException e) when (block is not null && block.Count > 0)

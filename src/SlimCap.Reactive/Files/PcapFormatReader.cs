@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace SlimCap.Reactive.Files;
 
@@ -93,12 +94,7 @@ internal sealed class PcapFormatReader : FormatReader
         }
         Span<byte> scratch = stackalloc byte[24];
         ReadOnlySpan<byte> h = Input.PeekSpan(headerSize, scratch);
-        uint seconds = ReadUInt32(h, _bigEndian);
-        uint fraction = ReadUInt32(h[4..], _bigEndian);
-        uint captured = ReadUInt32(h[8..], _bigEndian);
-        uint length = ReadUInt32(h[12..], _bigEndian);
-        if (_lengthOrder == LengthOrder.Swapped || (_lengthOrder == LengthOrder.SwappedWhenCaplenAboveLen && captured > length))
-            (captured, length) = (length, captured);
+        ParseHeader(h, out uint seconds, out uint fraction, out uint captured, out uint length);
         if (captured > _maxCaptured) ThrowCaptureLength(captured);
 
         long size = headerSize + (long)captured;
@@ -112,15 +108,72 @@ internal sealed class PcapFormatReader : FormatReader
 
         // libpcap cuts a record longer than the snapshot length to it (and skips the rest).
         long delivered = Math.Min(captured, _snapshot);
-        ulong fractionNs = _nanoseconds ? fraction : fraction * 1000UL;
         record.Data = Input.Peek(size).Slice(headerSize, delivered);
         record.TotalLength = length;
-        record.TimestampNanoseconds = unchecked((long)(seconds * 1_000_000_000UL + fractionNs));
-        record.TimestampCarrySeconds = (ushort)(fractionNs / 1_000_000_000UL);
+        record.TimestampNanoseconds = Timestamp(seconds, fraction, out record.TimestampCarrySeconds);
         record.LinkType = _linkType;
         record.Type = PacketType.Unknown;
         record.Size = size;
         return ReadOutcome.Record;
+    }
+
+    /// <summary>
+    /// Per record, the common case: the header and data lie in the current pipe segment, so they are parsed from
+    /// a span of it and viewed by (buffer, offset); no sequence is sliced. Records are accepted here only when
+    /// <see cref="Next"/> would accept them with the same fields (<see cref="ParseHeader"/> and
+    /// <see cref="Timestamp"/> are shared); anything else, damage included, is left unconsumed for Next.
+    /// </summary>
+    internal override int AppendBuffered(PipeViewBlock block, long maxFileBytes, int maxRecords)
+    {
+        if (!Input.TryGetSegment(out PipeBuffer? buffer, out int start, out int available)) return 0;
+        ReadOnlySpan<byte> segment = buffer.Array.AsSpan(start, available);
+        int headerSize = _recordHeaderSize;
+        int ipLayerOffset = LinkTypeInfo.IpLayerOffset(_linkType);
+        int first = block.Count;
+        int count = first;
+        long fileBytes = block.FileBytes;
+        int bufferIndex = -1;
+        int position = 0;
+        while (segment.Length - position >= headerSize)
+        {
+            ParseHeader(segment.Slice(position, headerSize), out uint seconds, out uint fraction, out uint captured, out uint length);
+            if (captured > _maxCaptured) break; // damage: Next throws it with the record's offset
+            int size = headerSize + (int)captured; // captured <= _maxCaptured, far below int.MaxValue
+            if (size > segment.Length - position) break; // split across segments, or not read yet
+            if (count > 0 && (fileBytes + size > maxFileBytes || count >= maxRecords)) break;
+            if (bufferIndex < 0) bufferIndex = block.ReferenceBuffer(buffer);
+            // libpcap cuts a record longer than the snapshot length to it (and skips the rest).
+            int delivered = (int)Math.Min(captured, _snapshot);
+            long timestamp = Timestamp(seconds, fraction, out ushort carry);
+            block.AppendView(bufferIndex, start + position + headerSize, delivered, length, timestamp, carry,
+                _linkType, ipLayerOffset, 0, PacketType.Unknown, size);
+            position += size;
+            count++;
+            fileBytes += size;
+        }
+        if (position > 0) Input.Advance(position);
+        return count - first;
+    }
+
+    /// <summary>A record header's four fields, lengths in the order this file's version stores them put right.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ParseHeader(ReadOnlySpan<byte> h, out uint seconds, out uint fraction, out uint captured, out uint length)
+    {
+        seconds = ReadUInt32(h, _bigEndian);
+        fraction = ReadUInt32(h[4..], _bigEndian);
+        captured = ReadUInt32(h[8..], _bigEndian);
+        length = ReadUInt32(h[12..], _bigEndian);
+        if (_lengthOrder == LengthOrder.Swapped || (_lengthOrder == LengthOrder.SwappedWhenCaplenAboveLen && captured > length))
+            (captured, length) = (length, captured);
+    }
+
+    /// <summary>Seconds and fraction as ns since the epoch, in 64-bit arithmetic; <paramref name="carry"/> is the whole seconds the fraction held.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long Timestamp(uint seconds, uint fraction, out ushort carry)
+    {
+        ulong fractionNs = _nanoseconds ? fraction : fraction * 1000UL;
+        carry = (ushort)(fractionNs / 1_000_000_000UL);
+        return unchecked((long)(seconds * 1_000_000_000UL + fractionNs));
     }
 
     private void ThrowCaptureLength(uint captured) =>

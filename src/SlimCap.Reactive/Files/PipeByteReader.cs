@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 
 namespace SlimCap.Reactive.Files;
 
@@ -74,6 +76,29 @@ internal sealed class PipeByteReader
         if (bytes.IsSingleSegment) return bytes.FirstSpan;
         bytes.CopyTo(scratch);
         return scratch[..count];
+    }
+
+    /// <summary>
+    /// The unconsumed bytes of the pipe segment the next byte lies in: <paramref name="buffer"/>'s array from
+    /// <paramref name="start"/> for <paramref name="length"/> bytes. The parsers' fast path reads whole records
+    /// from it as a span and views them by (buffer, offset), with no sequence slicing per record. False when
+    /// nothing is buffered, the next byte starts a segment not yet reached, or the segment is not a
+    /// <see cref="PipeBuffer"/>: the general path (<see cref="Ensure"/>, <see cref="Peek"/>) then goes on.
+    /// Valid until the next <see cref="Ensure"/>; not cached, since a read may grow the tail segment.
+    /// </summary>
+    internal bool TryGetSegment([NotNullWhen(true)] out PipeBuffer? buffer, out int start, out int length)
+    {
+        if (_hasBuffer && _consumed < _buffer.Length)
+        {
+            // Once per batch of records, not per record: the slice walks the (few) segments.
+            ReadOnlyMemory<byte> first = _buffer.Slice(_consumed).First;
+            if (!first.IsEmpty && MemoryMarshal.TryGetMemoryManager(first, out buffer, out start, out length))
+                return true;
+        }
+        buffer = null;
+        start = 0;
+        length = 0;
+        return false;
     }
 
     /// <summary>Consumes <paramref name="count"/> buffered bytes.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace SlimCap.Reactive.Files;
 
@@ -21,6 +22,7 @@ internal sealed class PipeViewBlock : PacketBlock
         public long Timestamp;
         public ushort Carry;
         public LinkType LinkType;
+        public short IpLayerOffset; // decoded once when appended, not per read
         public PacketType Type;
     }
 
@@ -41,7 +43,14 @@ internal sealed class PipeViewBlock : PacketBlock
     internal long FileBytes { get; private set; }
 
     /// <summary>Appends a record whose data lies in <paramref name="buffer"/> at <paramref name="offset"/>, without copying it.</summary>
-    internal void AddView(PipeBuffer buffer, int offset, in FileRecord record)
+    internal void AddView(PipeBuffer buffer, int offset, in FileRecord record) =>
+        Append(ReferenceBuffer(buffer), offset, record);
+
+    /// <summary>
+    /// The index under which the block holds <paramref name="buffer"/>, taking a reference on it the first time,
+    /// for <see cref="AppendView"/>. Records arrive in file order, so only the last buffer needs comparing.
+    /// </summary>
+    internal int ReferenceBuffer(PipeBuffer buffer)
     {
         int index = _bufferCount - 1;
         if (index < 0 || !ReferenceEquals(_buffers[index], buffer))
@@ -51,7 +60,31 @@ internal sealed class PipeViewBlock : PacketBlock
             index = _bufferCount++;
             _buffers[index] = buffer;
         }
-        Append(index, offset, record);
+        return index;
+    }
+
+    /// <summary>
+    /// Appends a record whose <paramref name="captured"/> bytes lie at <paramref name="offset"/> in the buffer
+    /// <see cref="ReferenceBuffer"/> returned <paramref name="bufferIndex"/> for: the parsers' fast path, which
+    /// has the fields in hand and no <see cref="FileRecord"/> (whose sequence it would have to slice).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void AppendView(int bufferIndex, int offset, int captured, long totalLength, long timestampNs, ushort carrySeconds,
+        LinkType linkType, int ipLayerOffset, int interfaceIndex, PacketType type, long fileBytes)
+    {
+        if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
+        ref Entry e = ref _entries[_count++];
+        e.Buffer = bufferIndex;
+        e.Offset = offset;
+        e.Captured = captured;
+        e.Interface = interfaceIndex;
+        e.Total = totalLength;
+        e.Timestamp = timestampNs;
+        e.Carry = carrySeconds;
+        e.LinkType = linkType;
+        e.IpLayerOffset = (short)ipLayerOffset;
+        e.Type = type;
+        FileBytes += fileBytes;
     }
 
     /// <summary>Appends a copy of a record whose data is split across pipe buffers.</summary>
@@ -84,23 +117,10 @@ internal sealed class PipeViewBlock : PacketBlock
         Dispose();
     }
 
-    private void Append(int buffer, int offset, in FileRecord record)
-    {
-        if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
-        _entries[_count++] = new Entry
-        {
-            Buffer = buffer,
-            Offset = offset,
-            Captured = (int)record.Data.Length,
-            Interface = record.InterfaceIndex,
-            Total = record.TotalLength,
-            Timestamp = record.TimestampNanoseconds,
-            Carry = record.TimestampCarrySeconds,
-            LinkType = record.LinkType,
-            Type = record.Type,
-        };
-        FileBytes += record.Size;
-    }
+    private void Append(int buffer, int offset, in FileRecord record) =>
+        AppendView(buffer, offset, (int)record.Data.Length, record.TotalLength, record.TimestampNanoseconds,
+            record.TimestampCarrySeconds, record.LinkType, LinkTypeInfo.IpLayerOffset(record.LinkType),
+            record.InterfaceIndex, record.Type, record.Size);
 
     private protected override bool ReadNext(ref int cursor, out PacketRef packet)
     {
@@ -113,17 +133,60 @@ internal sealed class PipeViewBlock : PacketBlock
         ref readonly Entry e = ref _entries[index];
         // The "data offset" of these PacketRefs is the record's index: GetSpan looks its bytes up.
         packet = new PacketRef(this, Generation, index, e.Captured, e.Total, e.Timestamp, e.Type,
-            LinkTypeInfo.IpLayerOffset(e.LinkType), e.LinkType, e.Interface, timestampCarrySeconds: e.Carry);
+            e.IpLayerOffset, e.LinkType, e.Interface, timestampCarrySeconds: e.Carry);
         cursor = index + 1;
+        return true;
+    }
+
+    /// <summary>
+    /// The callback's walk: the record's bytes and the three fields it passes, straight from the entry, instead of
+    /// the base class's PacketRef (all fields) followed by a virtual <see cref="GetSpan"/>.
+    /// </summary>
+    private protected override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
+    {
+        int index = cursor;
+        Entry[] entries = _entries;
+        if ((uint)index >= (uint)_count || (uint)index >= (uint)entries.Length)
+            return NoPayload(out data, out totalLength, out type, out ipLayerOffset);
+        ref readonly Entry e = ref entries[index];
+        data = Storage(e.Buffer).AsSpan(e.Offset, e.Captured);
+        totalLength = e.Total;
+        type = e.Type;
+        ipLayerOffset = e.IpLayerOffset;
+        cursor = index + 1;
+        return true;
+    }
+
+    /// <summary>A type-only walk (filters by type) reads one field instead of building a PacketRef.</summary>
+    private protected override bool ReadNextType(ref int cursor, out PacketType type)
+    {
+        int index = cursor;
+        if ((uint)index >= (uint)_count)
+        {
+            type = PacketType.Unknown;
+            return false;
+        }
+        type = _entries[index].Type;
+        cursor = index + 1;
+        return true;
+    }
+
+    /// <summary>Skipping a record is moving the index: nothing to decode.</summary>
+    private protected override bool SkipNext(ref int cursor)
+    {
+        if ((uint)cursor >= (uint)_count) return false;
+        cursor++;
         return true;
     }
 
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length)
     {
         ref readonly Entry e = ref _entries[offset];
-        byte[] storage = e.Buffer == SpillBuffer ? _spill! : _buffers[e.Buffer]!.Array;
-        return storage.AsSpan(e.Offset, length);
+        return Storage(e.Buffer).AsSpan(e.Offset, length);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte[] Storage(int buffer) => buffer == SpillBuffer ? _spill! : _buffers[buffer]!.Array;
 
     /// <summary>Records of a file block live in several pipe buffers: there is no one storage to hand out.</summary>
     private protected override Memory<byte> GetMemory() => Memory<byte>.Empty;
