@@ -10,7 +10,8 @@
 #   micro            BenchmarkDotNet over the in-memory ring image (and a capture file) + the C walk
 #   files            the file-read benchmark (perf/files.sh)
 #   all              build matrix capped micro files (the default)
-# Knobs: MODES (callback buffer blocks async async-inline async-pool operators dataflow socket + the diagnostics
+# Knobs: MODES (callback buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket + the
+# diagnostics
 # leases walk),
 # COUNT, SIZE, FIXED_PPS,
 # TIERED (1: also run `callback-tiered`, default tiering + warm-up), NOSPIN (1: also run async-pool and
@@ -24,7 +25,7 @@ ROOT="$(dirname "$P")"
 BENCH="${BENCH:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}"
 export BENCH_OUT="${BENCH_OUT:-/tmp/slimcap-bench}"
 O="$BENCH_OUT"
-MODES="${MODES:-callback buffer blocks async async-inline async-pool operators dataflow socket leases walk}"
+MODES="${MODES:-callback buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket leases walk}"
 COUNT="${COUNT:-2000000}" SIZE="${SIZE:-64}" FIXED_PPS="${FIXED_PPS:-500000}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

@@ -35,12 +35,13 @@ internal abstract class Mode
         "async-pool" => new AsyncMode(AsyncContinuation.ThreadPool),
         "operators" => new OperatorsMode(),
         "dataflow" => new DataflowMode(),
+        "dataflow-dedicated" => new DataflowMode(dedicated: true),
         "leases" => new LeasesMode(),
         "walk" => new WalkMode(),
         _ => null,
     };
 
-    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "async-inline", "async-pool", "operators", "dataflow", "socket", "leases", "walk"];
+    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "async-inline", "async-pool", "operators", "dataflow", "dataflow-dedicated", "socket", "leases", "walk"];
 }
 
 /// <summary><c>NextPacket(state, callback)</c>: the zero-copy callback (slimcap's NextPacketFn).</summary>

@@ -148,17 +148,25 @@ internal sealed class AsyncMode(AsyncContinuation continuation = AsyncContinuati
 
 /// <summary>
 /// TPL Dataflow: <see cref="PacketPartitioner"/> (symmetric 5-tuple) fanning each block out to 2 bounded
-/// <see cref="ActionBlock{T}"/> targets; each target walks its view of the block and disposes it.
+/// <see cref="ActionBlock{T}"/> targets; each target walks its view of the block and disposes it. The targets run on
+/// the thread pool, or with <paramref name="dedicated"/> (mode <c>dataflow-dedicated</c>) on a
+/// <see cref="DedicatedTaskScheduler"/> of two threads.
 /// </summary>
-internal sealed class DataflowMode : Mode
+internal sealed class DataflowMode(bool dedicated = false) : Mode
 {
-    public override string Name => "dataflow";
+    public override string Name => dedicated ? "dataflow-dedicated" : "dataflow";
 
     public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
     {
         using var done = new ManualResetEventSlim();
         int started = 0;
-        var options = new ExecutionDataflowBlockOptions { BoundedCapacity = 4, SingleProducerConstrained = true };
+        using DedicatedTaskScheduler? scheduler = dedicated ? new DedicatedTaskScheduler(2) : null;
+        var options = new ExecutionDataflowBlockOptions
+        {
+            BoundedCapacity = 4,
+            SingleProducerConstrained = true,
+            TaskScheduler = scheduler ?? TaskScheduler.Default,
+        };
         ActionBlock<PacketBlock> Target() => new(view =>
         {
             if (Volatile.Read(ref started) == 0 && Interlocked.Exchange(ref started, 1) == 0) meter.Start();
