@@ -13,12 +13,19 @@ internal static class Images
     /// <summary>Packets per benchmark invocation: a whole number of blocks (160 of them).</summary>
     public const int Packets = PacketsPerBlock * 160;
 
-    /// <summary>4 x 1 MiB blocks of 64-byte OTHERHOST frames, replayed endlessly.</summary>
+    /// <summary>
+    /// 4 x 1 MiB blocks of 64-byte OTHERHOST frames, replayed endlessly; the UDP ports cycle as the generator's do,
+    /// so a flow partitioner sees many flows (the walk itself is the same as ringwalk.c's).
+    /// </summary>
     public static RingImageSource Replay(int snapLength = 128)
     {
         var image = new RingImageSource(BlockSize, BlockCount, snapLength, LinkType.Ethernet, 1, "bench", long.MaxValue);
         byte[] frame = Frame(FrameLength);
-        while (image.TryAddPacket(frame, PacketType.OtherHost)) { }
+        for (long seq = 0; ; seq++)
+        {
+            SlimCap.Reactive.Perf.GeneratorFrame.SetSequence(frame, seq);
+            if (!image.TryAddPacket(frame, PacketType.OtherHost)) break;
+        }
         if (image.SlotSize(FrameLength) != 160) throw new InvalidOperationException($"slot size {image.SlotSize(FrameLength)}, expected the kernel's 160");
         return image;
     }
