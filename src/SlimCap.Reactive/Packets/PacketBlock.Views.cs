@@ -171,7 +171,8 @@ public abstract partial class PacketBlock
         // A constant per selector type: selectors that only count skip building the PacketRef.
         int visible = TSelector.NeedsPacket ? SelectPackets(ref selector, selection) : SelectTypes(ref selector, selection);
         ThrowIfStale(generation);
-        _hasSelection = true;
+        // A view that kept every packet needs no bitmap: later walks then read straight through the block.
+        _hasSelection = visible != _rawCount;
         _visibleCount = visible;
         return visible;
     }
