@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace SlimCap.Reactive;
 
-// Views: what a block shows of the packets it holds (a type mask and a selection bitmap by raw index), how
+// Views: what a block shows of the packets it holds (a selection bitmap by raw index), how
 // operators and partitioners narrow it, and how walks skip what it hides.
 public abstract partial class PacketBlock
 {
@@ -15,12 +15,11 @@ public abstract partial class PacketBlock
 
     /// <summary>
     /// Makes this (freshly activated) block show exactly what <paramref name="source"/> shows, given both hold the
-    /// same raw packets: copies the type mask, the selection bitmap and the visible count.
+    /// same raw packets: copies the selection bitmap and the visible count.
     /// </summary>
     internal void CopyViewFrom(PacketBlock source)
     {
         if (!IsLeased || !source.IsLeased) ThrowDisposed();
-        _typeMask = source._typeMask;
         _visibleCount = source._visibleCount;
         _hasSelection = source._hasSelection;
         if (!_hasSelection) return;
@@ -61,7 +60,7 @@ public abstract partial class PacketBlock
                 cursor = cursors[i];
                 if (!ReadNext(ref cursor, out packet)) return false;
                 index = i + 1;
-                if (_typeMask.Contains(packet.Type)) return true;
+                return true;
             }
             packet = default;
             return false;
@@ -78,7 +77,7 @@ public abstract partial class PacketBlock
             }
             if (!ReadNext(ref cursor, out packet)) return false;
             index = i + 1;
-            if (_typeMask.Contains(packet.Type)) return true;
+            return true;
         }
         packet = default;
         return false;
@@ -133,7 +132,7 @@ public abstract partial class PacketBlock
     /// </summary>
     internal int[]? RentRawCursors()
     {
-        if (_typeMask != PacketTypes.All || _hasSelection || _rawCursors is not null || _rawCount == 0) return null;
+        if (_hasSelection || _rawCursors is not null || _rawCount == 0) return null;
         return _rawCursors = CursorTablePool.Rent(_rawCount);
     }
 
@@ -141,22 +140,11 @@ public abstract partial class PacketBlock
     internal void PublishRawCursors(int count) => _rawCursorCount = count;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool IsVisible(int index, PacketType type)
+    private bool IsVisible(int index)
     {
-        if (!_typeMask.Contains(type)) return false;
         if (!_hasSelection) return true;
         // A chain longer than the block's packet count (a malformed block) shows nothing past the count.
         return (uint)index < (uint)_rawCount && (_selection![index >> 6] & (1UL << index)) != 0;
-    }
-
-    /// <summary>Narrows the view to packets whose type is in <paramref name="types"/>. Returns the new <see cref="PacketCount"/>.</summary>
-    internal int RestrictTypes(PacketTypes types)
-    {
-        if (!IsLeased) ThrowDisposed();
-        if ((_typeMask & ~types) == 0) return _visibleCount; // already within the set
-        _typeMask &= types;
-        var all = new AcceptAll();
-        return Restrict(ref all);
     }
 
     /// <summary>
@@ -204,7 +192,7 @@ public abstract partial class PacketBlock
         while (index < limit && walker.Next(out PacketType type, out PacketRef packet))
         {
             int i = index++;
-            if (IsVisible(i, type) && selector.Select(type, packet))
+            if (IsVisible(i) && selector.Select(type, packet))
             {
                 word |= 1UL << i;
                 visible++;
@@ -247,12 +235,5 @@ public abstract partial class PacketBlock
             packet = default;
             return block.ReadNextType(ref _cursor, out type);
         }
-    }
-
-    private struct AcceptAll : IPacketSelector
-    {
-        public static bool NeedsPacket => false;
-
-        public bool Select(PacketType type, in PacketRef packet) => true;
     }
 }

@@ -27,7 +27,6 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
     private int _references;
     private int _rawCount;
     private int _visibleCount;
-    private PacketTypes _typeMask = PacketTypes.All;
     private bool _hasSelection;
     private ulong[]? _selection;
     private int[]? _rawCursors; // where each raw packet starts, rented for one lease by a partitioner (RentRawCursors)
@@ -134,7 +133,6 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
     {
         // Bump first: from here on, PacketRefs made under the old lease throw.
         Interlocked.Increment(ref _generation);
-        _typeMask = PacketTypes.All;
         _hasSelection = false;
         // No view is left (each held a reference), so nothing reads the cursor table any more.
         int[]? cursors = _rawCursors;
@@ -154,7 +152,6 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
         LastTimestampNanoseconds = lastTimestampNs;
         _rawCount = packetCount;
         _visibleCount = packetCount;
-        _typeMask = PacketTypes.All;
         _hasSelection = false;
         Volatile.Write(ref _references, 1);
     }
@@ -204,12 +201,9 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
     {
         ThrowIfStale(generation);
         if (_hasSelection) return TryReadSelected(ref cursor, ref index, out packet);
-        while (ReadNext(ref cursor, out packet))
-        {
-            index++;
-            if (_typeMask.Contains(packet.Type)) return true;
-        }
-        return false;
+        if (!ReadNext(ref cursor, out packet)) return false;
+        index++;
+        return true;
     }
 
     /// <summary>
@@ -228,7 +222,7 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
     internal bool TryReadVisiblePayload(int generation, ref int cursor, ref int index, out ReadOnlySpan<byte> data,
         out long totalLength, out PacketType type, out int ipLayerOffset)
     {
-        if (_typeMask == PacketTypes.All && !_hasSelection)
+        if (!_hasSelection)
         {
             ThrowIfStale(generation);
             index++;

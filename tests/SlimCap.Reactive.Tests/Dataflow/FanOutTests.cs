@@ -211,7 +211,8 @@ public class FanOutTests
         int posted = 0;
         while (posted < 100 && source.NextBlock(out PacketBlock? block) == CaptureStatus.Packet)
         {
-            block!.RestrictTypes(PacketTypes.Host | PacketTypes.Broadcast); // hides the outgoing quarter
+            var keep = new TypeSelector(PacketTypes.Host | PacketTypes.Broadcast);
+            block!.Restrict(ref keep); // hides the outgoing quarter
             Assert.True(partitioner.Post(block));
             posted++;
         }

@@ -38,7 +38,8 @@ public class PacketViewBlockTests
     {
         using var source = new TestCaptureSource(16, packetsPerBlock: 16, poolBlocks: 1);
         Assert.Equal(CaptureStatus.Packet, source.NextBlock(out PacketBlock? block));
-        block!.RestrictTypes(PacketTypes.Host);
+        var keep = new TypeSelector(PacketTypes.Host);
+        block!.Restrict(ref keep);
         var everySecond = new EveryNthSelector(2);
         Assert.Equal(4, block.Restrict(ref everySecond)); // hosts are 0,2,4,6,8,10,12,14: keeps 2,6,10,14
         using PacketViewBlock view = PacketViewBlock.Create(block);
