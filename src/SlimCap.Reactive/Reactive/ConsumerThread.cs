@@ -16,11 +16,24 @@ internal sealed class ConsumerThread
     private IThreadPoolWorkItem? _pending;
     private int _started;
     private volatile bool _stopping;
+    private Thread? _thread;
+
+    /// <summary>Tests only: runs between Schedule's check of the stop flag and its store, to force the race it handles.</summary>
+    internal Action? BeforeStoreForTests;
+
+    /// <summary>The thread, once started (tests wait for it to end).</summary>
+    internal Thread? ThreadForTests => Volatile.Read(ref _thread);
 
     /// <summary>Runs <paramref name="item"/> on this thread, starting it if needed. Never blocks.</summary>
     internal void Schedule(IThreadPoolWorkItem item)
     {
-        if (_stopping || Interlocked.CompareExchange(ref _pending, item, null) is not null)
+        if (_stopping)
+        {
+            System.Threading.ThreadPool.UnsafeQueueUserWorkItem(item, preferLocal: false);
+            return;
+        }
+        BeforeStoreForTests?.Invoke();
+        if (Interlocked.CompareExchange(ref _pending, item, null) is not null)
         {
             System.Threading.ThreadPool.UnsafeQueueUserWorkItem(item, preferLocal: false);
             return;
@@ -38,6 +51,7 @@ internal sealed class ConsumerThread
                 IsBackground = true,
                 Name = "SlimCap consumer",
             };
+            Volatile.Write(ref _thread, thread);
             thread.UnsafeStart(this); // no ExecutionContext captured here: each continuation flows its own
         }
         else
