@@ -8,6 +8,19 @@ internal abstract class Mode
 {
     public abstract string Name { get; }
 
+    /// <summary>
+    /// One <c>NextBlock</c> for the block-loop modes (per block, outside the measured per-packet loop): false to stop
+    /// (the source stopped, or a stop was asked while no block came); true with a null block to try again; true with a
+    /// block to walk, starting the meter at the first one.
+    /// </summary>
+    protected static bool TakeBlock(CaptureSource source, Meter meter, StopSignal stop, out PacketBlock? block)
+    {
+        CaptureStatus status = source.NextBlock(out block);
+        if (status != CaptureStatus.Packet) return !(status == CaptureStatus.Stopped || stop.Requested);
+        if (!meter.Started) meter.Start();
+        return true;
+    }
+
     /// <summary>Opens the live source. The ring uses the C floor's geometry: 1 MiB blocks x bufferMiB, 100 ms timeout.</summary>
     public virtual CaptureSource Open(string iface, int snapLength, int bufferMiB) =>
         new RingSource(iface, new RingOptions
@@ -146,14 +159,9 @@ internal sealed class LeasesMode : Mode
         long n = meter.Packets, bytes = meter.Bytes, touch = meter.Touch;
         while (n < want)
         {
-            CaptureStatus status = source.NextBlock(out PacketBlock? block);
-            if (status != CaptureStatus.Packet)
-            {
-                if (status == CaptureStatus.Stopped || stop.Requested) break;
-                continue;
-            }
-            if (!meter.Started) meter.Start();
-            foreach (PacketRef p in block!)
+            if (!TakeBlock(source, meter, stop, out PacketBlock? block)) break;
+            if (block is null) continue;
+            foreach (PacketRef p in block)
             {
                 ReadOnlySpan<byte> data = p.Data;
                 n++;
@@ -183,14 +191,9 @@ internal sealed class WalkMode : Mode
         long n = meter.Packets, bytes = meter.Bytes, touch = meter.Touch;
         while (n < want)
         {
-            CaptureStatus status = source.NextBlock(out PacketBlock? block);
-            if (status != CaptureStatus.Packet)
-            {
-                if (status == CaptureStatus.Stopped || stop.Requested) break;
-                continue;
-            }
-            if (!meter.Started) meter.Start();
-            ReadOnlySpan<byte> b = block!.Bytes.Span;
+            if (!TakeBlock(source, meter, stop, out PacketBlock? block)) break;
+            if (block is null) continue;
+            ReadOnlySpan<byte> b = block.Bytes.Span;
             uint count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[12..]);
             int pos = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[16..]);
             for (uint i = 0; i < count; i++)
