@@ -35,7 +35,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         _cancellationToken = cancellationToken;
         _linkedTokens = linkedTokens;
         _onBlockArrived = OnBlockArrived;
-        // The block arrives on the capture or a pool thread already: continue the consumer right there.
+        // The block arrives on the thread its AsyncContinuation chose already: continue the consumer right there.
         _completion.RunContinuationsAsynchronously = false;
     }
 
