@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using static SlimCap.Reactive.Ring.TPacketV3;
 
 namespace SlimCap.Reactive.Ring;
@@ -48,23 +49,46 @@ internal sealed unsafe class RingBlock : PacketBlock
 
     private protected override bool ReadNext(ref int cursor, out PacketRef packet) => ReadRawFor(this, Generation, ref cursor, out packet);
 
-    /// <summary>Decodes the packet straight into <paramref name="owner"/>'s lease, so a view's read builds one PacketRef, not two.</summary>
-    internal override bool ReadRawFor(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
+    /// <summary>
+    /// Steps over the packet at <paramref name="cursor"/>: the checks every walk of this block makes, so all of them
+    /// stop at the same packet. False (nothing read beyond the block) when the header or its data would not lie
+    /// whole inside the block; otherwise the header's address and offset, the data's offset from the header and its
+    /// captured length, with <paramref name="cursor"/> moved to the next packet (-1 after the last).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryStep(ref int cursor, out byte* header, out int position, out int mac, out uint snap)
     {
         int pos = cursor == 0 ? _firstOffset : cursor;
         if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize)
         {
-            packet = default;
+            header = null;
+            position = mac = 0;
+            snap = 0;
             return false;
         }
         byte* h = _block + pos;
-        uint next = U32(h, HdrNextOffset);
-        uint snap = U32(h, HdrSnaplen);
-        int mac = U16(h, HdrMac);
         uint room = (uint)(_blockSize - pos);
+        mac = U16(h, HdrMac);
+        snap = U32(h, HdrSnaplen);
         if ((uint)mac > room || snap > room - (uint)mac)
         {
-            packet = default; // a header pointing outside the block: stop here rather than read beyond it
+            header = null; // a header pointing outside the block: stop here rather than read beyond it
+            position = 0;
+            return false;
+        }
+        uint next = U32(h, HdrNextOffset);
+        cursor = next == 0 || next > room ? -1 : pos + (int)next;
+        header = h;
+        position = pos;
+        return true;
+    }
+
+    /// <summary>Decodes the packet straight into <paramref name="owner"/>'s lease, so a view's read builds one PacketRef, not two.</summary>
+    internal override bool ReadRawFor(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
+    {
+        if (!TryStep(ref cursor, out byte* h, out int pos, out int mac, out uint snap))
+        {
+            packet = default;
             return false;
         }
         uint status = U32(h, HdrStatus);
@@ -75,7 +99,6 @@ internal sealed unsafe class RingBlock : PacketBlock
             U32(h, HdrSec) * 1_000_000_000L + U32(h, HdrNsec),
             (PacketType)h[SllPktType], _reader.IpLayerOffset, _reader.LinkType, *(int*)(h + SllIfIndex),
             tci, tpid, hasVlan);
-        cursor = next == 0 || next > room ? -1 : pos + (int)next;
         return true;
     }
 
@@ -83,74 +106,38 @@ internal sealed unsafe class RingBlock : PacketBlock
     internal override int VisitRaw<TVisitor>(ref TVisitor visitor, int limit)
     {
         int generation = CurrentGeneration;
-        int count = 0;
-        int pos = _firstOffset;
+        int count = 0, cursor = 0;
         int ipLayerOffset = _reader.IpLayerOffset;
-        if (RawPacketCount == 0) return 0;
-        while (count < limit && pos > 0 && pos <= _blockSize - HeaderAndSllSize)
-        {
-            byte* h = _block + pos;
-            uint room = (uint)(_blockSize - pos);
-            int mac = U16(h, HdrMac);
-            uint snap = U32(h, HdrSnaplen);
-            if ((uint)mac > room || snap > room - (uint)mac) break;
-            uint next = U32(h, HdrNextOffset);
+        while (count < limit && TryStep(ref cursor, out byte* h, out int pos, out int mac, out uint snap))
             visitor.Visit(count++, pos, new ReadOnlySpan<byte>(h + mac, (int)snap), ipLayerOffset); // ReadNext takes pos as the cursor
-            pos = next == 0 || next > room ? -1 : pos + (int)next;
-        }
         ThrowIfStale(generation);
         return count;
     }
 
-    /// <summary>Steps over a packet: the same checks as <see cref="ReadNext"/>, so it stops where ReadNext would, and no decoding.</summary>
-    private protected override bool SkipNext(ref int cursor)
-    {
-        int pos = cursor == 0 ? _firstOffset : cursor;
-        if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize) return false;
-        byte* h = _block + pos;
-        uint room = (uint)(_blockSize - pos);
-        int mac = U16(h, HdrMac);
-        if ((uint)mac > room || U32(h, HdrSnaplen) > room - (uint)mac) return false;
-        uint next = U32(h, HdrNextOffset);
-        cursor = next == 0 || next > room ? -1 : pos + (int)next;
-        return true;
-    }
+    /// <summary>Steps over a packet without decoding it, stopping where <see cref="ReadNext"/> would.</summary>
+    private protected override bool SkipNext(ref int cursor) => TryStep(ref cursor, out _, out _, out _, out _);
 
     /// <summary>The callback's walk: the same checks as <see cref="ReadNext"/>, reading only the fields it passes.</summary>
     private protected override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
     {
-        int pos = cursor == 0 ? _firstOffset : cursor;
-        byte* h = _block + pos;
-        uint room = (uint)(_blockSize - pos);
-        if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize
-            || U16(h, HdrMac) is var mac && ((uint)mac > room || U32(h, HdrSnaplen) > room - (uint)mac))
-        {
+        if (!TryStep(ref cursor, out byte* h, out _, out int mac, out uint snap))
             return NoPayload(out data, out totalLength, out type, out ipLayerOffset);
-        }
-        uint next = U32(h, HdrNextOffset);
-        data = new ReadOnlySpan<byte>(h + mac, (int)U32(h, HdrSnaplen));
+        data = new ReadOnlySpan<byte>(h + mac, (int)snap);
         totalLength = U32(h, HdrLen);
         type = (PacketType)h[SllPktType];
         ipLayerOffset = _reader.IpLayerOffset;
-        cursor = next == 0 || next > room ? -1 : pos + (int)next;
         return true;
     }
 
     /// <summary>The operators' walk: the same checks as <see cref="ReadNext"/> (so the same packets), reading only the type.</summary>
     private protected override bool ReadNextType(ref int cursor, out PacketType type)
     {
-        int pos = cursor == 0 ? _firstOffset : cursor;
-        byte* h = _block + pos;
-        uint room = (uint)(_blockSize - pos);
-        if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize
-            || U16(h, HdrMac) is var mac && ((uint)mac > room || U32(h, HdrSnaplen) > room - (uint)mac))
+        if (!TryStep(ref cursor, out byte* h, out _, out _, out _))
         {
             type = PacketType.Unknown;
             return false;
         }
-        uint next = U32(h, HdrNextOffset);
         type = (PacketType)h[SllPktType];
-        cursor = next == 0 || next > room ? -1 : pos + (int)next;
         return true;
     }
 
