@@ -62,6 +62,12 @@ public sealed class RingImageSource : CaptureSource
         _nextTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
     }
 
+    /// <summary>Tests only: damages the last packet added (see <see cref="RingImageWriter.PatchLastHeaderForTests"/>).</summary>
+    internal void PatchLastHeaderForTests(int fieldOffset, ReadOnlySpan<byte> bytes)
+    {
+        lock (_gate) _writer.PatchLastHeaderForTests(fieldOffset, bytes);
+    }
+
     /// <summary>True while a reader waits for a block (for tests that must act on a blocked reader).</summary>
     internal bool ReaderWaiting { get; private set; }
 

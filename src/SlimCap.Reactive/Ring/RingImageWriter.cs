@@ -86,6 +86,17 @@ internal sealed unsafe class RingImageWriter
         return true;
     }
 
+    /// <summary>
+    /// Tests only: overwrites bytes of the last packet header written (at <paramref name="fieldOffset"/> from it), to
+    /// build the damaged headers the ring's walks must stop at without reading outside the block.
+    /// </summary>
+    internal void PatchLastHeaderForTests(int fieldOffset, ReadOnlySpan<byte> bytes)
+    {
+        if (!_open || _count == 0 || fieldOffset < 0 || fieldOffset + bytes.Length > HeaderAndSllSize)
+            throw new InvalidOperationException("No pending packet header to patch there.");
+        bytes.CopyTo(new Span<byte>(BlockAddress(_fill) + _lastHeader + fieldOffset, bytes.Length));
+    }
+
     /// <summary>Retires the block being filled (if it holds packets), handing it to the reader.</summary>
     public void Retire(uint extraStatus = 0, bool evenIfEmpty = false)
     {
