@@ -1,6 +1,6 @@
 namespace SlimCap.Reactive.Tests.Files;
 
-/// <summary>The shared capture corpus (../shared/corpus from the repository root) and its manifests.</summary>
+/// <summary>The public capture corpus (tests/data/corpus in the repository: files, manifests, licences, provenance) and its manifests.</summary>
 internal static class Corpus
 {
     private static readonly Lazy<string> RootPath = new(FindRoot);
@@ -59,7 +59,7 @@ internal static class Corpus
         for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
             if (File.Exists(Path.Combine(d.FullName, "SlimCap.Reactive.sln")))
-                return Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "corpus"));
+                return Path.Combine(d.FullName, "tests", "data", "corpus");
         }
         throw new DirectoryNotFoundException("SlimCap.Reactive.sln not found above " + AppContext.BaseDirectory);
     }
