@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 
@@ -119,7 +118,7 @@ public sealed class CaptureFileSource : CaptureSource
             {
                 // The raw pipe keeps the bytes it peeked at; the gzip stream reads them back through it.
                 compressed = true;
-                var gzip = new GZipStream(pipe.AsStream(leaveOpen: false), CompressionMode.Decompress, leaveOpen: false);
+                var gzip = new GzipDecompressionStream(pipe, name);
                 input = new PipeByteReader(PipeReader.Create(gzip, new StreamPipeReaderOptions(buffers, options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: false)), name);
                 input.Ensure(4);
             }
