@@ -43,7 +43,7 @@ public static class PcapFilter
         {
             return new BpfProgram(code);
         }
-        catch (ArgumentException e)
+        catch (InvalidBpfProgramException e)
         {
             throw new FilterExpressionException(expression, 0, $"the compiled program is not accepted by BpfProgram: {e.Message}");
         }

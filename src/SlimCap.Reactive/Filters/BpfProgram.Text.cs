@@ -40,7 +40,7 @@ public sealed partial class BpfProgram
     /// program compiled elsewhere can be pasted in. Blank lines are ignored.
     /// </summary>
     /// <exception cref="BpfTextException">The text is not a -ddd program (bad count, number or field count); names the line.</exception>
-    /// <exception cref="ArgumentException">The instructions do not form a program <see cref="BpfProgram"/> accepts.</exception>
+    /// <exception cref="InvalidBpfProgramException">The instructions do not form a program libpcap accepts; names the first bad one.</exception>
     public static BpfProgram ParseDecimal(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
