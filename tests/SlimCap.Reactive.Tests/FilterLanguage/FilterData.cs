@@ -90,5 +90,5 @@ internal static class FilterData
     public static IEnumerable<FilterRecord> AllRecords => Files.SelectMany(f => f.Records);
 
     /// <summary>Whether <paramref name="program"/> keeps <paramref name="record"/>, run by BpfProgram's interpreter.</summary>
-    public static bool Keeps(BpfProgram program, FilterRecord record) => BpfVerdict.Run(program, record.Data, record.WireLength) != 0;
+    public static bool Keeps(BpfProgram program, FilterRecord record) => program.Run(record.Data, record.WireLength) != 0;
 }
