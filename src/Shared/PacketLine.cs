@@ -15,7 +15,10 @@ internal static class PacketLine
     /// Describes <paramref name="frame"/> (the captured bytes of a frame of <paramref name="linkType"/>, whose length on the
     /// wire was <paramref name="totalLength"/>). Never throws on damaged or short bytes: what cannot be decoded is named.
     /// </summary>
-    public static string Describe(ReadOnlySpan<byte> frame, LinkType linkType, long totalLength)
+    public static string Describe(ReadOnlySpan<byte> frame, LinkType linkType, long totalLength) => Summarize(frame, linkType, totalLength).Text;
+
+    /// <summary>As <see cref="Describe"/>, with the addresses, protocol and ports apart for machine-readable output.</summary>
+    public static PacketSummary Summarize(ReadOnlySpan<byte> frame, LinkType linkType, long totalLength)
     {
         Packet packet;
         try
@@ -23,50 +26,58 @@ internal static class PacketLine
             // PacketDotNet's LinkLayers use the pcap LINKTYPE numbers, as LinkType does.
             packet = Packet.ParsePacket((LinkLayers)(int)linkType, frame.ToArray());
         }
-        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException or OverflowException)
+        catch (Exception e) when (IsDecodeFailure(e))
         {
-            return $"[undecodable {LinkTypeInfo.Name(linkType)} frame], length {totalLength}";
+            return new PacketSummary($"[undecodable {LinkTypeInfo.Name(linkType)} frame], length {totalLength}");
         }
         try
         {
-            return Describe(packet, totalLength);
+            return Summarize(packet, totalLength);
         }
-        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException or OverflowException)
+        catch (Exception e) when (IsDecodeFailure(e))
         {
-            return $"[truncated or damaged], length {totalLength}";
+            return new PacketSummary($"[truncated or damaged], length {totalLength}");
         }
     }
 
-    private static string Describe(Packet packet, long totalLength)
+    // PacketDotNet reads lazily, so a short or damaged header can throw from a property as well as from ParsePacket.
+    private static bool IsDecodeFailure(Exception e) =>
+        e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException or OverflowException;
+
+    private static PacketSummary Summarize(Packet packet, long totalLength)
     {
-        if (packet.Extract<IPPacket>() is { } ip) return DescribeIp(ip);
-        if (packet.Extract<ArpPacket>() is { } arp) return DescribeArp(arp, totalLength);
+        if (packet.Extract<IPPacket>() is { } ip) return SummarizeIp(ip);
+        if (packet.Extract<ArpPacket>() is { } arp)
+            return new PacketSummary(DescribeArp(arp, totalLength), "ARP", Address(arp.SenderProtocolAddress), Address(arp.TargetProtocolAddress));
         if (packet is EthernetPacket ethernet)
         {
             EthernetType type = packet.Extract<Ieee8021QPacket>()?.Type ?? ethernet.Type;
-            return $"ethertype 0x{(ushort)type:x4}, length {totalLength}";
+            return new PacketSummary($"ethertype 0x{(ushort)type:x4}, length {totalLength}", $"ethertype 0x{(ushort)type:x4}");
         }
-        return $"length {totalLength}";
+        return new PacketSummary($"length {totalLength}");
     }
 
-    private static string DescribeIp(IPPacket ip)
+    private static PacketSummary SummarizeIp(IPPacket ip)
     {
         string family = ip.Version == IPVersion.IPv6 ? "IP6" : "IP";
         string src = Address(ip.SourceAddress), dst = Address(ip.DestinationAddress);
         switch (ip.PayloadPacket)
         {
             case UdpPacket udp:
-                return $"{family} {src}.{udp.SourcePort} > {dst}.{udp.DestinationPort}: UDP, length {Math.Max(0, udp.Length - 8)}";
+                return new PacketSummary($"{family} {src}.{udp.SourcePort} > {dst}.{udp.DestinationPort}: UDP, length {Math.Max(0, udp.Length - 8)}",
+                    "UDP", src, dst, udp.SourcePort, udp.DestinationPort);
             case TcpPacket tcp:
                 int tcpPayload = Math.Max(0, ip.PayloadLength - tcp.DataOffset * 4);
                 string ack = tcp.Acknowledgment ? $", ack {tcp.AcknowledgmentNumber}" : "";
-                return $"{family} {src}.{tcp.SourcePort} > {dst}.{tcp.DestinationPort}: Flags [{TcpFlags(tcp)}], seq {tcp.SequenceNumber}{ack}, win {tcp.WindowSize}, length {tcpPayload}";
+                return new PacketSummary(
+                    $"{family} {src}.{tcp.SourcePort} > {dst}.{tcp.DestinationPort}: Flags [{TcpFlags(tcp)}], seq {tcp.SequenceNumber}{ack}, win {tcp.WindowSize}, length {tcpPayload}",
+                    "TCP", src, dst, tcp.SourcePort, tcp.DestinationPort);
             case IcmpV4Packet icmp:
-                return $"{family} {src} > {dst}: ICMP {IcmpV4(icmp)}, length {ip.PayloadLength}";
+                return new PacketSummary($"{family} {src} > {dst}: ICMP {IcmpV4(icmp)}, length {ip.PayloadLength}", "ICMP", src, dst);
             case IcmpV6Packet icmp6:
-                return $"{family} {src} > {dst}: ICMP6, type {(byte)icmp6.Type}, length {ip.PayloadLength}";
+                return new PacketSummary($"{family} {src} > {dst}: ICMP6, type {(byte)icmp6.Type}, length {ip.PayloadLength}", "ICMP6", src, dst);
             default:
-                return $"{family} {src} > {dst}: ip-proto-{(int)ip.Protocol} {ip.PayloadLength}";
+                return new PacketSummary($"{family} {src} > {dst}: ip-proto-{(int)ip.Protocol} {ip.PayloadLength}", $"ip-proto-{(int)ip.Protocol}", src, dst);
         }
     }
 

@@ -10,6 +10,7 @@ internal static class SlimCapCommand
     public static RootCommand Create() => new("slimcap: capture, read and convert packets on Linux with SlimCap.Reactive (AF_PACKET TPACKET_V3). Exit codes: 0 ok, 1 capture or file error, 2 usage.")
     {
         ListCommand.Create(),
+        CaptureCommand.Create(),
     };
 
     public static int Run(string[] args)

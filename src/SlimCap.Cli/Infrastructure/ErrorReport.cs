@@ -23,7 +23,7 @@ internal static class ErrorReport
     {
         UsageException e => (OneLine(e.Message), ExitCodes.Usage),
         InvalidCaptureOptionException e => ($"{OptionFlag(e.OptionName)} {OneLine(e.Reason)}; change that value (see --help).", ExitCodes.Usage),
-        InterfaceNotFoundException e => (OneLine(e.Message) + " ('slimcap list' shows them).", ExitCodes.Failure),
+        InterfaceNotFoundException e => (OneLine(e.Message).TrimEnd('.') + "; 'slimcap list' shows them.", ExitCodes.Failure),
         CaptureFileException e => (OneLine(e.Message), ExitCodes.Failure),
         CaptureException e => (OneLine(e.Message), ExitCodes.Failure),
         FileNotFoundException e => ($"{e.FileName ?? "file"}: no such file; check the path.", ExitCodes.Failure),
