@@ -1,7 +1,8 @@
 using System.Buffers;
-using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Files;
 
@@ -26,6 +27,11 @@ namespace SlimCap.Reactive.Files;
 /// A damaged file first yields every record before the damage, then the next read throws a
 /// <see cref="CaptureFileException"/> naming the offset; later reads return Stopped. Hostile lengths are
 /// checked against the format's limits before any byte is buffered for them, so they cost no memory.</para>
+/// <para><b>gzip.</b> The gzip framing is parsed here (RFC 1952; concatenated members read as zcat reads them) and
+/// only the deflate data goes to the inflater, so damage at the end of a gzip file costs no record before it: a bad
+/// CRC32 or length in a trailer, data after the last member, a damaged header and a file cut anywhere (a cut
+/// never reads as a clean end, whatever record boundary it falls on) each end in a
+/// <see cref="CaptureFileException"/> that says which, with the compressed offset in its message.</para>
 /// <para><b>Timestamps.</b> <see cref="PacketRef.TimestampNanoseconds"/> is seconds × 10^9 plus the fraction in
 /// 64-bit arithmetic: pcapng times past the year 2262 (or before 1678) wrap.</para>
 /// <para><b>Compatibility.</b> Records are presented as libpcap 1.10 presents them (pcap records longer
@@ -68,15 +74,13 @@ public sealed class CaptureFileSource : CaptureSource
     /// Opens the capture file at <paramref name="path"/>, or stdin when it is <c>"-"</c>, and reads its header.
     /// </summary>
     /// <exception cref="CaptureFileException">The file is not a capture file this reader supports, or its header is damaged.</exception>
-    /// <exception cref="IOException">The file cannot be opened.</exception>
+    /// <exception cref="IOException">The file cannot be opened (<see cref="FileNotFoundException"/> when it does not exist).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <remarks>A FIFO is opened without waiting for its writer: the first read (the header, here) waits for it.</remarks>
     public static CaptureFileSource Open(string path, CaptureFileOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (path == "-") return Open(Console.OpenStandardInput(), "-", leaveOpen: false, options);
-        // No FileStream buffering: the pipe is the buffer.
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        // A regular file (seekable) is read in place; a FIFO or device keeps interruptible async reads.
-        Stream stream = file.CanSeek ? new RegularFileStream(file) : file;
+        Stream stream = path == "-" ? OpenStandardInput() : OpenPath(path);
         try
         {
             return Open(stream, path, leaveOpen: false, options);
@@ -86,6 +90,35 @@ public sealed class CaptureFileSource : CaptureSource
             stream.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A regular file is read in place (no FileStream buffering: the pipe is the buffer); a FIFO, device or socket
+    /// through <see cref="WakeableFileStream"/>, whose reads Unblock and Dispose can interrupt.
+    /// </summary>
+    private static Stream OpenPath(string path)
+    {
+        FileDescriptorHandle fd = Syscalls.OpenForReading(path);
+        try
+        {
+            if (!Syscalls.IsRegularFile(fd.Fd)) return new WakeableFileStream(fd, path);
+            var handle = new SafeFileHandle(fd.DangerousGetHandle(), ownsHandle: true);
+            fd.SetHandleAsInvalid(); // the FileStream owns the descriptor now
+            return new RegularFileStream(new FileStream(handle, FileAccess.Read, bufferSize: 1));
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stdin (fd 0, never closed here): in place when it is a redirected regular file, else wakeable.</summary>
+    private static Stream OpenStandardInput()
+    {
+        var fd = new FileDescriptorHandle(0, ownsHandle: false);
+        if (!Syscalls.IsRegularFile(0)) return new WakeableFileStream(fd, "-");
+        return new RegularFileStream(new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 1));
     }
 
     /// <summary>
@@ -119,7 +152,7 @@ public sealed class CaptureFileSource : CaptureSource
             {
                 // The raw pipe keeps the bytes it peeked at; the gzip stream reads them back through it.
                 compressed = true;
-                var gzip = new GZipStream(pipe.AsStream(leaveOpen: false), CompressionMode.Decompress, leaveOpen: false);
+                var gzip = new GzipDecompressionStream(pipe, name);
                 input = new PipeByteReader(PipeReader.Create(gzip, new StreamPipeReaderOptions(buffers, options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: false)), name);
                 input.Ensure(4);
             }
@@ -162,9 +195,9 @@ public sealed class CaptureFileSource : CaptureSource
     internal long CopiedRecords => Interlocked.Read(ref _copiedRecords);
 
     /// <summary>
-    /// Wakes a reader blocked on a slow stream (a pipe, a socket); it returns <see cref="CaptureStatus.Unblocked"/>.
-    /// The wake reaches a read in progress only when the stream honours cancellation (console stdin may not:
-    /// then the reader returns Unblocked after its read completes).
+    /// Wakes a reader blocked on a slow stream; it returns <see cref="CaptureStatus.Unblocked"/>. A path or stdin that
+    /// is a FIFO, pipe, terminal or socket is always woken (its reads wait in poll beside an eventfd); a
+    /// <see cref="Stream"/> passed in is woken when it honours the cancellation token of its ReadAsync.
     /// </summary>
     public override void Unblock()
     {
