@@ -15,9 +15,16 @@ internal static class LiveSourceFactory
         CaptureLength length = CaptureLength.Fixed(settings.SnapLength);
         if (settings.UseSocket)
         {
-            if (settings.RingBytes is not null || settings.BlockSize is not null || settings.BlockTimeout is not null)
-                throw new UsageException("--socket", "-B, --block-size and --timeout shape the ring, which --socket does not use; drop them or drop --socket.");
-            return new SocketSource(link, new SocketOptions { CaptureLength = length, Promiscuous = settings.Promiscuous, BpfFilter = filter });
+            if (settings.BlockSize is not null || settings.BlockTimeout is not null)
+                throw new UsageException("--socket", "--block-size and --timeout shape the ring, which --socket does not use; drop them or drop --socket.");
+            // Without a ring, -B is what tcpdump's -B is: the kernel's buffer for the socket (SO_RCVBUF).
+            return new SocketSource(link, new SocketOptions
+            {
+                CaptureLength = length,
+                Promiscuous = settings.Promiscuous,
+                BpfFilter = filter,
+                ReceiveBufferSize = settings.RingBytes is long bytes ? Narrow("-B", bytes) : 0,
+            });
         }
         int blockSize = settings.BlockSize is long b ? Narrow("--block-size", b) : RingOptions.DefaultBlockSize;
         var options = new RingOptions

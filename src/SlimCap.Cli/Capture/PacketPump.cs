@@ -20,7 +20,7 @@ internal static class PacketPump
     /// </summary>
     /// <param name="source">Where packets come from; the pump wakes it through <see cref="CaptureSource.Unblock"/>, never disposes it.</param>
     /// <param name="sink">Where packets go; the caller completes it.</param>
-    /// <param name="filter">A program run in user space on each packet (capture files), or null (no filter, or the kernel runs it).</param>
+    /// <param name="filter">A program run in user space on each packet as libpcap runs it on a file (capture files), or null (no filter, or the kernel runs it).</param>
     /// <param name="limit">Packets to write before ending, or 0 for no limit.</param>
     /// <param name="stop">Ends the loop at the next block or wake-up.</param>
     /// <param name="afterBlock">Called after each block (progress), or null.</param>
@@ -42,7 +42,7 @@ internal static class PacketPump
             {
                 foreach (PacketRef packet in block)
                 {
-                    if (filter is not null && filter.Run(packet.Data, packet.VlanTci, packet.HasVlan, packet.Type) == 0) continue;
+                    if (filter is not null && filter.Run(packet.Data, (uint)Math.Min(packet.TotalLength, uint.MaxValue)) == 0) continue;
                     sink.Write(packet);
                     if (++written == limit) return written;
                 }

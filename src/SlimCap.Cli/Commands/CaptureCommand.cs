@@ -21,7 +21,7 @@ internal static class CaptureCommand
         var iface = new Option<string>("--interface", "-i") { Description = "Interface to capture on ('slimcap list' shows them).", Required = true };
         var count = new Option<long>("--count", "-c") { Description = "Stop after this many packets (after the filter)." };
         var snapLength = new Option<int>("--snaplen", "-s") { Description = "Bytes kept of each packet.", DefaultValueFactory = _ => 262144 };
-        var ringMiB = new Option<int?>("--buffer-size", "-B") { Description = "Ring size in MiB (default 4: four 1 MiB blocks)." };
+        var ringMiB = new Option<int?>("--buffer-size", "-B") { Description = "Ring size in MiB (default 4: four 1 MiB blocks); with --socket, the socket's receive buffer." };
         var blockSize = new Option<string?>("--block-size") { Description = "Ring block size, e.g. 1MiB or 256KiB (rounded up to whole pages)." };
         var timeout = new Option<string?>("--timeout") { Description = "How long the kernel holds a block that is not full before handing it over, e.g. 100ms (the default)." };
         var noPromiscuous = new Option<bool>("--no-promiscuous", "-p") { Description = "Do not put the interface into promiscuous mode." };

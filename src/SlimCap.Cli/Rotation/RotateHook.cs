@@ -11,7 +11,7 @@ internal sealed class RotateHook(string command, TextWriter log)
     /// <summary>How long the end of a capture waits for hooks still running before it leaves them to finish alone.</summary>
     public static readonly TimeSpan FinalWait = TimeSpan.FromSeconds(30);
 
-    private readonly List<Process> _running = [];
+    private readonly List<Task> _running = [];
 
     /// <summary>Starts the command for <paramref name="path"/>; the path is passed as one argument, never re-split by the shell.</summary>
     public void Run(string path)
@@ -24,8 +24,12 @@ internal sealed class RotateHook(string command, TextWriter log)
         try
         {
             Process process = Process.Start(start)!;
-            lock (_running) _running.Add(process);
-            _ = process.WaitForExitAsync().ContinueWith(_ => Finished(process, path), TaskScheduler.Default);
+            Task done = process.WaitForExitAsync().ContinueWith(_ => Finished(process, path), TaskScheduler.Default);
+            lock (_running)
+            {
+                _running.RemoveAll(t => t.IsCompleted);
+                _running.Add(done);
+            }
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -33,30 +37,21 @@ internal sealed class RotateHook(string command, TextWriter log)
         }
     }
 
-    /// <summary>Waits up to <paramref name="timeout"/> for the hooks still running; says which did not end.</summary>
+    /// <summary>Waits up to <paramref name="timeout"/> for the hooks still running; says so when some did not end.</summary>
     public void WaitAll(TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        Process[] running;
+        Task[] running;
         lock (_running) running = [.. _running];
-        foreach (Process p in running)
-        {
-            TimeSpan left = deadline - DateTime.UtcNow;
-            if (left < TimeSpan.Zero || !p.WaitForExit(left))
-            {
-                log.WriteLine($"slimcap: --on-rotate command (pid {p.Id}) is still running after {timeout.TotalSeconds:0} s; leaving it to finish on its own.");
-                continue;
-            }
-            // WaitForExit(timeout) can return before the asynchronous exit continuation ran: wait for it too.
-            p.WaitForExit();
-        }
+        if (!Task.WaitAll(running, timeout))
+            log.WriteLine($"slimcap: {running.Count(t => !t.IsCompleted)} --on-rotate commands still run after {timeout.TotalSeconds:0} s; leaving them to finish on their own.");
     }
 
     private void Finished(Process process, string path)
     {
-        if (process.ExitCode != 0)
-            log.WriteLine($"slimcap: --on-rotate command exited with {process.ExitCode} for {path}; the file is kept as it is.");
-        lock (_running) _running.Remove(process);
-        process.Dispose();
+        using (process)
+        {
+            if (process.ExitCode != 0)
+                log.WriteLine($"slimcap: --on-rotate command exited with {process.ExitCode} for {path}; the file is kept as it is.");
+        }
     }
 }
