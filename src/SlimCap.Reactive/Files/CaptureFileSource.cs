@@ -50,7 +50,7 @@ public sealed class CaptureFileSource : CaptureSource
     private readonly int _blockSize;
     private readonly bool _publishPartial;
     private readonly object _readGate = new();
-    private readonly Func<bool> _isDisposed; // made once: a lambda per rent would allocate per block
+    private readonly Func<bool> _stopWaiting; // made once: a lambda per rent would allocate per block
     private CaptureFileException? _pendingError;
     private bool _ended;
     private int _unblockRequested;
@@ -67,7 +67,9 @@ public sealed class CaptureFileSource : CaptureSource
         _blockSize = options.BlockSize;
         _pool = new PipeViewBlockPool(options.BlockCount);
         _publishPartial = publishPartial;
-        _isDisposed = () => IsDisposed;
+        // A wait for a free block ends on Unblock as well as on Dispose: a stream that stops its capture while its
+        // consumer still holds every block (read ahead, queued behind an operator) must not leave this thread parked.
+        _stopWaiting = () => IsDisposed || Volatile.Read(ref _unblockRequested) != 0;
     }
 
     /// <summary>
@@ -191,6 +193,9 @@ public sealed class CaptureFileSource : CaptureSource
         }
     }
 
+    /// <summary>Blocks leased to consumers right now (for tests: every stream gives all back when it ends).</summary>
+    internal int LeasedBlocks => _pool.BlockCount - _pool.FreeCount;
+
     /// <summary>Records that had to be copied because they were split across two pipe buffers (for tests and tuning).</summary>
     internal long CopiedRecords => Interlocked.Read(ref _copiedRecords);
 
@@ -261,8 +266,14 @@ public sealed class CaptureFileSource : CaptureSource
                     break; // the record stays in the pipe for the next block
                 if (block is null)
                 {
-                    block = _pool.Rent(_isDisposed);
-                    if (block is null) return CaptureStatus.Stopped;
+                    block = _pool.Rent(_stopWaiting);
+                    if (block is null)
+                    {
+                        // The record stays unconsumed in the pipe: the next read starts with it.
+                        if (IsDisposed) return CaptureStatus.Stopped;
+                        Interlocked.Exchange(ref _unblockRequested, 0);
+                        return CaptureStatus.Unblocked;
+                    }
                 }
                 // A record inside one pipe buffer is viewed where it lies; only one split across buffers is copied.
                 if (record.Data.IsSingleSegment

@@ -12,12 +12,21 @@ internal sealed class PipeViewBlockPool
 
     internal PipeViewBlockPool(int blockCount)
     {
+        BlockCount = blockCount;
         _free = new Stack<PipeViewBlock>(blockCount);
         for (int i = 0; i < blockCount; i++) _free.Push(new PipeViewBlock(this));
     }
 
     /// <summary>Times a rent found every block leased.</summary>
     internal long Starvations => Interlocked.Read(ref _starvations);
+
+    internal int BlockCount { get; }
+
+    /// <summary>Blocks not leased right now.</summary>
+    internal int FreeCount
+    {
+        get { lock (_gate) return _free.Count; }
+    }
 
     /// <summary>Takes a free block, waiting while all are leased; null once <paramref name="shouldStop"/> says so.</summary>
     internal PipeViewBlock? Rent(Func<bool> shouldStop)

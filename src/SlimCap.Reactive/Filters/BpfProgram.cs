@@ -10,7 +10,7 @@ namespace SlimCap.Reactive.Filters;
 /// kernel's (live sockets), each exactly.
 /// </summary>
 /// <remarks>Thread safety: immutable; every member may be called from any number of threads at once.</remarks>
-public sealed class BpfProgram
+public sealed partial class BpfProgram
 {
     /// <summary>The kernel's limit on a program's length (BPF_MAXINSNS).</summary>
     public const int MaxInstructions = 4096;
