@@ -52,9 +52,17 @@ internal sealed class CaptureLoop : IDisposable
     /// <summary>Completes (never faults) once the loop has ended, released everything it held and told the sink.</summary>
     internal Task Exited => _exitedTask.Task;
 
-    /// <summary>Starts the loop on a new background thread named after the source.</summary>
-    internal void Start()
+    /// <summary>
+    /// Starts the loop on a new background thread named after the source, or on one from
+    /// <paramref name="threadFactory"/> (a fan-out group's pinned member thread, which has its own name).
+    /// </summary>
+    internal void Start(Func<ThreadStart, Thread>? threadFactory = null)
     {
+        if (threadFactory is not null)
+        {
+            threadFactory(Run).UnsafeStart();
+            return;
+        }
         string name = _existing is not null ? $"{ThreadPrefix} {_existing.Name}" : ThreadPrefix;
         var thread = new Thread(static state => ((CaptureLoop)state!).Run()) { IsBackground = true, Name = name };
         thread.UnsafeStart(this); // the capture flows no caller's ExecutionContext

@@ -9,12 +9,15 @@ internal sealed class FanOutCaptureSink(PacketFanOut fanOut, CancellationToken c
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Starts <paramref name="loop"/> (whose sink this is); completes once it has ended and the fan-out is complete.</summary>
-    internal async Task RunAsync(CaptureLoop loop)
+    /// <summary>
+    /// Starts <paramref name="loop"/> (whose sink this is), on a thread from <paramref name="threadFactory"/> when given;
+    /// completes once it has ended and the fan-out is complete.
+    /// </summary>
+    internal async Task RunAsync(CaptureLoop loop, Func<ThreadStart, Thread>? threadFactory)
     {
         using (cancellationToken.UnsafeRegister(static l => ((CaptureLoop)l!).Stop(), loop))
         {
-            loop.Start();
+            loop.Start(threadFactory);
             await loop.Exited.ConfigureAwait(false);
         }
         // Stopped without a terminal message: cancelled, the fan-out disposed, or a target faulted.
