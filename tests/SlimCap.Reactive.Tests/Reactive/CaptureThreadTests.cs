@@ -70,9 +70,9 @@ public sealed class CaptureThreadTests
                 {
                     ValueTask<bool> first = packets.MoveNextAsync();
                     Assert.False(first.IsCompleted, "the image is empty: the loop waits");
+                    Task<(string? Name, bool IsBackground)> resumed = ResumedOn(first); // registered before the block exists
                     Fill((RingImageSource)source);
-                    Assert.True(await first.ConfigureAwait(false));
-                    return Describe(Thread.CurrentThread);
+                    return await resumed;
                 }
             default:
                 var target = new RecordingTarget(seen);
@@ -86,6 +86,12 @@ public sealed class CaptureThreadTests
                     return thread;
                 }
         }
+    }
+
+    private static async Task<(string? Name, bool IsBackground)> ResumedOn(ValueTask<bool> move)
+    {
+        Assert.True(await move.ConfigureAwait(false));
+        return Describe(Thread.CurrentThread);
     }
 
     private static (string? Name, bool IsBackground) Describe(Thread thread) => (thread.Name, thread.IsBackground);
