@@ -85,4 +85,14 @@ public sealed record CaptureFileOptions
         if (MaxRecordLength is < 1 or > MaxRecordLengthLimit)
             throw new InvalidCaptureOptionException(nameof(MaxRecordLength), $"must be between 1 and {MaxRecordLengthLimit} bytes (128 MiB, libpcap's largest for any link type); got {MaxRecordLength}.");
     }
+
+    /// <summary>
+    /// A classic-BPF program every record must pass (return non-zero for) to be read, run as libpcap filters a file
+    /// (<see cref="Filters.BpfProgram.Run(ReadOnlySpan{byte}, uint)"/>: captured bytes, wire length; compiled, see
+    /// <see cref="Filters.BpfProgram.Compile"/>). Records it refuses are skipped by every read style: blocks show only
+    /// the records it keeps (a view, nothing is copied), and a block it empties is never handed out. The return
+    /// value does not shorten a record. The program is run whatever a record's link type; null (the default) keeps
+    /// every record.
+    /// </summary>
+    public Filters.BpfProgram? BpfFilter { get; init; }
 }

@@ -53,6 +53,7 @@ public sealed class CaptureFileSource : CaptureSource
     private readonly bool _publishPartial;
     private readonly object _readGate = new();
     private readonly Func<bool> _stopWaiting; // made once: a lambda per rent would allocate per block
+    private readonly BpfSelector? _filter;
     private CaptureFileException? _pendingError;
     private bool _ended;
     private int _unblockRequested;
@@ -69,6 +70,7 @@ public sealed class CaptureFileSource : CaptureSource
         _blockSize = options.BlockSize;
         _pool = new PipeViewBlockPool(options.BlockCount);
         _publishPartial = publishPartial;
+        if (options.BpfFilter is { } program) _filter = new BpfSelector(program, Filters.BpfDialect.Libpcap);
         // A wait for a free block ends on Unblock as well as on Dispose: a stream that stops its capture while its
         // consumer still holds every block (read ahead, queued behind an operator) must not leave this thread parked.
         _stopWaiting = () => IsDisposed || Volatile.Read(ref _unblockRequested) != 0;
@@ -232,7 +234,22 @@ public sealed class CaptureFileSource : CaptureSource
             }
             if (_ended) return CaptureStatus.Stopped;
             if (Interlocked.Exchange(ref _unblockRequested, 0) != 0) return CaptureStatus.Unblocked;
-            return Fill(out block);
+            while (true)
+            {
+                CaptureStatus status = Fill(out block);
+                if (status != CaptureStatus.Packet || _filter is not { } filter) return status;
+                // The filter narrows the block's view in place; a block it empties goes back and the next is read.
+                if (block!.Restrict(ref filter) > 0) return status;
+                block.Dispose();
+                block = null;
+                if (_pendingError is { } damage)
+                {
+                    _pendingError = null;
+                    _ended = true;
+                    throw damage;
+                }
+                if (IsDisposed) return CaptureStatus.Stopped;
+            }
         }
     }
 
