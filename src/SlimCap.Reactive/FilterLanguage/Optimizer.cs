@@ -32,6 +32,7 @@ internal sealed partial class Optimizer
             o.Analyze(rewrite: false);
             o.RemoveDeadStatements();
             o.FoldIndexedLoads();
+            o.ReorderChains();
             o.CollapseRejectingBlocks();
             o.BypassEmptyBlocks();
             o.MergeIdenticalBlocks();
