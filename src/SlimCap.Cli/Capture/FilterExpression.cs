@@ -1,12 +1,12 @@
-using SlimCap.Cli.Infrastructure;
 using SlimCap.Reactive;
+using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
 
 namespace SlimCap.Cli.Capture;
 
 /// <summary>
 /// The pcap-filter expression given as trailing words (as tcpdump takes it), compiled to a classic BPF program for
-/// a link type.
+/// a link type by the library's compiler (<see cref="PcapFilter"/>).
 /// </summary>
 internal static class FilterExpression
 {
@@ -15,15 +15,13 @@ internal static class FilterExpression
         words is null || words.Count == 0 ? null : string.Join(' ', words);
 
     /// <summary>
-    /// Compiles <paramref name="expression"/> for frames of <paramref name="linkType"/> cut at <paramref name="snapLength"/>;
-    /// null when there is no expression.
+    /// Compiles <paramref name="expression"/> for frames of <paramref name="linkType"/> cut at <paramref name="snapLength"/>,
+    /// for the kernel's socket filter (live) or for records of files; null when there is no expression.
     /// </summary>
-    /// <exception cref="UsageException">The expression cannot be compiled (exit code 2).</exception>
-    public static BpfProgram? Compile(string? expression, LinkType linkType, int snapLength)
+    /// <exception cref="FilterExpressionException">The expression is refused; the message names the column (exit code 2).</exception>
+    public static BpfProgram? Compile(string? expression, LinkType linkType, int snapLength, bool kernel)
     {
         if (expression is null) return null;
-        _ = linkType;
-        _ = snapLength;
-        throw new UsageException("EXPR", $"filter expressions ('{expression}') are not yet supported: the pcap-filter compiler has not landed in this build; run without the expression.");
+        return PcapFilter.Compile(expression, new PcapFilterOptions { LinkType = linkType, SnapLength = (uint)snapLength, LinuxKernel = kernel });
     }
 }

@@ -9,5 +9,6 @@ namespace SlimCap.Cli.Capture;
 /// <param name="Promiscuous">Put the interface in promiscuous mode (off with -p).</param>
 /// <param name="UseSocket">A plain socket (recvmmsg batches) instead of the TPACKET_V3 ring (--socket).</param>
 /// <param name="Filter">The pcap-filter expression, or null.</param>
+/// <param name="Fanout">PACKET_FANOUT group members (--fanout), or null for one ring or socket.</param>
 internal sealed record LiveCaptureSettings(string Interface, int SnapLength, long? RingBytes, long? BlockSize, TimeSpan? BlockTimeout,
-    bool Promiscuous, bool UseSocket, string? Filter);
+    bool Promiscuous, bool UseSocket, string? Filter, int? Fanout = null);

@@ -51,8 +51,9 @@ internal static class CaptureCommand
                 retire is null ? null : Quantity.ParseDuration("--timeout", retire),
                 !parse.GetValue(noPromiscuous),
                 parse.GetValue(socket),
-                FilterExpression.Join(parse.GetValue(expression)));
-            var settings = new CaptureSettings(live, parse.GetValue(count), parse.GetValue(fanout), parse.GetValue(write), parse.GetValue(rotate),
+                FilterExpression.Join(parse.GetValue(expression)),
+                parse.GetValue(fanout));
+            var settings = new CaptureSettings(live, parse.GetValue(count), parse.GetValue(write), parse.GetValue(rotate),
                 parse.GetValue(onRotate), parse.GetValue(print), parse.GetValue(json), period is null ? null : Quantity.ParseDuration("--duration", period),
                 parse.GetValue(selfTest));
             return Run(settings, Console.Out, Console.Error);
@@ -64,13 +65,13 @@ internal static class CaptureCommand
     {
         Validate(settings);
         using var signal = new StopSignal();
-        LiveCaptureSource source = LiveSourceFactory.Open(settings.Live);
+        LiveCapture source = LiveSourceFactory.Open(settings.Live);
         using (source)
         {
             var writerOptions = new CaptureFileWriterOptions { SnapLength = settings.Live.SnapLength, EmptyFileLinkType = source.LinkType };
             RotateHook? hook = settings.OnRotate is null ? null : new RotateHook(settings.OnRotate, stderr);
             IPacketSink sink = CreateSink(settings, writerOptions, hook, stdout);
-            stderr.WriteLine($"slimcap: capturing on {source.Name}, link type {LinkTypeInfo.Name(source.LinkType)}, {Describe(source)}, snapshot length {settings.Live.SnapLength} bytes"
+            stderr.WriteLine($"slimcap: capturing on {source.Name}, link type {LinkTypeInfo.Name(source.LinkType)}, {source.Description}, snapshot length {settings.Live.SnapLength} bytes"
                 + (settings.Write is null ? "" : $", writing {settings.Write}"));
 
             using var deadline = settings.Duration is TimeSpan d ? new Timer(_ => signal.Stop(), null, d, Timeout.InfiniteTimeSpan) : null;
@@ -83,7 +84,8 @@ internal static class CaptureCommand
             Exception? failure = null;
             try
             {
-                captured = PacketPump.Run(source, sink, filter: null, settings.Count, signal.Token);
+                using IBlockFeed feed = source.OpenFeed();
+                captured = PacketPump.Run(feed, sink, filter: null, settings.Count, signal.Token);
             }
             catch (Exception e) when (ErrorReport.IsReportable(e))
             {
@@ -105,6 +107,11 @@ internal static class CaptureCommand
             hook?.WaitAll(RotateHook.FinalWait);
             CaptureStats stats = source.Stats;
             string files = sink is RotatingFileSink rotating ? $", {rotating.FilesFinished} files written" : "";
+            for (int m = 0; m < source.MemberCount; m++)
+            {
+                CaptureStats member = source.MemberStats(m);
+                stderr.WriteLine($"slimcap: fanout member {m}: kernel: {member.PacketsReceived} received, {member.PacketsDropped} dropped, {member.QueueFreezes} queue freezes");
+            }
             stderr.WriteLine($"slimcap: {captured} packets captured on {source.Name}; kernel: {stats.PacketsReceived} received, {stats.PacketsDropped} dropped, {stats.QueueFreezes} queue freezes{files}");
             return failure is null ? ExitCodes.Ok : ErrorReport.Write(failure, stderr);
         }
@@ -114,8 +121,7 @@ internal static class CaptureCommand
     {
         if (s.Count < 0) throw new UsageException("-c", $"{s.Count} is negative; give the number of packets to capture, or leave -c out for no limit.");
         if (s.Live.SnapLength < 1) throw new UsageException("-s", $"{s.Live.SnapLength} is too small; give at least 1 (default 262144).");
-        if (s.Fanout is not null)
-            throw new UsageException("--fanout", "PACKET_FANOUT capture is not yet supported in this build (multi-core capture has not landed); run without --fanout.");
+        if (s.Live.SnapLength > 262144) throw new UsageException("-s", $"{s.Live.SnapLength} is too large; give at most 262144 (the default).");
         if (s.Rotate is not null && (s.Write is null || s.Write == "-"))
             throw new UsageException(RotationPolicy.OptionName, "rotation needs -w FILE naming a file (not -): the rotated files are named after it.");
         if (s.OnRotate is not null && s.Rotate is null)
@@ -140,13 +146,6 @@ internal static class CaptureCommand
         else if (s.Print || s.Write is null) sinks.Add(new PrintSink(stdout));
         return sinks.Count == 1 ? sinks[0] : new TeeSink(sinks);
     }
-
-    private static string Describe(LiveCaptureSource source) => source switch
-    {
-        RingSource ring => $"TPACKET_V3 ring {ring.BlockCount} x {ring.Options.EffectiveBlockSize / 1024} KiB",
-        SocketSource => "AF_PACKET socket",
-        _ => source.GetType().Name,
-    };
 
     private static UdpClient? TryBind(int port)
     {

@@ -30,6 +30,7 @@ internal sealed class JsonSink : IPacketSink
         _json.WriteNumber("length", packet.TotalLength);
         _json.WriteNumber("captured", packet.CapturedLength);
         if (packet.HasVlan) _json.WriteNumber("vlan", packet.VlanId);
+        if (packet.FanoutMember >= 0) _json.WriteNumber("fanoutMember", packet.FanoutMember);
         if (summary.Protocol is not null) _json.WriteString("protocol", summary.Protocol);
         if (summary.Source is not null) _json.WriteString("source", summary.Source);
         if (summary.Destination is not null) _json.WriteString("destination", summary.Destination);

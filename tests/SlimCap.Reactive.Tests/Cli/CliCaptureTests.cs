@@ -39,6 +39,50 @@ public sealed class CliCaptureTests : IDisposable
         Assert.Contains($"{Count} packets captured on {net.CaptureInterface}; kernel:", LastLine(tool.Stderr), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Fanout_of_two_writes_every_frame_once_byte_exact_each_flow_in_order()
+    {
+        Privileges.RequireNetworkNamespaces();
+        Tcpdump.Require();
+        using var net = new TestNetwork();
+        const int Count = 240;
+        // Twelve flows (source ports), so the flow hash spreads them over both members.
+        List<byte[]> frames = Enumerable.Range(0, Count).Select(i => Frames.Udp(i, 64 + i % 300, sourcePort: (ushort)(3000 + i % 12))).ToList();
+        string file = Path.Combine(_directory, "fanout.pcapng");
+        using var tool = SlimCapTool.Start(net.CaptureNamespace, "capture", "-i", net.CaptureInterface, "-c", $"{Count}", "-w", file, "--fanout", "2", "--timeout", "20ms");
+        Assert.True(tool.WaitForStderr("capturing on"), tool.Stderr);
+
+        net.InjectFromPeer(frames);
+        Assert.True(tool.WaitForExit(30_000) == 0, tool.Stderr);
+
+        var records = Tcpdump.Records(file);
+        Assert.Equal(Count, records.Count);
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => (long)i), records.Select(r => Frames.SequenceOf(r.Data)).Order());
+        foreach (var r in records) Assert.Equal(frames[(int)Frames.SequenceOf(r.Data)], r.Data);
+        foreach (var flow in records.Select(r => Frames.SequenceOf(r.Data)).GroupBy(seq => seq % 12))
+            Assert.Equal(flow.Order(), flow);
+        Assert.Matches(@"fanout member 0: kernel: [1-9]\d* received", tool.Stderr);
+        Assert.Matches(@"fanout member 1: kernel: [1-9]\d* received", tool.Stderr);
+    }
+
+    [Fact]
+    public void A_filter_expression_keeps_only_the_matching_frames_in_the_kernel()
+    {
+        Privileges.RequireNetworkNamespaces();
+        Tcpdump.Require();
+        using var net = new TestNetwork();
+        // Every third frame goes to port 9001: the filter keeps those 20 of 60.
+        List<byte[]> frames = Enumerable.Range(0, 60).Select(i => Frames.Udp(i, 80, destinationPort: (ushort)(i % 3 == 0 ? 9001 : 9000))).ToList();
+        string file = Path.Combine(_directory, "filtered.pcap");
+        using var tool = SlimCapTool.Start(net.CaptureNamespace, "capture", "-i", net.CaptureInterface, "-c", "20", "-w", file, "--timeout", "20ms", "udp", "and", "dst", "port", "9001");
+        Assert.True(tool.WaitForStderr("capturing on"), tool.Stderr);
+        net.InjectFromPeer(frames);
+        Assert.True(tool.WaitForExit(30_000) == 0, tool.Stderr);
+
+        var records = Tcpdump.Records(file);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i * 3), records.Select(r => Frames.SequenceOf(r.Data)));
+    }
+
     [Theory]
     [InlineData(2, "SIGINT")]
     [InlineData(15, "SIGTERM")]
