@@ -29,7 +29,9 @@ internal static class DumpCommand
         try
         {
             var length = CaptureLength.Fixed(snapLength);
+            // Live capture is Linux-only ([SupportedOSPlatform("linux")]); the guard tells the platform analyzer these branches are.
             source = readFile is not null ? CaptureFileSource.Open(readFile)
+                : !OperatingSystem.IsLinux() ? throw new PlatformNotSupportedException("live capture needs Linux; on this OS read a capture file with -r FILE")
                 : useSocket
                 ? new SocketSource(device, new SocketOptions { Promiscuous = promiscuous, CaptureLength = length })
                 : new RingSource(device, new RingOptions { Promiscuous = promiscuous, CaptureLength = length, BlockTimeout = TimeSpan.FromMilliseconds(20) });

@@ -3,6 +3,7 @@ using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using SlimCap.Reactive.Socket;
+using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive;
 
@@ -12,6 +13,7 @@ namespace SlimCap.Reactive;
 /// link-down handling.
 /// </summary>
 /// <remarks>Thread safety: as <see cref="CaptureSource"/>. Needs CAP_NET_RAW (or root).</remarks>
+[SupportedOSPlatform("linux")]
 public abstract class LiveCaptureSource : CaptureSource
 {
     private LinkInfo _link = null!;

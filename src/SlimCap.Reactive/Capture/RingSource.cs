@@ -4,6 +4,7 @@ using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using SlimCap.Reactive.Ring;
 using SlimCap.Reactive.Socket;
+using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive;
 
@@ -14,6 +15,7 @@ namespace SlimCap.Reactive;
 /// VLAN tags, 64-bit stats and a Close that is safe while a reader or leased blocks still use the ring.
 /// </summary>
 /// <remarks>Thread safety: as <see cref="CaptureSource"/>. Needs CAP_NET_RAW (or root).</remarks>
+[SupportedOSPlatform("linux")]
 public sealed class RingSource : LiveCaptureSource
 {
     private const int StarvedPollMs = 10;
@@ -73,7 +75,7 @@ public sealed class RingSource : LiveCaptureSource
                 RetireBlockTimeoutMs = (uint)options.BlockTimeout.TotalMilliseconds,
             };
             PacketSocketSetup.SetRxRing(socket, request, link);
-            memory = RingMemory.MapSocket(socket, (nuint)options.RingSize, link.Name);
+            memory = MappedRingMemory.Map(socket, (nuint)options.RingSize, link.Name);
             wake = new WakeSignal();
             PacketSocketSetup.Bind(socket, link);
         }

@@ -4,6 +4,7 @@ using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using SlimCap.Reactive.Socket;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive;
 
@@ -18,6 +19,7 @@ namespace SlimCap.Reactive;
 /// packet's own sockaddr_ll.
 /// </summary>
 /// <remarks>Thread safety: as <see cref="CaptureSource"/>. Needs CAP_NET_RAW (or root).</remarks>
+[SupportedOSPlatform("linux")]
 public sealed class SocketSource : LiveCaptureSource
 {
     private readonly RecordBlockPool _pool;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Tmds.Linux;
+using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive.Interop;
 
@@ -7,6 +8,7 @@ namespace SlimCap.Reactive.Interop;
 /// Owns one file descriptor. Every syscall on it holds a reference (DangerousAddRef) so a
 /// concurrent close cannot hand the number to someone else while the call runs.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed class FileDescriptorHandle : SafeHandle
 {
     public FileDescriptorHandle(int fd) : base(new IntPtr(-1), ownsHandle: true) => SetHandle(new IntPtr(fd));

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive.Interop;
 
@@ -24,6 +25,7 @@ internal readonly record struct ReceivedPacket(int CapturedLength, long WireLeng
 /// call while the source is disposed never writes into freed memory.
 /// </summary>
 /// <remarks>Not thread-safe: one reader at a time, which the capture source's reader gate ensures.</remarks>
+[SupportedOSPlatform("linux")]
 internal sealed unsafe class PacketBatchReceiver
 {
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
+using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive.Socket;
 
@@ -11,6 +12,7 @@ namespace SlimCap.Reactive.Socket;
 /// <see cref="LinkDownPolicy.Fail"/>. The link is looked up through the capture socket itself, so
 /// the answer is for the socket's namespace, whatever thread asks.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed class LinkMonitor
 {
     /// <summary>How often a reader re-checks a link that is down.</summary>
