@@ -23,7 +23,8 @@ public sealed class CaptureFileException : CaptureException
 
     /// <summary>
     /// Byte offset of the damaged structure (record header or pcapng block), counted in the
-    /// uncompressed bytes for gzip-compressed files.
+    /// uncompressed bytes for gzip-compressed files (for damage to the gzip framing itself, the inflated bytes
+    /// delivered before it; the message then names the compressed offset).
     /// </summary>
     public long Offset { get; }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 
@@ -26,6 +25,11 @@ namespace SlimCap.Reactive.Files;
 /// A damaged file first yields every record before the damage, then the next read throws a
 /// <see cref="CaptureFileException"/> naming the offset; later reads return Stopped. Hostile lengths are
 /// checked against the format's limits before any byte is buffered for them, so they cost no memory.</para>
+/// <para><b>gzip.</b> The gzip framing is parsed here (RFC 1952; concatenated members read as zcat reads them) and
+/// only the deflate data goes to the inflater, so damage at the end of a gzip file costs no record before it: a bad
+/// CRC32 or length in a trailer, data after the last member, a damaged header and a file cut anywhere (a cut
+/// never reads as a clean end, whatever record boundary it falls on) each end in a
+/// <see cref="CaptureFileException"/> that says which, with the compressed offset in its message.</para>
 /// <para><b>Timestamps.</b> <see cref="PacketRef.TimestampNanoseconds"/> is seconds × 10^9 plus the fraction in
 /// 64-bit arithmetic: pcapng times past the year 2262 (or before 1678) wrap.</para>
 /// <para><b>Compatibility.</b> Records are presented as libpcap 1.10 presents them (pcap records longer
@@ -119,7 +123,7 @@ public sealed class CaptureFileSource : CaptureSource
             {
                 // The raw pipe keeps the bytes it peeked at; the gzip stream reads them back through it.
                 compressed = true;
-                var gzip = new GZipStream(pipe.AsStream(leaveOpen: false), CompressionMode.Decompress, leaveOpen: false);
+                var gzip = new GzipDecompressionStream(pipe, name);
                 input = new PipeByteReader(PipeReader.Create(gzip, new StreamPipeReaderOptions(buffers, options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: false)), name);
                 input.Ensure(4);
             }
