@@ -1,9 +1,9 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using SlimCap.Reactive.Socket;
-using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive;
 
@@ -35,6 +35,7 @@ public abstract class LiveCaptureSource : CaptureSource
         LinkMonitor = new LinkMonitor(socket, link, policy, linkDownGrace);
         Filter = filter;
         SnapLength = snapLength;
+        ReportMetrics();
     }
 
     /// <summary>The interface being captured, as it was when the source was opened.</summary>
@@ -64,6 +65,10 @@ public abstract class LiveCaptureSource : CaptureSource
             return new CaptureStats(received, dropped, freezes, Starvations, NetworkLinks.ReadReceiveDropped(_link.Name, _link.Index));
         }
     }
+
+    internal sealed override bool IsLive => true;
+
+    internal sealed override int OutstandingLeases => LeasedBlocks;
 
     /// <summary>Times the reader found every block leased.</summary>
     private protected abstract long Starvations { get; }

@@ -1,10 +1,10 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using SlimCap.Reactive.Ring;
 using SlimCap.Reactive.Socket;
-using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive;
 
@@ -103,6 +103,8 @@ public sealed class RingSource : LiveCaptureSource
     public int BlockCount => _reader.BlockCount;
 
     private protected override long Starvations => _reader.Starvations;
+
+    internal override string SourceKind => "ring";
 
     private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
     {

@@ -1,10 +1,10 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using SlimCap.Reactive.Socket;
 using static SlimCap.Reactive.Interop.LinuxConstants;
-using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive;
 
@@ -80,6 +80,9 @@ public sealed class SocketSource : LiveCaptureSource
 
     /// <summary>The options the socket was opened with.</summary>
     public SocketOptions Options { get; }
+
+    /// <inheritdoc/>
+    internal override string SourceKind => "socket";
 
     /// <inheritdoc/>
     public override int LeasedBlocks => _pool.BlockCount - _pool.FreeCount;

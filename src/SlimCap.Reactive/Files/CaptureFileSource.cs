@@ -66,7 +66,12 @@ public sealed class CaptureFileSource : CaptureSource
         _pool = new PipeViewBlockPool(options.BlockCount);
         _publishPartial = publishPartial;
         _isDisposed = () => IsDisposed;
+        ReportMetrics();
     }
+
+    internal override string SourceKind => "file";
+
+    internal override int OutstandingLeases => _pool.Leased;
 
     /// <summary>
     /// Opens the capture file at <paramref name="path"/>, or stdin when it is <c>"-"</c>, and reads its header.

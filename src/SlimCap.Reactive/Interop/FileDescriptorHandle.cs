@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using Tmds.Linux;
 using System.Runtime.Versioning;
+using Tmds.Linux;
 
 namespace SlimCap.Reactive.Interop;
 

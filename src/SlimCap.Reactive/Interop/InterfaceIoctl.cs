@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using System.Text;
 using Tmds.Linux;
-using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive.Interop;
 

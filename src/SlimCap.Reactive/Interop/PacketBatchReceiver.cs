@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using static SlimCap.Reactive.Interop.LinuxConstants;
 using System.Runtime.Versioning;
+using static SlimCap.Reactive.Interop.LinuxConstants;
 
 namespace SlimCap.Reactive.Interop;
 

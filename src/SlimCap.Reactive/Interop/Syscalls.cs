@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using Tmds.Linux;
 using static SlimCap.Reactive.Interop.LinuxConstants;
-using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive.Interop;
 

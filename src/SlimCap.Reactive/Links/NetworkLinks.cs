@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net.NetworkInformation;
+using System.Runtime.Versioning;
 using System.Text;
 using SlimCap.Reactive.Interop;
-using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive.Links;
 

@@ -1,6 +1,6 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using static SlimCap.Reactive.Interop.LinuxConstants;
-using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive.Socket;
 

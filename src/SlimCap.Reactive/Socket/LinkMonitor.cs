@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
-using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive.Socket;
 

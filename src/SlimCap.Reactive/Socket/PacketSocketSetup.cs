@@ -1,8 +1,8 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using static SlimCap.Reactive.Interop.LinuxConstants;
-using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive.Socket;
 
