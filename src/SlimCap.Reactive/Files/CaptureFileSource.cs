@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using Microsoft.Win32.SafeHandles;
+using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Files;
 
@@ -48,7 +51,7 @@ public sealed class CaptureFileSource : CaptureSource
     private readonly int _blockSize;
     private readonly bool _publishPartial;
     private readonly object _readGate = new();
-    private readonly Func<bool> _isDisposed; // made once: a lambda per rent would allocate per block
+    private readonly Func<bool> _stopWaiting; // made once: a lambda per rent would allocate per block
     private CaptureFileException? _pendingError;
     private bool _ended;
     private int _unblockRequested;
@@ -65,27 +68,27 @@ public sealed class CaptureFileSource : CaptureSource
         _blockSize = options.BlockSize;
         _pool = new PipeViewBlockPool(options.BlockCount);
         _publishPartial = publishPartial;
-        _isDisposed = () => IsDisposed;
+        // A wait for a free block ends on Unblock as well as on Dispose: a stream that stops its capture while its
+        // consumer still holds every block (read ahead, queued behind an operator) must not leave this thread parked.
+        _stopWaiting = () => IsDisposed || Volatile.Read(ref _unblockRequested) != 0;
         ReportMetrics();
     }
 
     internal override string SourceKind => "file";
 
-    internal override int OutstandingLeases => _pool.Leased;
+    internal override int OutstandingLeases => _pool.BlockCount - _pool.FreeCount;
 
     /// <summary>
     /// Opens the capture file at <paramref name="path"/>, or stdin when it is <c>"-"</c>, and reads its header.
     /// </summary>
     /// <exception cref="CaptureFileException">The file is not a capture file this reader supports, or its header is damaged.</exception>
-    /// <exception cref="IOException">The file cannot be opened.</exception>
+    /// <exception cref="IOException">The file cannot be opened (<see cref="FileNotFoundException"/> when it does not exist).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <remarks>A FIFO is opened without waiting for its writer: the first read (the header, here) waits for it.</remarks>
     public static CaptureFileSource Open(string path, CaptureFileOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (path == "-") return Open(Console.OpenStandardInput(), "-", leaveOpen: false, options);
-        // No FileStream buffering: the pipe is the buffer.
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        // A regular file (seekable) is read in place; a FIFO or device keeps interruptible async reads.
-        Stream stream = file.CanSeek ? new RegularFileStream(file) : file;
+        Stream stream = !OperatingSystem.IsLinux() ? OpenPortable(path) : path == "-" ? OpenStandardInput() : OpenPath(path);
         try
         {
             return Open(stream, path, leaveOpen: false, options);
@@ -95,6 +98,45 @@ public sealed class CaptureFileSource : CaptureSource
             stream.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Elsewhere than Linux: the file or stdin through plain .NET streams. Reads of a FIFO or a terminal cannot be
+    /// interrupted there (Unblock and Dispose take effect at the next record); regular files are unaffected.
+    /// </summary>
+    private static Stream OpenPortable(string path) => path == "-"
+        ? Console.OpenStandardInput()
+        : new RegularFileStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1));
+
+    /// <summary>
+    /// A regular file is read in place (no FileStream buffering: the pipe is the buffer); a FIFO, device or socket
+    /// through <see cref="WakeableFileStream"/>, whose reads Unblock and Dispose can interrupt.
+    /// </summary>
+    [SupportedOSPlatform("linux")]
+    private static Stream OpenPath(string path)
+    {
+        FileDescriptorHandle fd = Syscalls.OpenForReading(path);
+        try
+        {
+            if (!Syscalls.IsRegularFile(fd.Fd)) return new WakeableFileStream(fd, path);
+            var handle = new SafeFileHandle(fd.DangerousGetHandle(), ownsHandle: true);
+            fd.SetHandleAsInvalid(); // the FileStream owns the descriptor now
+            return new RegularFileStream(new FileStream(handle, FileAccess.Read, bufferSize: 1));
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stdin (fd 0, never closed here): in place when it is a redirected regular file, else wakeable.</summary>
+    [SupportedOSPlatform("linux")]
+    private static Stream OpenStandardInput()
+    {
+        var fd = new FileDescriptorHandle(0, ownsHandle: false);
+        if (!Syscalls.IsRegularFile(0)) return new WakeableFileStream(fd, "-");
+        return new RegularFileStream(new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 1));
     }
 
     /// <summary>
@@ -167,13 +209,16 @@ public sealed class CaptureFileSource : CaptureSource
         }
     }
 
+    /// <summary>Blocks leased to consumers right now (for tests: every stream gives all back when it ends).</summary>
+    internal int LeasedBlocks => _pool.BlockCount - _pool.FreeCount;
+
     /// <summary>Records that had to be copied because they were split across two pipe buffers (for tests and tuning).</summary>
     internal long CopiedRecords => Interlocked.Read(ref _copiedRecords);
 
     /// <summary>
-    /// Wakes a reader blocked on a slow stream (a pipe, a socket); it returns <see cref="CaptureStatus.Unblocked"/>.
-    /// The wake reaches a read in progress only when the stream honours cancellation (console stdin may not:
-    /// then the reader returns Unblocked after its read completes).
+    /// Wakes a reader blocked on a slow stream; it returns <see cref="CaptureStatus.Unblocked"/>. A path or stdin that
+    /// is a FIFO, pipe, terminal or socket is always woken (its reads wait in poll beside an eventfd); a
+    /// <see cref="Stream"/> passed in is woken when it honours the cancellation token of its ReadAsync.
     /// </summary>
     public override void Unblock()
     {
@@ -237,8 +282,14 @@ public sealed class CaptureFileSource : CaptureSource
                     break; // the record stays in the pipe for the next block
                 if (block is null)
                 {
-                    block = _pool.Rent(_isDisposed);
-                    if (block is null) return CaptureStatus.Stopped;
+                    block = _pool.Rent(_stopWaiting);
+                    if (block is null)
+                    {
+                        // The record stays unconsumed in the pipe: the next read starts with it.
+                        if (IsDisposed) return CaptureStatus.Stopped;
+                        Interlocked.Exchange(ref _unblockRequested, 0);
+                        return CaptureStatus.Unblocked;
+                    }
                 }
                 // A record inside one pipe buffer is viewed where it lies; only one split across buffers is copied.
                 if (record.Data.IsSingleSegment

@@ -117,6 +117,8 @@ internal sealed class GzipCompressedInput : Stream
             long keep = _historyFloor < 0 ? Offset : Math.Max(_historyFloor, Offset - (long)HistoryChunks * FeedChunk - 8);
             keep = Math.Clamp(keep, _bufferStart, _bufferStart + _buffer.Length);
             _raw.AdvanceTo(_buffer.GetPosition(keep - _bufferStart), _buffer.End);
+            // The old sequence is the pipe's again: a read cancelled below must not leave it looking buffered.
+            _buffer = default;
             _bufferStart = keep;
             _hasBuffer = false;
         }

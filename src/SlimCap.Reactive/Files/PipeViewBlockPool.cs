@@ -7,13 +7,12 @@ namespace SlimCap.Reactive.Files;
 internal sealed class PipeViewBlockPool
 {
     private readonly Stack<PipeViewBlock> _free;
-    private readonly int _capacity;
     private readonly object _gate = new();
     private long _starvations;
 
     internal PipeViewBlockPool(int blockCount)
     {
-        _capacity = blockCount;
+        BlockCount = blockCount;
         _free = new Stack<PipeViewBlock>(blockCount);
         for (int i = 0; i < blockCount; i++) _free.Push(new PipeViewBlock(this));
     }
@@ -21,13 +20,12 @@ internal sealed class PipeViewBlockPool
     /// <summary>Times a rent found every block leased.</summary>
     internal long Starvations => Interlocked.Read(ref _starvations);
 
-    /// <summary>Blocks rented and not yet returned.</summary>
-    internal int Leased
+    internal int BlockCount { get; }
+
+    /// <summary>Blocks not leased right now.</summary>
+    internal int FreeCount
     {
-        get
-        {
-            lock (_gate) return _capacity - _free.Count;
-        }
+        get { lock (_gate) return _free.Count; }
     }
 
     /// <summary>Takes a free block, waiting while all are leased; null once <paramref name="shouldStop"/> says so.</summary>
