@@ -7,7 +7,7 @@ namespace SlimCap.Reactive.Files;
 /// record that precedes the damage.
 /// </summary>
 /// <remarks>Thread safety: immutable once thrown.</remarks>
-public sealed class CaptureFileException : CaptureException
+public class CaptureFileException : CaptureException
 {
     /// <summary>Creates the exception for a problem <paramref name="problem"/> at <paramref name="offset"/> in <paramref name="fileName"/>.</summary>
     public CaptureFileException(string fileName, long offset, string problem, Exception? innerException = null)

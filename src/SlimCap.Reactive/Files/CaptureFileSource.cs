@@ -19,7 +19,7 @@ namespace SlimCap.Reactive.Files;
 /// into pooled buffers that a leased block keeps alive until it is disposed. Only a record split across
 /// two buffers is copied (into a buffer the block rents). Memory is bounded by
 /// <see cref="CaptureFileOptions.BlockCount"/> leased blocks of at most <see cref="CaptureFileOptions.BlockSize"/>
-/// file bytes each, plus the pipe's buffering of one record. <see cref="PacketBlock.Bytes"/> of a file block
+/// file bytes each (or one record, when it is larger), plus the pipe's buffering of one record. <see cref="PacketBlock.Bytes"/> of a file block
 /// is empty, since its records lie in several buffers: enumerate the block instead. Timestamps are nanoseconds since the epoch; a record's
 /// <see cref="PacketRef.InterfaceIndex"/> is its pcapng interface id in its section (0 for pcap), its
 /// <see cref="PacketRef.LinkType"/> that interface's link type, and its <see cref="PacketRef.Type"/> the
@@ -27,7 +27,9 @@ namespace SlimCap.Reactive.Files;
 /// <para><b>End and damage.</b> At the clean end of the file reads return <see cref="CaptureStatus.Stopped"/>.
 /// A damaged file first yields every record before the damage, then the next read throws a
 /// <see cref="CaptureFileException"/> naming the offset; later reads return Stopped. Hostile lengths are
-/// checked against the format's limits before any byte is buffered for them, so they cost no memory.</para>
+/// checked against the format's limits and <see cref="CaptureFileOptions.MaxRecordLength"/> before any byte is
+/// buffered for them, so they cost no memory; pcapng blocks that hold no records are skipped as they stream past.
+/// Memory stays below <see cref="CaptureFileOptions.MaxMemory"/>.</para>
 /// <para><b>gzip.</b> The gzip framing is parsed here (RFC 1952; concatenated members read as zcat reads them) and
 /// only the deflate data goes to the inflater, so damage at the end of a gzip file costs no record before it: a bad
 /// CRC32 or length in a trailer, data after the last member, a damaged header and a file cut anywhere (a cut
@@ -52,6 +54,7 @@ public sealed class CaptureFileSource : CaptureSource
     private readonly bool _publishPartial;
     private readonly object _readGate = new();
     private readonly Func<bool> _stopWaiting; // made once: a lambda per rent would allocate per block
+    private readonly BpfSelector? _filter;
     private CaptureFileException? _pendingError;
     private bool _ended;
     private int _unblockRequested;
@@ -68,6 +71,7 @@ public sealed class CaptureFileSource : CaptureSource
         _blockSize = options.BlockSize;
         _pool = new PipeViewBlockPool(options.BlockCount);
         _publishPartial = publishPartial;
+        if (options.BpfFilter is { } program) _filter = new BpfSelector(program, Filters.BpfDialect.Libpcap);
         // A wait for a free block ends on Unblock as well as on Dispose: a stream that stops its capture while its
         // consumer still holds every block (read ahead, queued behind an operator) must not leave this thread parked.
         _stopWaiting = () => IsDisposed || Volatile.Read(ref _unblockRequested) != 0;
@@ -153,9 +157,7 @@ public sealed class CaptureFileSource : CaptureSource
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
         options ??= new CaptureFileOptions();
-        if (options.BlockCount < 1) throw new InvalidCaptureOptionException(nameof(options.BlockCount), "must be at least 1");
-        if (options.BlockSize < 4096) throw new InvalidCaptureOptionException(nameof(options.BlockSize), "must be at least 4096 bytes");
-        if (options.ReadBufferSize < 4096) throw new InvalidCaptureOptionException(nameof(options.ReadBufferSize), "must be at least 4096 bytes");
+        options.Validate();
         bool publishPartial = options.PublishPartialBlocks ?? !stream.CanSeek;
         // Enough free buffers for what the leased blocks can hold on to, plus the pipe's own.
         var buffers = new PipeBufferPool(options.ReadBufferSize, options.BlockCount * (options.BlockSize / options.ReadBufferSize + 2) + 4);
@@ -174,7 +176,7 @@ public sealed class CaptureFileSource : CaptureSource
                 input = new PipeByteReader(PipeReader.Create(gzip, new StreamPipeReaderOptions(buffers, options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: false)), name);
                 input.Ensure(4);
             }
-            FormatReader format = OpenFormat(input, name);
+            FormatReader format = OpenFormat(input, name, options.MaxRecordLength);
             return new CaptureFileSource(name, input, format, compressed, options, publishPartial);
         }
         catch
@@ -248,7 +250,22 @@ public sealed class CaptureFileSource : CaptureSource
             }
             if (_ended) return CaptureStatus.Stopped;
             if (Interlocked.Exchange(ref _unblockRequested, 0) != 0) return CaptureStatus.Unblocked;
-            return Fill(out block);
+            while (true)
+            {
+                CaptureStatus status = Fill(out block);
+                if (status != CaptureStatus.Packet || _filter is not { } filter) return status;
+                // The filter narrows the block's view in place; a block it empties goes back and the next is read.
+                if (block!.Restrict(ref filter) > 0) return status;
+                block.Dispose();
+                block = null;
+                if (_pendingError is { } damage)
+                {
+                    _pendingError = null;
+                    _ended = true;
+                    throw damage;
+                }
+                if (IsDisposed) return CaptureStatus.Stopped;
+            }
         }
     }
 
@@ -325,14 +342,14 @@ public sealed class CaptureFileSource : CaptureSource
         return CaptureStatus.Packet;
     }
 
-    private static FormatReader OpenFormat(PipeByteReader input, string name)
+    private static FormatReader OpenFormat(PipeByteReader input, string name, int maxRecordLength)
     {
         if (input.Available < 4)
             FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: it has only {input.Available} bytes");
         Span<byte> scratch = stackalloc byte[4];
         uint magic = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(input.PeekSpan(4, scratch));
-        if (magic == PcapNgFormatReader.BlockTypeShb) return PcapNgFormatReader.Open(input, name);
-        if (PcapFormatReader.IsMagic(magic)) return PcapFormatReader.Open(input, name);
+        if (magic == PcapNgFormatReader.BlockTypeShb) return PcapNgFormatReader.Open(input, name, maxRecordLength);
+        if (PcapFormatReader.IsMagic(magic)) return PcapFormatReader.Open(input, name, maxRecordLength);
         FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: unknown magic 0x{magic:x8} (neither pcap nor pcapng)");
         return null;
     }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace SlimCap.Reactive.Filters;
 
@@ -15,6 +16,7 @@ public sealed partial class BpfProgram
     /// <summary>The kernel's limit on a program's length (BPF_MAXINSNS).</summary>
     public const int MaxInstructions = 4096;
 
+    private BpfFilterFunction? _compiled;
     private InvalidBpfProgramException? _linuxRejection;
     private int _linuxChecked;
 
@@ -84,6 +86,22 @@ public sealed partial class BpfProgram
     /// </summary>
     /// <returns>The program's return value: 0 drops the packet; libpcap keeps it whole otherwise.</returns>
     public uint Run(ReadOnlySpan<byte> packet, uint wireLength) => BpfInterpreter.RunLibpcap(Instructions.AsSpan(), packet, wireLength);
+
+    /// <summary>
+    /// The program compiled for fast filtering in user space, with exactly <see cref="Run(ReadOnlySpan{byte}, uint)"/>'s
+    /// semantics: IL (a <c>DynamicMethod</c>) where the runtime supports dynamic code, else the interpreter (Native AOT).
+    /// Compiled on the first call and kept; every later call returns the same delegate.
+    /// </summary>
+    public BpfFilterFunction Compile()
+    {
+        BpfFilterFunction? compiled = Volatile.Read(ref _compiled);
+        if (compiled is not null) return compiled;
+        compiled = RuntimeFeature.IsDynamicCodeSupported && BpfIlCompiler.IsSupported ? BpfIlCompiler.Compile(Instructions.AsSpan()) : Run;
+        return Interlocked.CompareExchange(ref _compiled, compiled, null) ?? compiled;
+    }
+
+    /// <summary>Whether <see cref="Compile"/> gives IL rather than the interpreter on this runtime.</summary>
+    public static bool CompilesToIL => BpfIlCompiler.IsSupported;
 
     /// <summary>
     /// Runs the program as the Linux kernel runs an attached socket filter on a frame it received: ancillary

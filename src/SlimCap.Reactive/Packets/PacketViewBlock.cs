@@ -49,6 +49,7 @@ internal sealed class PacketViewBlock : PacketBlock
             throw;
         }
         view._parent = parent;
+        view.FanoutMember = parent.FanoutMember;
         view.CursorHost = parent; // a view's cursors are its parent's: the parent's table serves every view of it
         view.Activate(parent.SequenceNumber, parent.RawPacketCount, parent.FirstTimestampNanoseconds, parent.LastTimestampNanoseconds);
         view.CopyViewFrom(parent);

@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
+using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Tests.Metrics;
 
 namespace SlimCap.Reactive.Tests.Reactive;
@@ -24,7 +25,13 @@ public class AllocationTests
     private static void Report(string what, long bytes, long packets) =>
         TestContext.Current.TestOutputHelper?.WriteLine($"{what}: {bytes} bytes over {packets} packets ({(double)bytes / packets:F4} B/packet)");
 
-    public static TheoryData<string> BlockPipelines => new() { "blocks", "type filter", "every n-th", "fraction", "by time", "stacked" };
+    public static TheoryData<string> BlockPipelines => new() { "blocks", "type filter", "every n-th", "fraction", "by time", "stacked", "bpf", "bpf linux", "bpf stacked" };
+
+    /// <summary>udp (IPv4 protocol byte 17): keeps the even flows.</summary>
+    private static readonly BpfProgram Udp = new([BpfInstruction.LoadByteAbsolute(23), BpfInstruction.JumpIfEqual(17, 0, 1), BpfInstruction.Return(65535), BpfInstruction.Return(0)]);
+
+    /// <summary>The kernel's view: ancillary packet type PACKET_HOST.</summary>
+    private static readonly BpfProgram HostOnly = new([BpfInstruction.LoadWordAbsolute(BpfInstruction.AncillaryPacketType), BpfInstruction.JumpIfEqual(0, 0, 1), BpfInstruction.Return(65535), BpfInstruction.Return(0)]);
 
     private static IObservable<PacketBlock> Apply(string pipeline, IObservable<PacketBlock> s) => pipeline switch
     {
@@ -34,6 +41,9 @@ public class AllocationTests
         "fraction" => s.SampleFraction(0.25, seed: 9),
         "by time" => s.SampleByTime(TimeSpan.FromHours(1), DefaultScheduler.Instance), // never ticks: every block supersedes the last
         "stacked" => s.WherePacketType(PacketTypes.Inbound).SampleEvery(2).SampleFraction(0.5, seed: 3),
+        "bpf" => s.WhereBpf(Udp),
+        "bpf linux" => s.WhereBpf(HostOnly, BpfDialect.Linux),
+        "bpf stacked" => s.WherePacketType(PacketTypes.Inbound).WhereBpf(Udp).SampleEvery(2),
         _ => throw new ArgumentOutOfRangeException(nameof(pipeline)),
     };
 
@@ -100,6 +110,7 @@ public class AllocationTests
         long start = -1, end, kept = 0;
         IAsyncEnumerable<PacketRef> query = source.ReadAllAsync(Ct)
             .WherePacketType(PacketTypes.Host | PacketTypes.Broadcast)
+            .WhereBpf(Udp)
             .SampleEvery(2)
             .SampleFraction(0.5, seed: 5);
         long startIndex = 0;
@@ -115,7 +126,7 @@ public class AllocationTests
         end = GC.GetTotalAllocatedBytes(precise: true);
         long packets = Packets - startIndex;
         Assert.True(start >= 0 && kept > 0);
-        Report("await foreach .WherePacketType().SampleEvery().SampleFraction() (process-wide)", end - start, packets);
+        Report("await foreach .WherePacketType().WhereBpf().SampleEvery().SampleFraction() (process-wide)", end - start, packets);
         Assert.True((end - start) / packets == 0, $"{end - start} bytes over {packets} packets");
         Assert.True(source.AllBlocksReturned);
     }
