@@ -29,6 +29,7 @@ public abstract class PacketFanOut : IDisposable
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _error;
     private int _completed;
+    private CaptureSource? _meteredSource;
 
     private protected PacketFanOut(IEnumerable<ITargetBlock<PacketBlock>> targets, FanOutOptions? options)
     {
@@ -41,6 +42,7 @@ public abstract class PacketFanOut : IDisposable
         Options = options;
         _targets = Array.ConvertAll(list, t => new FanOutTarget(t, options.BoundedCapacity, CompleteWithError));
         Completion = CompleteAfterTargetsAsync();
+        FanOutMeter.Register(this);
     }
 
     /// <summary>The options in force.</summary>
@@ -93,6 +95,7 @@ public abstract class PacketFanOut : IDisposable
     {
         var sink = new FanOutCaptureSink(this, cancellationToken);
         CaptureLoop loop = CaptureLoop.ForSource(source, sink) ?? throw CaptureReaderGate.BusyError(source);
+        Volatile.Write(ref _meteredSource, source);
         return sink.RunAsync(loop, threadFactory);
     }
 
@@ -112,8 +115,15 @@ public abstract class PacketFanOut : IDisposable
         _stopping.Cancel();
         Interlocked.Exchange(ref _completed, 1);
         foreach (FanOutTarget t in _targets) t.Abort();
+        FanOutMeter.Unregister(this);
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>The source <see cref="RunAsync"/> last read, whose tags the drop measurements carry; null before.</summary>
+    internal CaptureSource? MeteredSource => Volatile.Read(ref _meteredSource);
+
+    /// <summary>The meter's <see cref="CaptureMetrics.FanOutKindTag"/>.</summary>
+    internal abstract string MetricsKind { get; }
 
     internal bool PostCore(PacketBlock block, CancellationToken cancellationToken)
     {
