@@ -11,6 +11,9 @@ internal static class SlimCapCommand
     {
         ListCommand.Create(),
         CaptureCommand.Create(),
+        ReadCommand.Create(),
+        ConvertCommand.Create(),
+        StatsCommand.Create(),
     };
 
     public static int Run(string[] args)
