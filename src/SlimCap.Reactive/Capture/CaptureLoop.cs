@@ -46,8 +46,17 @@ internal sealed class CaptureLoop : IDisposable
     /// A loop over an existing source; null (and nothing started) when another stream already reads it.
     /// The source stays open when the loop ends.
     /// </summary>
-    internal static CaptureLoop? ForSource(CaptureSource source, ICaptureSink sink) =>
-        CaptureReaderGate.TryEnter(source) ? new CaptureLoop(null, source, sink) : null;
+    /// <exception cref="InvalidOperationException">The source has ended (a file read to its end): a stream would get nothing.</exception>
+    internal static CaptureLoop? ForSource(CaptureSource source, ICaptureSink sink)
+    {
+        if (!CaptureReaderGate.TryEnter(source)) return null;
+        if (source.EndedError() is { } ended)
+        {
+            CaptureReaderGate.Exit(source);
+            throw ended;
+        }
+        return new CaptureLoop(null, source, sink);
+    }
 
     /// <summary>Completes (never faults) once the loop has ended, released everything it held and told the sink.</summary>
     internal Task Exited => _exitedTask.Task;

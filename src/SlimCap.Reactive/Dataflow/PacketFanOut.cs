@@ -83,7 +83,7 @@ public abstract class PacketFanOut : IDisposable
     /// serves one reader at a time and stays open: the caller owns it.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">Another stream already reads <paramref name="source"/>.</exception>
+    /// <exception cref="InvalidOperationException">Another stream already reads <paramref name="source"/>, or it is a capture file an earlier stream read to its end.</exception>
     public Task RunAsync(CaptureSource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);

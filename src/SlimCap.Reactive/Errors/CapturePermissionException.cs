@@ -9,7 +9,9 @@ public sealed class CapturePermissionException : NativeCallException
     /// <summary>Creates the exception for <paramref name="call"/> refused with <paramref name="errno"/>.</summary>
     public CapturePermissionException(string call, int errno, string? interfaceName)
         : base(call, errno, interfaceName,
-               "Packet capture needs the CAP_NET_RAW capability (or root): run as root, or grant it with 'setcap cap_net_raw+ep' on the executable.")
+               "Packet capture needs the CAP_NET_RAW capability (or root): run as root, or grant it to your app's own executable " +
+               "(a self-contained or apphost build: 'sudo setcap cap_net_raw+ep ./MyApp'). setcap does not apply to 'dotnet MyApp.dll': " +
+               "the capability would have to go on the shared dotnet host, which gives it to every .NET program; run those as root instead.")
     {
     }
 }

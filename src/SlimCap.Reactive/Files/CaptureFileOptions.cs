@@ -39,7 +39,7 @@ public sealed record CaptureFileOptions
 
     /// <summary>
     /// How many blocks may be leased at once. Defaults to 4; 1 to <see cref="MaxBlockCount"/>. When all are leased
-    /// the reader waits for one to be disposed (counted in <see cref="CaptureStats.RingStarvations"/>), which bounds memory.
+    /// the reader waits for one to be disposed, which bounds memory.
     /// </summary>
     public int BlockCount { get; init; } = 4;
 

@@ -207,8 +207,16 @@ public sealed class CaptureFileSource : CaptureSource
     {
         get
         {
-            return new CaptureStats(Interlocked.Read(ref _records), 0, 0, _pool.Starvations);
+            // No ring: a file waits for its consumer to give a block back, which is back-pressure, not a starved ring.
+            return new CaptureStats(Interlocked.Read(ref _records), 0, 0);
         }
+    }
+
+    /// <summary>True once the file was read to its end (or its damage): a new stream over this source would see nothing.</summary>
+    private protected override bool HasEnded
+    {
+        // No lock: a reader blocked in a read holds it. Both fields change only under it, and only towards the end.
+        get { return Volatile.Read(ref _ended) && Volatile.Read(ref _pendingError) is null; }
     }
 
     /// <summary>Blocks leased to consumers right now (for tests: every stream gives all back when it ends).</summary>

@@ -40,13 +40,13 @@ public static class NetworkLinks
     public static bool Exists(string name) => TryGet(name, out _);
 
     /// <summary>Describes the interface <paramref name="name"/>.</summary>
-    /// <exception cref="ArgumentException">The name is empty or not a valid interface name.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="InvalidInterfaceNameException">The name is empty or not a valid interface name.</exception>
     /// <exception cref="InterfaceNotFoundException">No such interface; the message lists those that exist.</exception>
     public static LinkInfo Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (!IsValidName(name))
-            throw new ArgumentException($"'{name}' is not a valid interface name (1 to 15 bytes, no '/', ':', whitespace or NUL).", nameof(name));
+        if (!IsValidName(name)) throw new InvalidInterfaceNameException(name);
         if (!TryGet(name, out LinkInfo? link)) throw new InterfaceNotFoundException(name, Names());
         return link;
     }

@@ -257,6 +257,18 @@ public abstract class CaptureSource : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// True when the source has nothing more to give any reader (a file read to its end): a new stream over it is
+    /// refused with a clear error instead of ending at once with nothing.
+    /// </summary>
+    private protected virtual bool HasEnded => false;
+
+    /// <summary>The error a stream gets when it starts on a source that <see cref="HasEnded"/>.</summary>
+    internal InvalidOperationException? EndedError() => HasEnded
+        ? new InvalidOperationException($"The capture source '{Name}' was already read to its end by an earlier stream or read; " +
+            "a file is read once: open it again to read it again.")
+        : null;
+
     /// <summary>Releases what the source holds. Called once.</summary>
     protected virtual void Dispose(bool disposing) { }
 

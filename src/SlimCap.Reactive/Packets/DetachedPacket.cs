@@ -57,6 +57,9 @@ public sealed class DetachedPacket : IMemoryOwner<byte>
     /// <summary>Timestamp in nanoseconds since the Unix epoch.</summary>
     public long TimestampNanoseconds { get; }
 
+    /// <summary>The capture time as a <see cref="DateTimeOffset"/> (UTC, 100 ns resolution), as <see cref="PacketRef.Timestamp"/>.</summary>
+    public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(TimestampNanoseconds / 100);
+
     /// <summary>True when a VLAN tag was stripped from the frame.</summary>
     public bool HasVlan { get; }
 

@@ -27,8 +27,8 @@ public static class CaptureAsyncEnumerable
 
     /// <summary>
     /// Enumerates the packets of an existing source, which serves one reader at a time (a second concurrent stream
-    /// throws <see cref="InvalidOperationException"/> on its first <c>MoveNextAsync</c>). The source stays open when
-    /// the enumeration ends; the caller owns it.
+    /// throws <see cref="InvalidOperationException"/> on its first <c>MoveNextAsync</c>, as does enumerating a capture
+    /// file that an earlier stream read to its end). The source stays open when the enumeration ends; the caller owns it.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
     public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, CancellationToken cancellationToken = default) =>

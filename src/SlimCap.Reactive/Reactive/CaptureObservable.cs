@@ -63,8 +63,9 @@ public static class CaptureObservable
     /// <summary>
     /// A cold stream over an existing source, which serves one stream at a time: subscribing while another
     /// subscription (or <see cref="CaptureAsyncEnumerable.ReadAllAsync(CaptureSource, CancellationToken)"/>) reads it
-    /// delivers <c>OnError</c> with an <see cref="InvalidOperationException"/>. Disposing the subscription stops reading
-    /// but leaves the source open (the caller owns it), so it can be subscribed again; closing the source completes the stream.
+    /// delivers <c>OnError</c> with an <see cref="InvalidOperationException"/>, and so does subscribing to a capture file
+    /// that an earlier stream read to its end. Disposing the subscription stops reading but leaves the source open (the
+    /// caller owns it), so it can be subscribed again; closing the source completes the stream.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
     public static IObservable<PacketBlock> ToObservable(this CaptureSource source)
@@ -115,7 +116,16 @@ public static class CaptureObservable
         CaptureSource? source = null) =>
         LeaseObservable.Create<PacketBlock>(observer =>
         {
-            CaptureLoop? loop = create(observer);
+            CaptureLoop? loop;
+            try
+            {
+                loop = create(observer);
+            }
+            catch (InvalidOperationException ended)
+            {
+                observer.OnError(ended); // a file read to its end by an earlier stream
+                return Disposable.Empty;
+            }
             if (loop is null)
             {
                 observer.OnError(CaptureReaderGate.BusyError(source!));
