@@ -175,10 +175,14 @@ public sealed class CaptureFileSource : CaptureSource
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
+        _pool.RevokeAll(); // every lease ends now: reads throw, disposes do nothing
         _input.CancelPendingRead();
         // The reader thread leaves the gate promptly once its read is cancelled; then the pipe is ours to close.
         lock (_readGate) _input.Release();
     }
+
+    /// <summary>Blocks currently leased to consumers.</summary>
+    public int LeasedBlocks => _pool.LeasedCount;
 
     private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
     {
@@ -260,9 +264,8 @@ public sealed class CaptureFileSource : CaptureSource
             if (e is CaptureFileException) _ended = true;
             throw;
         }
-        block.Publish(_sequence++);
-        leased = block;
-        return CaptureStatus.Packet;
+        leased = block.Publish(_sequence++);
+        return leased is null ? CaptureStatus.Stopped : CaptureStatus.Packet;
     }
 
     private static FormatReader OpenFormat(PipeByteReader input, string name)

@@ -203,7 +203,8 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
     /// <summary>
     /// Copies the bytes to write for <paramref name="packet"/> into <paramref name="destination"/>: its data,
     /// with the VLAN tag put back when asked, cut to the snapshot length. Returns how many; gives the
-    /// length on the wire (4 more with a reinserted tag) in <paramref name="wireLength"/>.
+    /// length on the wire (4 more with a reinserted tag) in <paramref name="wireLength"/>. Throws
+    /// <see cref="ObjectDisposedException"/> when the packet's lease ended before the copy was complete.
     /// </summary>
     private protected int CopyFrame(in PacketRef packet, Span<byte> destination, out long wireLength)
     {
@@ -221,10 +222,12 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
             CopyPart(data[..12], destination, 0, length);
             CopyPart(tag, destination, 12, length);
             CopyPart(data[12..], destination, 16, length);
+            packet.ThrowIfStaleAfterCopy(); // a lease that ended during the copy: nothing is committed
             return length;
         }
         int n = Math.Min(data.Length, snap);
         data[..n].CopyTo(destination);
+        packet.ThrowIfStaleAfterCopy();
         return n;
     }
 

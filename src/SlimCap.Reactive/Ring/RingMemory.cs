@@ -4,10 +4,11 @@ using SlimCap.Reactive.Interop;
 namespace SlimCap.Reactive.Ring;
 
 /// <summary>
-/// The ring's memory: a kernel mapping of a packet socket, or a heap image for tests. Reference
-/// counted through SafeHandle: the source holds one reference, a reader inside a wait holds one,
-/// and every leased block holds one, so the memory is unmapped only after the last of them is done.
-/// That is what makes a read after Close, or a block disposed after its source, safe.
+/// The ring's memory: a kernel mapping of a packet socket, or an anonymous mapping for a ring image. Reference counted
+/// through SafeHandle: the source holds one reference, a reader inside a wait holds one, and so does every write the
+/// library makes into the ring (a block handed back, an image being filled). When the last is done the range is not
+/// unmapped but replaced by read-only zero pages (<see cref="RingAddressSpace"/>): spans and memory that consumers kept
+/// past their leases still point at readable memory, and the kernel's ring is freed once the socket closes.
 /// </summary>
 internal sealed unsafe class RingMemory : SafeHandle
 {
@@ -21,22 +22,17 @@ internal sealed unsafe class RingMemory : SafeHandle
         _socket = socket;
     }
 
-    /// <summary>Maps the socket's ring. The mapping keeps a reference on the socket until it is unmapped.</summary>
+    /// <summary>Maps the socket's ring. The mapping keeps a reference on the socket until it is retired.</summary>
     public static RingMemory MapSocket(FileDescriptorHandle socket, nuint length, string interfaceName)
     {
-        byte* address = Syscalls.MapShared(socket, length, interfaceName);
+        byte* address = RingAddressSpace.MapSocket(socket, length, interfaceName);
         bool added = false;
         socket.DangerousAddRef(ref added);
         return new RingMemory(address, length, socket);
     }
 
-    /// <summary>Allocates a zeroed, page-aligned heap image.</summary>
-    public static RingMemory AllocateImage(nuint length)
-    {
-        byte* address = (byte*)NativeMemory.AlignedAlloc(length, 4096);
-        NativeMemory.Clear(address, length);
-        return new RingMemory(address, length, null);
-    }
+    /// <summary>Maps a zeroed, page-aligned image.</summary>
+    public static RingMemory AllocateImage(nuint length) => new(RingAddressSpace.MapAnonymous(length), length, null);
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
@@ -46,7 +42,7 @@ internal sealed unsafe class RingMemory : SafeHandle
 
     public bool IsKernelMapping => _socket is not null;
 
-    /// <summary>Takes a reference; false once the memory is being released.</summary>
+    /// <summary>Takes a reference; false once the memory is being retired.</summary>
     public bool TryAddRef()
     {
         bool added = false;
@@ -63,15 +59,8 @@ internal sealed unsafe class RingMemory : SafeHandle
 
     protected override bool ReleaseHandle()
     {
-        if (_socket is not null)
-        {
-            Syscalls.Unmap((byte*)handle, _length);
-            _socket.DangerousRelease();
-        }
-        else
-        {
-            NativeMemory.AlignedFree((void*)handle);
-        }
+        RingAddressSpace.Retire((byte*)handle, _length);
+        _socket?.DangerousRelease();
         return true;
     }
 }
