@@ -34,7 +34,7 @@ public sealed class LeaseLifetimeTests
     }
 
     /// <summary>One storage slot, leased twice: the first lease object stays dead whatever the second does.</summary>
-    private static void AssertStaleReferenceIsInert(CaptureSource source, Func<int> leased)
+    private static void AssertStaleReferenceIsInert(CaptureSource source, Func<int> leased, int slots)
     {
         Assert.Equal(CaptureStatus.Packet, source.NextBlock(out PacketBlock? old));
         long oldFirst = FirstSequence(old!);
@@ -42,10 +42,13 @@ public sealed class LeaseLifetimeTests
         foreach (PacketRef p in old!) { oldPacket = p; break; }
         old.Dispose();
 
-        // Go on capturing until the same storage is leased again (pools and rings reuse it).
+        // Go on capturing until every storage is leased again, the old one's among them (pools and rings reuse it).
         var held = new List<PacketBlock>();
-        for (int i = 0; i < 4 && source.NextBlock(out PacketBlock? next) == CaptureStatus.Packet; i++) held.Add(next!);
-        Assert.NotEmpty(held);
+        while (held.Count < slots)
+        {
+            Assert.Equal(CaptureStatus.Packet, source.NextBlock(out PacketBlock? next));
+            held.Add(next!);
+        }
         int leasedBefore = leased();
 
         Assert.False(old.IsLeased);
@@ -88,7 +91,7 @@ public sealed class LeaseLifetimeTests
             }
         }) { IsBackground = true };
         refill.Start();
-        AssertStaleReferenceIsInert(image, () => image.LeasedBlocks);
+        AssertStaleReferenceIsInert(image, () => image.LeasedBlocks, slots: 2);
         image.Dispose();
         refill.Join();
     }
@@ -103,7 +106,7 @@ public sealed class LeaseLifetimeTests
             builder.PcapRecord(1, (uint)s, (uint)frame.Length, (uint)frame.Length, frame);
         }
         using var file = CaptureFileSource.Open(new MemoryStream(builder.ToArray()), "stale", options: new CaptureFileOptions { BlockSize = 4096, BlockCount = 2 });
-        AssertStaleReferenceIsInert(file, () => file.LeasedBlocks);
+        AssertStaleReferenceIsInert(file, () => file.LeasedBlocks, slots: 2);
     }
 
     [Fact]
@@ -158,6 +161,7 @@ public sealed class LeaseLifetimeTests
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
         ProcessResources before = ProcessResources.Read();
+        var took = new List<long>();
         for (int round = 0; round < 20; round++)
         {
             var ring = net.Capture(() => new RingSource(net.CaptureInterface, new RingOptions { BlockSize = 1 << 16, BlockCount = 4, BlockTimeout = TimeSpan.FromMilliseconds(1) }));
@@ -174,7 +178,7 @@ public sealed class LeaseLifetimeTests
             ring.Dispose(); // the blocks are still leased (as when an Rx operator dropped them)
             while (!ProcessResources.Read().SameCaptureResourcesAs(before) && clock.ElapsedMilliseconds < 1000) Thread.Sleep(5);
             Assert.True(ProcessResources.Read().SameCaptureResourcesAs(before), $"round {round}: socket, eventfd or ring mapping still open {clock.ElapsedMilliseconds} ms after Dispose");
-            Assert.True(clock.ElapsedMilliseconds < 100 || round > 0, $"resources took {clock.ElapsedMilliseconds} ms to go");
+            took.Add(clock.ElapsedMilliseconds);
             foreach (PacketBlock b in held)
             {
                 Assert.False(b.IsLeased);
@@ -184,6 +188,10 @@ public sealed class LeaseLifetimeTests
                 b.Dispose();
             }
         }
+        // The socket's close waits for the kernel's RCU grace period, which a busy machine stretches: the median
+        // round, not every round, must be within 100 ms.
+        took.Sort();
+        Assert.True(took[took.Count / 2] < 100, $"resources went {string.Join(", ", took)} ms after Dispose");
     }
 
     [Fact]
