@@ -5,17 +5,26 @@ using SlimCap.Reactive.Filters;
 namespace Dump;
 
 internal sealed record DumpSettings(string Device, int Count, string Style, bool UseSocket, bool Promiscuous, int SnapLength,
-    double TimeoutSeconds, bool NoTraffic, string? ReadFile, string? WriteFile);
+    double TimeoutSeconds, bool NoTraffic, string? ReadFile, string? WriteFile, int Fanout = 0);
 
 internal static class DumpCommand
 {
     public static int Run(DumpSettings settings)
     {
-        var (device, count, style, useSocket, promiscuous, snapLength, timeoutSeconds, noTraffic, readFile, writeFile) = settings;
+        var (device, count, style, useSocket, promiscuous, snapLength, timeoutSeconds, noTraffic, readFile, writeFile, fanout) = settings;
         if (count < 1)
         {
             Console.Error.WriteLine("--count must be at least 1.");
             return 2;
+        }
+        if (fanout != 0)
+        {
+            if (fanout < 0 || useSocket || readFile is not null)
+            {
+                Console.Error.WriteLine("--fanout takes a member count of 1 or more, and works on rings only (not with --socket or --read).");
+                return 2;
+            }
+            return FanoutDump.Run(settings, fanout);
         }
         // Writing needs the packet's metadata, which the zero-copy PacketRef carries.
         string[] styles = writeFile is not null ? ["ref"] : style == "all" ? ["new", "buffer", "callback"] : [style];

@@ -13,14 +13,15 @@ var snapLength = new Option<int>("--snaplen", "-s") { Description = "Capture len
 var timeout = new Option<double>("--timeout", "-t") { Description = "Give up after this many seconds.", DefaultValueFactory = _ => 10 };
 var noTraffic = new Option<bool>("--no-traffic") { Description = "On loopback, do not send the demo UDP datagrams to 127.0.0.1." };
 var read = new Option<string?>("--read", "-r") { Description = "Read packets from this capture file (pcap, pcapng, gzip; '-' for stdin) instead of an interface." };
+var fanout = new Option<int>("--fanout") { Description = "Capture with N rings in one PACKET_FANOUT group (flow hash), one capture thread each; with -w all members go to one file." };
 var write = new Option<string?>("--write", "-w") { Description = "Also write the packets shown to this file: pcapng when it ends in .pcapng, else nanosecond pcap." };
 
 var root = new RootCommand("Capture packets with SlimCap.Reactive and print them. With no arguments: capture 10 packets on loopback while sending a few UDP datagrams to 127.0.0.1.")
 {
-    device, count, style, useSocket, promiscuous, snapLength, timeout, noTraffic, read, write,
+    device, count, style, useSocket, promiscuous, snapLength, timeout, noTraffic, read, write, fanout,
 };
 root.SetAction(result => DumpCommand.Run(new DumpSettings(
     result.GetValue(device)!, result.GetValue(count), result.GetValue(style)!, result.GetValue(useSocket),
     result.GetValue(promiscuous), result.GetValue(snapLength), result.GetValue(timeout), result.GetValue(noTraffic),
-    result.GetValue(read), result.GetValue(write))));
+    result.GetValue(read), result.GetValue(write), result.GetValue(fanout))));
 return root.Parse(args).Invoke();

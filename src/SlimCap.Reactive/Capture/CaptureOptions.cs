@@ -27,7 +27,12 @@ public record class CaptureOptions
     /// <summary>Instructions run just before the automatic filter's accepting return (slimcap's ExtraBPFInstructions). Needs <see cref="AutoBpfFilter"/>.</summary>
     public IReadOnlyList<BpfInstruction>? ExtraBpfInstructions { get; init; }
 
-    /// <summary>A caller's own classic BPF program, attached as is. Cannot be combined with <see cref="AutoBpfFilter"/> or <see cref="IgnoreVlans"/>.</summary>
+    /// <summary>
+    /// A caller's own classic BPF program, attached as is (SO_ATTACH_FILTER), so it runs with the kernel's semantics
+    /// (<see cref="BpfProgram.RunLinux"/>). It must pass the kernel's checker (<see cref="BpfProgram.IsLinuxCompatible"/>):
+    /// <see cref="Validate"/> refuses it otherwise, before any socket opens. Cannot be combined with
+    /// <see cref="AutoBpfFilter"/> or <see cref="IgnoreVlans"/>.
+    /// </summary>
     public BpfProgram? BpfFilter { get; init; }
 
     /// <summary>Do not capture packets this host sends (PACKET_IGNORE_OUTGOING). Defaults to false.</summary>
@@ -41,6 +46,8 @@ public record class CaptureOptions
     public LinkDownPolicy LinkDown { get; init; } = LinkDownPolicy.Fail;
 
     /// <summary>Checks option combinations that need no interface; throws <see cref="InvalidCaptureOptionException"/> naming the option.</summary>
+    /// <exception cref="InvalidCaptureOptionException">An option or a combination of options is invalid.</exception>
+    /// <exception cref="InvalidBpfProgramException">The kernel would refuse <see cref="BpfFilter"/>; names its first bad instruction.</exception>
     public virtual void Validate()
     {
         if (!Enum.IsDefined(LinkDown)) throw new InvalidCaptureOptionException(nameof(LinkDown), $"{(int)LinkDown} is not a LinkDownPolicy value.");
@@ -51,6 +58,7 @@ public record class CaptureOptions
             throw new InvalidCaptureOptionException(nameof(BpfFilter), "a caller's program and the automatic filter exclude each other; choose one.");
         if (BpfFilter is not null && IgnoreVlans)
             throw new InvalidCaptureOptionException(nameof(IgnoreVlans), "cannot be added to a caller's own BpfFilter program; check SKF_AD_VLAN_TAG in the program instead.");
+        BpfFilter?.EnsureLinuxCompatible();
     }
 
     /// <summary>The program to attach for <paramref name="link"/>, or null to capture every frame whole.</summary>

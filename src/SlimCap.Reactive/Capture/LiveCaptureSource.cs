@@ -69,6 +69,9 @@ public abstract class LiveCaptureSource : CaptureSource
     /// <inheritdoc/>
     public override void Unblock() => Wake.SignalUnblock();
 
+    /// <summary>Wakes the reader with Stopped ahead of <see cref="CaptureSource.Dispose()"/>, which a fan-out group runs on another thread.</summary>
+    internal void SignalStop() => Wake.SignalStop();
+
     /// <summary>Stops the reader and closes the socket; a derived source releases its own memory in <see cref="Release"/>.</summary>
     protected sealed override void Dispose(bool disposing)
     {

@@ -22,6 +22,13 @@ public sealed record class RingOptions : CaptureOptions
     /// </summary>
     public TimeSpan BlockTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Join a PACKET_FANOUT group, so that the kernel spreads the interface's packets over the group's rings; null
+    /// (the default) for a ring of its own that sees every packet. See <see cref="FanoutGroupSource"/> to open a whole
+    /// group with one capture thread per ring.
+    /// </summary>
+    public FanoutGroupOptions? Fanout { get; init; }
+
     /// <summary>The block size as the ring will use it: rounded up to the page size.</summary>
     public int EffectiveBlockSize => RoundToPage(BlockSize);
 
@@ -46,6 +53,7 @@ public sealed record class RingOptions : CaptureOptions
             throw new InvalidCaptureOptionException(nameof(BlockTimeout), $"must be between 1 ms and {uint.MaxValue} ms; got {BlockTimeout}.");
         if (EffectiveBlockSize < page)
             throw new InvalidCaptureOptionException(nameof(BlockSize), $"must be at least one page ({page} bytes).");
+        Fanout?.Validate();
     }
 
     /// <summary>

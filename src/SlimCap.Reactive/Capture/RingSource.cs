@@ -63,7 +63,10 @@ public sealed class RingSource : LiveCaptureSource
             PacketSocketSetup.SetTPacketV3(socket, link);
             if (options.Promiscuous) PacketSocketSetup.SetPromiscuous(socket, link);
             if (options.IgnoreOutgoing) PacketSocketSetup.SetIgnoreOutgoing(socket, link);
-            if (filter is not null) PacketSocketSetup.AttachFilter(socket, filter, link.Name);
+            // A future group member sees nothing until it has joined: between bind and the join its own hook would
+            // otherwise capture every packet of the interface, duplicating what the group's members get.
+            if (options.Fanout is not null) PacketSocketSetup.AttachFilter(socket, BpfProgram.AcceptAll(0), link.Name);
+            else if (filter is not null) PacketSocketSetup.AttachFilter(socket, filter, link.Name);
             int frameSize = RingOptions.FrameSize(blockSize, snap);
             var request = new TPacketReq3
             {
@@ -77,6 +80,12 @@ public sealed class RingSource : LiveCaptureSource
             memory = RingMemory.MapSocket(socket, (nuint)options.RingSize, link.Name);
             wake = new WakeSignal();
             PacketSocketSetup.Bind(socket, link);
+            if (options.Fanout is not null)
+            {
+                FanoutGroupId = FanoutSetup.Join(socket, link, options.Fanout, options.IgnoreOutgoing);
+                if (filter is not null) PacketSocketSetup.AttachFilter(socket, filter, link.Name);
+                else PacketFanoutCalls.DetachFilter(socket, link.Name);
+            }
         }
         catch
         {
@@ -91,6 +100,16 @@ public sealed class RingSource : LiveCaptureSource
         Attach(link, socket, wake, filter, snap, options.LinkDown,
             TimeSpan.FromMilliseconds(Math.Min(options.BlockTimeout.TotalMilliseconds, 800) + LinkMonitor.PollMilliseconds));
     }
+
+    /// <summary>
+    /// The PACKET_FANOUT group the ring is a member of (as the kernel reports it: the id it allocated, or the one
+    /// given in <see cref="FanoutGroupOptions.GroupId"/>), or null when <see cref="RingOptions.Fanout"/> was not set.
+    /// Give it to another ring's <see cref="FanoutGroupOptions.GroupId"/> to have it join the same group.
+    /// </summary>
+    public ushort? FanoutGroupId { get; }
+
+    /// <summary>This ring's index in its <see cref="FanoutGroupSource"/>, stamped on every block it hands out; -1 outside a group source.</summary>
+    internal int FanoutMember { get; set; } = -1;
 
     /// <summary>The options the ring was opened with.</summary>
     public RingOptions Options { get; }
@@ -117,6 +136,7 @@ public sealed class RingSource : LiveCaptureSource
                 {
                     _starvation.Fed();
                     _spurious = false;
+                    taken!.FanoutMember = FanoutMember;
                     block = taken;
                     return CaptureStatus.Packet;
                 }

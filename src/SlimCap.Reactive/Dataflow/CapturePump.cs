@@ -5,18 +5,19 @@ namespace SlimCap.Reactive;
 /// source's reader gate; the pump gives it back when done. Cancellation wakes a blocked read with Unblock and stops a
 /// producer waiting for room.
 /// </summary>
-internal sealed class CapturePump(PacketFanOut fanOut, CaptureSource source, CancellationToken cancellationToken)
+internal sealed class CapturePump(PacketFanOut fanOut, CaptureSource source, CancellationToken cancellationToken,
+    Func<ThreadStart, Thread>? threadFactory = null)
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal Task Start()
     {
-        var thread = new Thread(static state => ((CapturePump)state!).Run())
+        Thread thread = threadFactory?.Invoke(Run) ?? new Thread(Run)
         {
             IsBackground = true,
             Name = $"SlimCap capture {source.Name}",
         };
-        thread.Start(this);
+        thread.Start();
         return _done.Task;
     }
 

@@ -83,8 +83,14 @@ public abstract class PacketFanOut : IDisposable
     public Task RunAsync(CaptureSource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
+        return RunOnThread(source, null, cancellationToken);
+    }
+
+    /// <summary>As <see cref="RunAsync(CaptureSource, CancellationToken)"/>, on a thread from <paramref name="threadFactory"/> (a fan-out group's pinned member thread) when given.</summary>
+    internal Task RunOnThread(CaptureSource source, Func<ThreadStart, Thread>? threadFactory, CancellationToken cancellationToken)
+    {
         if (!CaptureReaderGate.TryEnter(source)) throw CaptureReaderGate.BusyError(source);
-        return new CapturePump(this, source, cancellationToken).Start();
+        return new CapturePump(this, source, cancellationToken, threadFactory).Start();
     }
 
     /// <summary>No more blocks: each target receives what is buffered for it, then completes. Idempotent.</summary>

@@ -7,7 +7,7 @@ namespace SlimCap.Reactive.Files;
 /// record that precedes the damage.
 /// </summary>
 /// <remarks>Thread safety: immutable once thrown.</remarks>
-public sealed class CaptureFileException : CaptureException
+public class CaptureFileException : CaptureException
 {
     /// <summary>Creates the exception for a problem <paramref name="problem"/> at <paramref name="offset"/> in <paramref name="fileName"/>.</summary>
     public CaptureFileException(string fileName, long offset, string problem, Exception? innerException = null)
@@ -23,7 +23,8 @@ public sealed class CaptureFileException : CaptureException
 
     /// <summary>
     /// Byte offset of the damaged structure (record header or pcapng block), counted in the
-    /// uncompressed bytes for gzip-compressed files.
+    /// uncompressed bytes for gzip-compressed files (for damage to the gzip framing itself, the inflated bytes
+    /// delivered before it; the message then names the compressed offset).
     /// </summary>
     public long Offset { get; }
 

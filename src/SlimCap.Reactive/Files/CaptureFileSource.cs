@@ -1,7 +1,8 @@
 using System.Buffers;
-using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Files;
 
@@ -17,7 +18,7 @@ namespace SlimCap.Reactive.Files;
 /// into pooled buffers that a leased block keeps alive until it is disposed. Only a record split across
 /// two buffers is copied (into a buffer the block rents). Memory is bounded by
 /// <see cref="CaptureFileOptions.BlockCount"/> leased blocks of at most <see cref="CaptureFileOptions.BlockSize"/>
-/// file bytes each, plus the pipe's buffering of one record. <see cref="PacketBlock.Bytes"/> of a file block
+/// file bytes each (or one record, when it is larger), plus the pipe's buffering of one record. <see cref="PacketBlock.Bytes"/> of a file block
 /// is empty, since its records lie in several buffers: enumerate the block instead. Timestamps are nanoseconds since the epoch; a record's
 /// <see cref="PacketRef.InterfaceIndex"/> is its pcapng interface id in its section (0 for pcap), its
 /// <see cref="PacketRef.LinkType"/> that interface's link type, and its <see cref="PacketRef.Type"/> the
@@ -25,7 +26,14 @@ namespace SlimCap.Reactive.Files;
 /// <para><b>End and damage.</b> At the clean end of the file reads return <see cref="CaptureStatus.Stopped"/>.
 /// A damaged file first yields every record before the damage, then the next read throws a
 /// <see cref="CaptureFileException"/> naming the offset; later reads return Stopped. Hostile lengths are
-/// checked against the format's limits before any byte is buffered for them, so they cost no memory.</para>
+/// checked against the format's limits and <see cref="CaptureFileOptions.MaxRecordLength"/> before any byte is
+/// buffered for them, so they cost no memory; pcapng blocks that hold no records are skipped as they stream past.
+/// Memory stays below <see cref="CaptureFileOptions.MaxMemory"/>.</para>
+/// <para><b>gzip.</b> The gzip framing is parsed here (RFC 1952; concatenated members read as zcat reads them) and
+/// only the deflate data goes to the inflater, so damage at the end of a gzip file costs no record before it: a bad
+/// CRC32 or length in a trailer, data after the last member, a damaged header and a file cut anywhere (a cut
+/// never reads as a clean end, whatever record boundary it falls on) each end in a
+/// <see cref="CaptureFileException"/> that says which, with the compressed offset in its message.</para>
 /// <para><b>Timestamps.</b> <see cref="PacketRef.TimestampNanoseconds"/> is seconds × 10^9 plus the fraction in
 /// 64-bit arithmetic: pcapng times past the year 2262 (or before 1678) wrap.</para>
 /// <para><b>Compatibility.</b> Records are presented as libpcap 1.10 presents them (pcap records longer
@@ -44,7 +52,8 @@ public sealed class CaptureFileSource : CaptureSource
     private readonly int _blockSize;
     private readonly bool _publishPartial;
     private readonly object _readGate = new();
-    private readonly Func<bool> _isDisposed; // made once: a lambda per rent would allocate per block
+    private readonly Func<bool> _stopWaiting; // made once: a lambda per rent would allocate per block
+    private readonly BpfSelector? _filter;
     private CaptureFileException? _pendingError;
     private bool _ended;
     private int _unblockRequested;
@@ -61,22 +70,23 @@ public sealed class CaptureFileSource : CaptureSource
         _blockSize = options.BlockSize;
         _pool = new PipeViewBlockPool(options.BlockCount);
         _publishPartial = publishPartial;
-        _isDisposed = () => IsDisposed;
+        if (options.BpfFilter is { } program) _filter = new BpfSelector(program, Filters.BpfDialect.Libpcap);
+        // A wait for a free block ends on Unblock as well as on Dispose: a stream that stops its capture while its
+        // consumer still holds every block (read ahead, queued behind an operator) must not leave this thread parked.
+        _stopWaiting = () => IsDisposed || Volatile.Read(ref _unblockRequested) != 0;
     }
 
     /// <summary>
     /// Opens the capture file at <paramref name="path"/>, or stdin when it is <c>"-"</c>, and reads its header.
     /// </summary>
     /// <exception cref="CaptureFileException">The file is not a capture file this reader supports, or its header is damaged.</exception>
-    /// <exception cref="IOException">The file cannot be opened.</exception>
+    /// <exception cref="IOException">The file cannot be opened (<see cref="FileNotFoundException"/> when it does not exist).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    /// <remarks>A FIFO is opened without waiting for its writer: the first read (the header, here) waits for it.</remarks>
     public static CaptureFileSource Open(string path, CaptureFileOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (path == "-") return Open(Console.OpenStandardInput(), "-", leaveOpen: false, options);
-        // No FileStream buffering: the pipe is the buffer.
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        // A regular file (seekable) is read in place; a FIFO or device keeps interruptible async reads.
-        Stream stream = file.CanSeek ? new RegularFileStream(file) : file;
+        Stream stream = path == "-" ? OpenStandardInput() : OpenPath(path);
         try
         {
             return Open(stream, path, leaveOpen: false, options);
@@ -86,6 +96,35 @@ public sealed class CaptureFileSource : CaptureSource
             stream.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A regular file is read in place (no FileStream buffering: the pipe is the buffer); a FIFO, device or socket
+    /// through <see cref="WakeableFileStream"/>, whose reads Unblock and Dispose can interrupt.
+    /// </summary>
+    private static Stream OpenPath(string path)
+    {
+        FileDescriptorHandle fd = Syscalls.OpenForReading(path);
+        try
+        {
+            if (!Syscalls.IsRegularFile(fd.Fd)) return new WakeableFileStream(fd, path);
+            var handle = new SafeFileHandle(fd.DangerousGetHandle(), ownsHandle: true);
+            fd.SetHandleAsInvalid(); // the FileStream owns the descriptor now
+            return new RegularFileStream(new FileStream(handle, FileAccess.Read, bufferSize: 1));
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stdin (fd 0, never closed here): in place when it is a redirected regular file, else wakeable.</summary>
+    private static Stream OpenStandardInput()
+    {
+        var fd = new FileDescriptorHandle(0, ownsHandle: false);
+        if (!Syscalls.IsRegularFile(0)) return new WakeableFileStream(fd, "-");
+        return new RegularFileStream(new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 1));
     }
 
     /// <summary>
@@ -102,9 +141,7 @@ public sealed class CaptureFileSource : CaptureSource
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
         options ??= new CaptureFileOptions();
-        if (options.BlockCount < 1) throw new InvalidCaptureOptionException(nameof(options.BlockCount), "must be at least 1");
-        if (options.BlockSize < 4096) throw new InvalidCaptureOptionException(nameof(options.BlockSize), "must be at least 4096 bytes");
-        if (options.ReadBufferSize < 4096) throw new InvalidCaptureOptionException(nameof(options.ReadBufferSize), "must be at least 4096 bytes");
+        options.Validate();
         bool publishPartial = options.PublishPartialBlocks ?? !stream.CanSeek;
         // Enough free buffers for what the leased blocks can hold on to, plus the pipe's own.
         var buffers = new PipeBufferPool(options.ReadBufferSize, options.BlockCount * (options.BlockSize / options.ReadBufferSize + 2) + 4);
@@ -119,11 +156,11 @@ public sealed class CaptureFileSource : CaptureSource
             {
                 // The raw pipe keeps the bytes it peeked at; the gzip stream reads them back through it.
                 compressed = true;
-                var gzip = new GZipStream(pipe.AsStream(leaveOpen: false), CompressionMode.Decompress, leaveOpen: false);
+                var gzip = new GzipDecompressionStream(pipe, name);
                 input = new PipeByteReader(PipeReader.Create(gzip, new StreamPipeReaderOptions(buffers, options.ReadBufferSize, minimumReadSize: 1024, leaveOpen: false)), name);
                 input.Ensure(4);
             }
-            FormatReader format = OpenFormat(input, name);
+            FormatReader format = OpenFormat(input, name, options.MaxRecordLength);
             return new CaptureFileSource(name, input, format, compressed, options, publishPartial);
         }
         catch
@@ -158,13 +195,16 @@ public sealed class CaptureFileSource : CaptureSource
         }
     }
 
+    /// <summary>Blocks leased to consumers right now (revoked leases of a closed source no longer count).</summary>
+    public int LeasedBlocks => _pool.LeasedCount;
+
     /// <summary>Records that had to be copied because they were split across two pipe buffers (for tests and tuning).</summary>
     internal long CopiedRecords => Interlocked.Read(ref _copiedRecords);
 
     /// <summary>
-    /// Wakes a reader blocked on a slow stream (a pipe, a socket); it returns <see cref="CaptureStatus.Unblocked"/>.
-    /// The wake reaches a read in progress only when the stream honours cancellation (console stdin may not:
-    /// then the reader returns Unblocked after its read completes).
+    /// Wakes a reader blocked on a slow stream; it returns <see cref="CaptureStatus.Unblocked"/>. A path or stdin that
+    /// is a FIFO, pipe, terminal or socket is always woken (its reads wait in poll beside an eventfd); a
+    /// <see cref="Stream"/> passed in is woken when it honours the cancellation token of its ReadAsync.
     /// </summary>
     public override void Unblock()
     {
@@ -181,9 +221,6 @@ public sealed class CaptureFileSource : CaptureSource
         lock (_readGate) _input.Release();
     }
 
-    /// <summary>Blocks currently leased to consumers.</summary>
-    public int LeasedBlocks => _pool.LeasedCount;
-
     private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
     {
         block = null;
@@ -198,7 +235,22 @@ public sealed class CaptureFileSource : CaptureSource
             }
             if (_ended) return CaptureStatus.Stopped;
             if (Interlocked.Exchange(ref _unblockRequested, 0) != 0) return CaptureStatus.Unblocked;
-            return Fill(out block);
+            while (true)
+            {
+                CaptureStatus status = Fill(out block);
+                if (status != CaptureStatus.Packet || _filter is not { } filter) return status;
+                // The filter narrows the block's view in place; a block it empties goes back and the next is read.
+                if (block!.Restrict(ref filter) > 0) return status;
+                block.Dispose();
+                block = null;
+                if (_pendingError is { } damage)
+                {
+                    _pendingError = null;
+                    _ended = true;
+                    throw damage;
+                }
+                if (IsDisposed) return CaptureStatus.Stopped;
+            }
         }
     }
 
@@ -232,8 +284,14 @@ public sealed class CaptureFileSource : CaptureSource
                     break; // the record stays in the pipe for the next block
                 if (block is null)
                 {
-                    block = _pool.Rent(_isDisposed);
-                    if (block is null) return CaptureStatus.Stopped;
+                    block = _pool.Rent(_stopWaiting);
+                    if (block is null)
+                    {
+                        // The record stays unconsumed in the pipe: the next read starts with it.
+                        if (IsDisposed) return CaptureStatus.Stopped;
+                        Interlocked.Exchange(ref _unblockRequested, 0);
+                        return CaptureStatus.Unblocked;
+                    }
                 }
                 // A record inside one pipe buffer is viewed where it lies; only one split across buffers is copied.
                 if (record.Data.IsSingleSegment
@@ -268,14 +326,14 @@ public sealed class CaptureFileSource : CaptureSource
         return leased is null ? CaptureStatus.Stopped : CaptureStatus.Packet;
     }
 
-    private static FormatReader OpenFormat(PipeByteReader input, string name)
+    private static FormatReader OpenFormat(PipeByteReader input, string name, int maxRecordLength)
     {
         if (input.Available < 4)
             FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: it has only {input.Available} bytes");
         Span<byte> scratch = stackalloc byte[4];
         uint magic = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(input.PeekSpan(4, scratch));
-        if (magic == PcapNgFormatReader.BlockTypeShb) return PcapNgFormatReader.Open(input, name);
-        if (PcapFormatReader.IsMagic(magic)) return PcapFormatReader.Open(input, name);
+        if (magic == PcapNgFormatReader.BlockTypeShb) return PcapNgFormatReader.Open(input, name, maxRecordLength);
+        if (PcapFormatReader.IsMagic(magic)) return PcapFormatReader.Open(input, name, maxRecordLength);
         FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: unknown magic 0x{magic:x8} (neither pcap nor pcapng)");
         return null;
     }

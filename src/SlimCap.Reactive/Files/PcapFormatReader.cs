@@ -24,10 +24,12 @@ internal sealed class PcapFormatReader : FormatReader
     private readonly LengthOrder _lengthOrder;
     private readonly long _snapshot;
     private readonly uint _maxCaptured;
+    private readonly uint _maxRecord;
+    private readonly uint _acceptedCaptured; // the smaller of the two: the fast path's one test
     private readonly LinkType _linkType;
 
     private PcapFormatReader(PipeByteReader input, string name, bool bigEndian, bool nanoseconds, bool kuznetsov,
-        LengthOrder lengthOrder, long snapshot, LinkType linkType) : base(input, name)
+        LengthOrder lengthOrder, long snapshot, LinkType linkType, int maxRecordLength) : base(input, name)
     {
         _bigEndian = bigEndian;
         _nanoseconds = nanoseconds;
@@ -36,6 +38,8 @@ internal sealed class PcapFormatReader : FormatReader
         _snapshot = snapshot;
         _linkType = linkType;
         _maxCaptured = (uint)FileLimits.MaxSnapLength(linkType);
+        _maxRecord = (uint)maxRecordLength;
+        _acceptedCaptured = Math.Min(_maxCaptured, _maxRecord);
     }
 
     internal override LinkType LinkType => _linkType;
@@ -51,7 +55,7 @@ internal sealed class PcapFormatReader : FormatReader
     }
 
     /// <summary>Reads and checks the 24-byte file header. The input is at offset 0 with the magic buffered.</summary>
-    internal static PcapFormatReader Open(PipeByteReader input, string name)
+    internal static PcapFormatReader Open(PipeByteReader input, string name, int maxRecordLength)
     {
         if (input.Ensure(FileHeaderSize) != FillResult.Ready)
             FileThrowHelper.ThrowTruncated(name, 0, "the pcap file header", FileHeaderSize, input.Available);
@@ -75,7 +79,7 @@ internal sealed class PcapFormatReader : FormatReader
         bool kuznetsov = magic == MagicKuznetsov;
         if (kuznetsov && linkType == LinkType.Ethernet) snapshot += 14;
         input.Advance(FileHeaderSize);
-        return new PcapFormatReader(input, name, bigEndian, magic == MagicNanoseconds, kuznetsov, order, snapshot, linkType);
+        return new PcapFormatReader(input, name, bigEndian, magic == MagicNanoseconds, kuznetsov, order, snapshot, linkType, maxRecordLength);
     }
 
     internal override ReadOutcome Next(bool mayBlock, out FileRecord record)
@@ -95,7 +99,7 @@ internal sealed class PcapFormatReader : FormatReader
         Span<byte> scratch = stackalloc byte[24];
         ReadOnlySpan<byte> h = Input.PeekSpan(headerSize, scratch);
         ParseHeader(h, out uint seconds, out uint fraction, out uint captured, out uint length);
-        if (captured > _maxCaptured) ThrowCaptureLength(captured);
+        if (captured > _acceptedCaptured) ThrowCaptureLength(captured);
 
         long size = headerSize + (long)captured;
         fill = Input.Ensure(size, mayBlock);
@@ -137,7 +141,7 @@ internal sealed class PcapFormatReader : FormatReader
         while (segment.Length - position >= headerSize)
         {
             ParseHeader(segment.Slice(position, headerSize), out uint seconds, out uint fraction, out uint captured, out uint length);
-            if (captured > _maxCaptured) break; // damage: Next throws it with the record's offset
+            if (captured > _acceptedCaptured) break; // damage or over the cap: Next throws it with the record's offset
             int size = headerSize + (int)captured; // captured <= _maxCaptured, far below int.MaxValue
             if (size > segment.Length - position) break; // split across segments, or not read yet
             if (count > 0 && (fileBytes + size > maxFileBytes || count >= maxRecords)) break;
@@ -176,10 +180,14 @@ internal sealed class PcapFormatReader : FormatReader
         return unchecked((long)(seconds * 1_000_000_000UL + fractionNs));
     }
 
-    private void ThrowCaptureLength(uint captured) =>
+    private void ThrowCaptureLength(uint captured)
+    {
+        if (captured <= _maxCaptured)
+            throw new CaptureFileRecordTooLargeException(Name, Input.Offset, "a record", captured, _maxRecord);
         FileThrowHelper.ThrowDamaged(Name, Input.Offset + 8, captured > _snapshot
             ? $"invalid record capture length {captured}, bigger than the snapshot length {_snapshot}"
             : $"invalid record capture length {captured}, bigger than the maximum {_maxCaptured} for link type {LinkTypeInfo.Name(_linkType)}");
+    }
 
     private static ushort ReadUInt16(ReadOnlySpan<byte> s, bool bigEndian) =>
         bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s);

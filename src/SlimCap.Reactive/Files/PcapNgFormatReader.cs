@@ -30,10 +30,17 @@ internal sealed class PcapNgFormatReader : FormatReader
     private long _maxBlockSize = FileLimits.DefaultMaxBlockSize;
     private LinkType? _firstLinkType;
     private long _blockOffset;
+    private readonly uint _maxRecord;
+    private readonly long _maxHeldBlock;
+    // A block skipped as it streams past: bytes still to pass before its trailer, its type and length for messages.
+    private long _skipRemaining = -1;
+    private uint _skipType, _skipLength;
 
-    private PcapNgFormatReader(PipeByteReader input, string name, bool bigEndian) : base(input, name)
+    private PcapNgFormatReader(PipeByteReader input, string name, bool bigEndian, int maxRecordLength) : base(input, name)
     {
         _bigEndian = bigEndian;
+        _maxRecord = (uint)maxRecordLength;
+        _maxHeldBlock = maxRecordLength + (long)CaptureFileOptions.BlockOverhead;
     }
 
     internal override LinkType LinkType => _firstLinkType ?? LinkType.Ethernet;
@@ -44,7 +51,7 @@ internal sealed class PcapNgFormatReader : FormatReader
     /// Reads the first Section Header Block, then every block up to the first Interface Description
     /// Block, so <see cref="LinkType"/> is known. The input is at offset 0 with the block type buffered.
     /// </summary>
-    internal static PcapNgFormatReader Open(PipeByteReader input, string name)
+    internal static PcapNgFormatReader Open(PipeByteReader input, string name, int maxRecordLength)
     {
         if (input.Ensure(12) != FillResult.Ready)
             FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: a pcapng Section Header Block needs at least 12 bytes, the file has {input.Available}");
@@ -59,7 +66,7 @@ internal sealed class PcapNgFormatReader : FormatReader
             FileThrowHelper.ThrowDamaged(name, 8, $"not a capture file: pcapng byte-order magic 0x{bom:x8} is neither 1a2b3c4d nor 4d3c2b1a");
             return null!;
         }
-        var reader = new PcapNgFormatReader(input, name, bigEndian);
+        var reader = new PcapNgFormatReader(input, name, bigEndian, maxRecordLength);
         uint length = reader.U32(h[4..]);
         if (length < 28 || length > FileLimits.MaxFirstShbSize)
             FileThrowHelper.ThrowDamaged(name, 4, $"the Section Header Block has an invalid length {length} (must be 28 to {FileLimits.MaxFirstShbSize})");
@@ -86,6 +93,12 @@ internal sealed class PcapNgFormatReader : FormatReader
         Span<byte> shb = stackalloc byte[12];
         while (true)
         {
+            if (_skipRemaining >= 0)
+            {
+                ReadOutcome skipped = ContinueSkip(mayBlock);
+                if (skipped != ReadOutcome.Record) return skipped;
+                continue;
+            }
             _blockOffset = Input.Offset;
             FillResult fill = Input.Ensure(8, mayBlock);
             if (fill != FillResult.Ready)
@@ -121,6 +134,16 @@ internal sealed class PcapNgFormatReader : FormatReader
             if (length < 12) Damaged($"block of type {type} has a length of {length}, less than 12");
             if (length % 4 != 0) Damaged($"block of type {type} has a length of {length}, not a multiple of 4");
             if (length > _maxBlockSize) Damaged($"block of type {type} has a length of {length}, more than the maximum {_maxBlockSize}");
+            if (!IsHeldWhole(type))
+            {
+                // Nothing in it is read: it streams past, whatever its length, and only its trailer is checked.
+                _skipRemaining = length - 4;
+                _skipType = type;
+                _skipLength = length;
+                continue;
+            }
+            if (length > _maxHeldBlock)
+                throw new CaptureFileRecordTooLargeException(Name, _blockOffset, $"a block of type {type}", length, _maxHeldBlock);
             fill = Input.Ensure(length, mayBlock);
             if (fill != FillResult.Ready)
             {
@@ -183,7 +206,7 @@ internal sealed class PcapNgFormatReader : FormatReader
             ReadOnlySpan<byte> h = segment.Slice(position);
             if (U32(h) != BlockTypeEpb) break;
             uint length = U32(h[4..]);
-            if (length < 32 || length % 4 != 0 || length > _maxBlockSize || length > (uint)h.Length) break;
+            if (length < 32 || length % 4 != 0 || length > _maxBlockSize || length > _maxHeldBlock || length > (uint)h.Length) break;
             int size = (int)length;
             if (U32(h[(size - 4)..]) != length) break; // the trailer differs: Step reports it
             ReadOnlySpan<byte> body = h.Slice(8, size - 12);
@@ -191,7 +214,7 @@ internal sealed class PcapNgFormatReader : FormatReader
             if (interfaceId >= (uint)_interfaces.Count) break;
             uint captured = U32(body[12..]);
             PcapNgInterface iface = _interfaces[(int)interfaceId];
-            if (captured > iface.Snapshot || captured > (uint)(body.Length - 20)) break;
+            if (captured > iface.Snapshot || captured > _maxRecord || captured > (uint)(body.Length - 20)) break;
             if (count > 0 && (fileBytes + size > maxFileBytes || count >= maxRecords)) break;
             if (bufferIndex < 0) bufferIndex = block.ReferenceBuffer(buffer);
             ulong t = ((ulong)U32(body[4..]) << 32) | U32(body[8..]);
@@ -204,6 +227,43 @@ internal sealed class PcapNgFormatReader : FormatReader
         }
         if (position > 0) Input.Advance(position);
         return count - first;
+    }
+
+    /// <summary>Blocks the reader interprets and so must hold whole: section headers, and in a known section interfaces and packets.</summary>
+    private bool IsHeldWhole(uint type) =>
+        type == BlockTypeShb || (!_skippingSection && type is BlockTypeIdb or BlockTypeEpb or BlockTypePb or BlockTypeSpb);
+
+    /// <summary>
+    /// Passes the rest of a skipped block without buffering it (the pipe lets go of each buffer once passed), then
+    /// checks its trailer. <see cref="ReadOutcome.Record"/> here means "done, go on with the next block".
+    /// </summary>
+    private ReadOutcome ContinueSkip(bool mayBlock)
+    {
+        while (_skipRemaining > 0)
+        {
+            long available = Input.Available;
+            if (available > 0)
+            {
+                long step = Math.Min(available, _skipRemaining);
+                Input.Advance(step);
+                _skipRemaining -= step;
+                continue;
+            }
+            FillResult fill = Input.Ensure(1, mayBlock);
+            if (fill == FillResult.End)
+                FileThrowHelper.ThrowTruncated(Name, _blockOffset, $"a block of type {_skipType}", _skipLength, Input.Offset - _blockOffset);
+            if (fill != FillResult.Ready) return fill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+        }
+        FillResult trailerFill = Input.Ensure(4, mayBlock);
+        if (trailerFill == FillResult.End)
+            FileThrowHelper.ThrowTruncated(Name, _blockOffset, $"a block of type {_skipType}", _skipLength, Input.Offset - _blockOffset + Input.Available);
+        if (trailerFill != FillResult.Ready) return trailerFill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+        Span<byte> scratch = stackalloc byte[4];
+        uint trailer = U32(Input.PeekSpan(4, scratch));
+        if (trailer != _skipLength) Damaged($"block of type {_skipType}: total length {_skipLength} in the header and {trailer} in the trailer differ");
+        Input.Advance(4);
+        _skipRemaining = -1;
+        return ReadOutcome.Record;
     }
 
     private void ReadSectionHeader(ReadOnlySequence<byte> body)
@@ -292,6 +352,7 @@ internal sealed class PcapNgFormatReader : FormatReader
         PcapNgInterface iface = Interface(interfaceId);
         if (captured > iface.Snapshot)
             Damaged($"invalid packet capture length {captured}, bigger than the interface's snapshot length {iface.Snapshot}");
+        if (captured > _maxRecord) throw new CaptureFileRecordTooLargeException(Name, _blockOffset, "a packet", captured, _maxRecord);
         if (captured > body.Length - 20) TooShort(type, 20 + (long)captured, body.Length);
         record.Data = body.Slice(20, captured);
         record.TotalLength = length;
@@ -310,6 +371,7 @@ internal sealed class PcapNgFormatReader : FormatReader
         // A Simple Packet Block belongs to interface 0 and has no timestamp and no caplen of its own.
         PcapNgInterface iface = Interface(0);
         long captured = Math.Min(length, iface.Snapshot);
+        if (captured > _maxRecord) throw new CaptureFileRecordTooLargeException(Name, _blockOffset, "a packet", captured, _maxRecord);
         if (captured > body.Length - 4) TooShort(BlockTypeSpb, 4 + captured, body.Length);
         record.Data = body.Slice(4, captured);
         record.TotalLength = length;

@@ -29,6 +29,10 @@ public static class AutoFilter
     /// <see cref="CaptureLength.Maximum"/>. <paramref name="ignoreVlans"/> applies to Ethernet only, as in slimcap.
     /// </summary>
     /// <exception cref="InvalidCaptureOptionException">No automatic filter for this kind, or too many extra instructions.</exception>
+    /// <exception cref="InvalidBpfProgramException">
+    /// The kernel would refuse the program an extra instruction makes; the exception's index is into
+    /// <paramref name="extra"/> and its <see cref="InvalidBpfProgramException.Location"/> is <c>ExtraBpfInstructions</c>.
+    /// </exception>
     public static BpfProgram Build(AutoFilterKind kind, int snapLength, bool ignoreVlans = false, IReadOnlyList<BpfInstruction>? extra = null)
     {
         extra ??= Array.Empty<BpfInstruction>();
@@ -69,9 +73,18 @@ public static class AutoFilter
             default:
                 throw new InvalidCaptureOptionException("AutoBpfFilter", "there is no automatic filter for this link type (its IP-layer offset is unknown); capture without it, or give your own BPF program.");
         }
+        int first = code.Count;
         code.AddRange(extra);
         code.Add(BpfInstruction.Return(snap));
         code.Add(BpfInstruction.Return(0));
+        if (BpfProgram.Check(code.ToArray(), BpfDialect.Linux) is { } refusal)
+        {
+            // Name the caller's own instruction, not its place in the merged program.
+            int index = refusal.InstructionIndex - first;
+            if (index >= 0 && index < extra.Count)
+                throw new InvalidBpfProgramException(refusal.Checker, index, refusal.Instruction, refusal.Reason, "ExtraBpfInstructions");
+            throw refusal;
+        }
         return new BpfProgram(code);
     }
 }

@@ -1,26 +1,35 @@
-using System.Buffers.Binary;
 using System.Collections.Immutable;
 
 namespace SlimCap.Reactive.Filters;
 
 /// <summary>
-/// A classic BPF program, as attached with SO_ATTACH_FILTER. Immutable. <see cref="Run"/> executes
-/// it in managed code with the kernel's semantics, so a filter can be checked on sample frames
-/// without a socket.
+/// A classic BPF program (what SO_ATTACH_FILTER attaches and libpcap's <c>bpf_filter</c> runs).
+/// Immutable. Built only from instructions libpcap's checker accepts; whether the Linux kernel's
+/// stricter checker accepts it too is <see cref="LinuxRejection"/>. <see cref="Run(ReadOnlySpan{byte}, uint)"/>
+/// gives libpcap's verdict (capture files, every user-space source) and <see cref="RunLinux"/> the
+/// kernel's (live sockets), each exactly.
 /// </summary>
-/// <remarks>Thread safety: immutable; <see cref="Run"/> may be called from any number of threads at once.</remarks>
-public sealed class BpfProgram
+/// <remarks>Thread safety: immutable; every member may be called from any number of threads at once.</remarks>
+public sealed partial class BpfProgram
 {
     /// <summary>The kernel's limit on a program's length (BPF_MAXINSNS).</summary>
     public const int MaxInstructions = 4096;
 
-    /// <summary>Creates a program, checking it the way the kernel's classic-BPF checker would.</summary>
-    /// <exception cref="ArgumentException">The program is empty, too long, jumps out of range, or can end without a return.</exception>
+    private BpfFilterFunction? _compiled;
+    private InvalidBpfProgramException? _linuxRejection;
+    private int _linuxChecked;
+
+    /// <summary>Creates a program, checking it as libpcap's <c>bpf_validate</c> does.</summary>
+    /// <exception cref="InvalidBpfProgramException">
+    /// libpcap refuses the program: empty, longer than 3,060,000 instructions, an unknown opcode, a scratch slot past
+    /// M[15], a constant division or modulo by 0, a constant shift by 32 or more, a jump outside the program or to
+    /// itself, or no return at the end. The exception names the first bad instruction.
+    /// </exception>
     public BpfProgram(IEnumerable<BpfInstruction> instructions)
     {
         ArgumentNullException.ThrowIfNull(instructions);
         Instructions = instructions.ToImmutableArray();
-        Validate(Instructions);
+        if (BpfChecker.Check(Instructions.AsSpan(), BpfDialect.Libpcap) is { } refusal) throw refusal;
     }
 
     /// <summary>The program's instructions.</summary>
@@ -29,146 +38,83 @@ public sealed class BpfProgram
     /// <summary>Number of instructions.</summary>
     public int Length => Instructions.Length;
 
+    /// <summary>
+    /// Why the Linux kernel's checker (<c>bpf_check_classic</c>) would refuse this program, naming the first bad
+    /// instruction (a backward jump, an unknown ancillary offset, a scratch load before a store, more than
+    /// <see cref="MaxInstructions"/> instructions), or null when SO_ATTACH_FILTER accepts it.
+    /// </summary>
+    public InvalidBpfProgramException? LinuxRejection
+    {
+        get
+        {
+            if (Volatile.Read(ref _linuxChecked) == 0)
+            {
+                _linuxRejection = BpfChecker.Check(Instructions.AsSpan(), BpfDialect.Linux);
+                Volatile.Write(ref _linuxChecked, 1);
+            }
+            return _linuxRejection;
+        }
+    }
+
+    /// <summary>Whether the Linux kernel accepts the program (<see cref="LinuxRejection"/> is null).</summary>
+    public bool IsLinuxCompatible => LinuxRejection is null;
+
+    /// <summary>Throws <see cref="LinuxRejection"/> when the kernel would refuse the program.</summary>
+    /// <exception cref="InvalidBpfProgramException">The kernel's checker refuses the program; the exception names the first bad instruction.</exception>
+    public void EnsureLinuxCompatible()
+    {
+        if (LinuxRejection is { } refusal) throw refusal;
+    }
+
     /// <summary>A program that accepts every packet, captured up to <paramref name="snapLength"/> bytes.</summary>
     public static BpfProgram AcceptAll(uint snapLength) => new([BpfInstruction.Return(snapLength)]);
 
+    /// <summary>Checks <paramref name="instructions"/> by <paramref name="dialect"/>'s rules without building a program.</summary>
+    /// <returns>Null when they are accepted, else the refusal naming the first bad instruction.</returns>
+    public static InvalidBpfProgramException? Check(ReadOnlySpan<BpfInstruction> instructions, BpfDialect dialect) =>
+        BpfChecker.Check(instructions, dialect);
+
+    /// <summary>Runs the program as libpcap's <c>bpf_filter</c> does, with the wire length equal to the captured length.</summary>
+    public uint Run(ReadOnlySpan<byte> packet) => BpfInterpreter.RunLibpcap(Instructions.AsSpan(), packet, (uint)packet.Length);
+
     /// <summary>
-    /// Runs the program over <paramref name="packet"/> and returns how many bytes it accepts (0 = drop).
-    /// A load beyond the packet ends the program with 0, as in the kernel.
+    /// Runs the program exactly as libpcap's <c>bpf_filter(program, packet, wireLength, packet.Length)</c>:
+    /// unsigned 32-bit arithmetic, a load reaching past the captured bytes returns 0 (drop), <c>len</c> is
+    /// <paramref name="wireLength"/>, division or modulo by a zero X returns 0, a shift by X of 32 or more gives 0,
+    /// backward jumps run (at most 64 per packet), ancillary loads find nothing (0).
     /// </summary>
-    /// <param name="packet">The frame as the socket sees it (VLAN tag already stripped, as on Linux).</param>
-    /// <param name="vlanTci">The stripped VLAN TCI, for SKF_AD_VLAN_TAG loads.</param>
-    /// <param name="vlanPresent">Whether a tag was stripped, for SKF_AD_VLAN_TAG_PRESENT.</param>
-    /// <param name="packetType">The packet type, for SKF_AD_PKTTYPE.</param>
-    public uint Run(ReadOnlySpan<byte> packet, ushort vlanTci = 0, bool vlanPresent = false, PacketType packetType = PacketType.Host)
+    /// <returns>The program's return value: 0 drops the packet; libpcap keeps it whole otherwise.</returns>
+    public uint Run(ReadOnlySpan<byte> packet, uint wireLength) => BpfInterpreter.RunLibpcap(Instructions.AsSpan(), packet, wireLength);
+
+    /// <summary>
+    /// The program compiled for fast filtering in user space, with exactly <see cref="Run(ReadOnlySpan{byte}, uint)"/>'s
+    /// semantics: IL (a <c>DynamicMethod</c>) where the runtime supports dynamic code, else the interpreter (Native AOT).
+    /// Compiled on the first call and kept; every later call returns the same delegate.
+    /// </summary>
+    public BpfFilterFunction Compile()
     {
-        ImmutableArray<BpfInstruction> code = Instructions;
-        Span<uint> memory = stackalloc uint[16];
-        uint a = 0, x = 0;
-        for (int pc = 0; pc < code.Length; pc++)
-        {
-            BpfInstruction ins = code[pc];
-            ushort cls = (ushort)(ins.Code & 0x07);
-            switch (cls)
-            {
-                case BpfInstruction.ClassLd:
-                case BpfInstruction.ClassLdx:
-                {
-                    ushort mode = (ushort)(ins.Code & 0xe0), size = (ushort)(ins.Code & 0x18);
-                    uint value;
-                    if (mode == BpfInstruction.ModeImm) value = ins.K;
-                    else if (mode == BpfInstruction.ModeLen) value = (uint)packet.Length;
-                    else if (mode == BpfInstruction.ModeMem) value = memory[(int)(ins.K & 15)];
-                    else if (mode == BpfInstruction.ModeMsh)
-                    {
-                        if (ins.K >= (uint)packet.Length) return 0;
-                        value = (uint)(packet[(int)ins.K] & 0x0f) << 2;
-                    }
-                    else
-                    {
-                        ulong offset = mode == BpfInstruction.ModeInd ? (ulong)x + ins.K : ins.K;
-                        if (mode == BpfInstruction.ModeAbs && ins.K >= BpfInstruction.AncillaryBase)
-                        {
-                            value = Ancillary(ins.K, packet, vlanTci, vlanPresent, packetType);
-                        }
-                        else if (!TryLoad(packet, offset, size, out value)) return 0;
-                    }
-                    if (cls == BpfInstruction.ClassLd) a = value; else x = value;
-                    break;
-                }
-                case BpfInstruction.ClassSt: memory[(int)(ins.K & 15)] = a; break;
-                case BpfInstruction.ClassStx: memory[(int)(ins.K & 15)] = x; break;
-                case BpfInstruction.ClassAlu:
-                {
-                    uint operand = (ins.Code & BpfInstruction.SrcX) != 0 ? x : ins.K;
-                    switch (ins.Code & 0xf0)
-                    {
-                        case BpfInstruction.AluAdd: a += operand; break;
-                        case BpfInstruction.AluSub: a -= operand; break;
-                        case BpfInstruction.AluMul: a *= operand; break;
-                        case BpfInstruction.AluDiv: if (operand == 0) return 0; a /= operand; break;
-                        case BpfInstruction.AluMod: if (operand == 0) return 0; a %= operand; break;
-                        case BpfInstruction.AluOr: a |= operand; break;
-                        case BpfInstruction.AluAnd: a &= operand; break;
-                        case BpfInstruction.AluXor: a ^= operand; break;
-                        case BpfInstruction.AluLsh: a = operand >= 32 ? 0 : a << (int)operand; break;
-                        case BpfInstruction.AluRsh: a = operand >= 32 ? 0 : a >> (int)operand; break;
-                        case BpfInstruction.AluNeg: a = (uint)-(int)a; break;
-                    }
-                    break;
-                }
-                case BpfInstruction.ClassJmp:
-                {
-                    ushort op = (ushort)(ins.Code & 0xf0);
-                    if (op == BpfInstruction.JmpJa)
-                    {
-                        pc += (int)ins.K;
-                        break;
-                    }
-                    uint operand = (ins.Code & BpfInstruction.SrcX) != 0 ? x : ins.K;
-                    bool taken = op switch
-                    {
-                        BpfInstruction.JmpJeq => a == operand,
-                        BpfInstruction.JmpJgt => a > operand,
-                        BpfInstruction.JmpJge => a >= operand,
-                        BpfInstruction.JmpJset => (a & operand) != 0,
-                        _ => false,
-                    };
-                    pc += taken ? ins.JumpTrue : ins.JumpFalse;
-                    break;
-                }
-                case BpfInstruction.ClassRet:
-                    return (ins.Code & 0x18) == BpfInstruction.SrcA ? a : ins.K;
-                case BpfInstruction.ClassMisc:
-                    if ((ins.Code & 0xf8) == BpfInstruction.MiscTxa) a = x; else x = a;
-                    break;
-            }
-        }
-        return 0;
+        BpfFilterFunction? compiled = Volatile.Read(ref _compiled);
+        if (compiled is not null) return compiled;
+        compiled = BpfIlCompiler.IsSupported ? BpfIlCompiler.Compile(Instructions.AsSpan()) : Run;
+        return Interlocked.CompareExchange(ref _compiled, compiled, null) ?? compiled;
     }
 
-    private static uint Ancillary(uint k, ReadOnlySpan<byte> packet, ushort vlanTci, bool vlanPresent, PacketType type) => k switch
-    {
-        BpfInstruction.AncillaryVlanTag => vlanTci,
-        BpfInstruction.AncillaryVlanTagPresent => vlanPresent ? 1u : 0u,
-        BpfInstruction.AncillaryPacketType => (uint)type,
-        BpfInstruction.AncillaryProtocol => packet.Length >= 14 ? BinaryPrimitives.ReadUInt16BigEndian(packet[12..]) : 0u,
-        _ => 0,
-    };
+    /// <summary>Whether <see cref="Compile"/> gives IL rather than the interpreter on this runtime.</summary>
+    public static bool CompilesToIL => BpfIlCompiler.IsSupported;
 
-    private static bool TryLoad(ReadOnlySpan<byte> packet, ulong offset, ushort size, out uint value)
+    /// <summary>
+    /// Runs the program as the Linux kernel runs an attached socket filter on a frame it received: ancillary
+    /// loads at SKF_AD_OFF read <paramref name="info"/>, SKF_NET_OFF / SKF_LL_OFF offsets address the network
+    /// and MAC headers, <c>len</c> is <see cref="LinuxPacketInfo.Length"/>, an indexed offset is the 32-bit sum
+    /// X + k taken as signed, shifts by X are modulo 32, division or modulo by a zero X returns 0.
+    /// <paramref name="frame"/> must be the frame as the kernel sees it (VLAN tag stripped) and whole: a load
+    /// past its end returns 0, where the kernel would read bytes a snap length cut off.
+    /// </summary>
+    /// <returns>The program's return value: 0 drops the frame, else the kernel keeps that many bytes of it at most.</returns>
+    /// <exception cref="InvalidBpfProgramException">The kernel's checker refuses the program (<see cref="LinuxRejection"/>).</exception>
+    public uint RunLinux(ReadOnlySpan<byte> frame, in LinuxPacketInfo info)
     {
-        int width = size switch { BpfInstruction.SizeW => 4, BpfInstruction.SizeH => 2, _ => 1 };
-        if (offset + (ulong)width > (ulong)packet.Length)
-        {
-            value = 0;
-            return false;
-        }
-        ReadOnlySpan<byte> at = packet.Slice((int)offset, width);
-        value = width switch
-        {
-            4 => BinaryPrimitives.ReadUInt32BigEndian(at),
-            2 => BinaryPrimitives.ReadUInt16BigEndian(at),
-            _ => at[0],
-        };
-        return true;
-    }
-
-    private static void Validate(ImmutableArray<BpfInstruction> code)
-    {
-        if (code.Length == 0) throw new ArgumentException("A BPF program needs at least one instruction.", "instructions");
-        if (code.Length > MaxInstructions) throw new ArgumentException($"A BPF program has at most {MaxInstructions} instructions; this one has {code.Length}.", "instructions");
-        for (int pc = 0; pc < code.Length; pc++)
-        {
-            BpfInstruction ins = code[pc];
-            if ((ins.Code & 0x07) != BpfInstruction.ClassJmp) continue;
-            long furthest = (ins.Code & 0xf0) == BpfInstruction.JmpJa
-                ? pc + 1L + ins.K
-                : pc + 1L + Math.Max(ins.JumpTrue, ins.JumpFalse);
-            if (furthest >= code.Length)
-                throw new ArgumentException($"BPF instruction {pc} ({ins}) jumps past the end of the program ({code.Length} instructions).", "instructions");
-        }
-        if ((code[^1].Code & 0x07) != BpfInstruction.ClassRet)
-            throw new ArgumentException($"A BPF program must end with a return; its last instruction is {code[^1]}.", "instructions");
+        EnsureLinuxCompatible();
+        return BpfInterpreter.RunLinux(Instructions.AsSpan(), frame, in info);
     }
 }

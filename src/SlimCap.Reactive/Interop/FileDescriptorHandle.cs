@@ -9,7 +9,10 @@ namespace SlimCap.Reactive.Interop;
 /// </summary>
 internal sealed class FileDescriptorHandle : SafeHandle
 {
-    public FileDescriptorHandle(int fd) : base(new IntPtr(-1), ownsHandle: true) => SetHandle(new IntPtr(fd));
+    public FileDescriptorHandle(int fd) : this(fd, ownsHandle: true) { }
+
+    /// <summary>A handle that closes <paramref name="fd"/> on dispose only when <paramref name="ownsHandle"/> (not stdin's).</summary>
+    public FileDescriptorHandle(int fd, bool ownsHandle) : base(new IntPtr(-1), ownsHandle) => SetHandle(new IntPtr(fd));
 
     public override bool IsInvalid => handle.ToInt64() < 0;
 

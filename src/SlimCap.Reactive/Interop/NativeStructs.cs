@@ -16,6 +16,21 @@ internal struct TPacketStatsV3
     public uint Packets, Drops, FreezeQueueCount;
 }
 
+/// <summary>
+/// struct fanout_args (linux/if_packet.h, kernel 5.13+): PACKET_FANOUT with a member limit beyond 256.
+/// The id and type_flags halves are in little-endian bitfield order; big-endian kernels swap them.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FanoutArgs
+{
+    public ushort First, Second;
+    public uint MaxMembers;
+
+    public static FanoutArgs Create(ushort id, ushort typeFlags, uint maxMembers) => BitConverter.IsLittleEndian
+        ? new FanoutArgs { First = id, Second = typeFlags, MaxMembers = maxMembers }
+        : new FanoutArgs { First = typeFlags, Second = id, MaxMembers = maxMembers };
+}
+
 /// <summary>struct sock_filter: one classic BPF instruction.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct SockFilter

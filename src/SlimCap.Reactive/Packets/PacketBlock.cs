@@ -143,7 +143,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     internal PacketBlock CreateView()
     {
         if (Volatile.Read(ref _released) != 0 || !_storage.TryAddHolder(_epoch)) ThrowDisposed();
-        var view = new PacketBlock(_storage, _epoch);
+        var view = new PacketBlock(_storage, _epoch) { FanoutMember = FanoutMember };
         view.CopyViewFrom(this);
         return view;
     }

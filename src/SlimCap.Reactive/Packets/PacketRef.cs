@@ -80,6 +80,12 @@ public readonly struct PacketRef
     /// <summary>Where the packet's bytes start in its block's storage.</summary>
     internal int DataOffset => _dataOffset;
 
+    /// <summary>
+    /// The fan-out group member that captured the packet (<see cref="PacketBlock.FanoutMember"/> of its block), or -1
+    /// when its source is not a group member or the value views no packet.
+    /// </summary>
+    public int FanoutMember => _block?.FanoutMember ?? -1;
+
     /// <summary>True for a default-constructed value that views no packet.</summary>
     public bool IsEmpty => _block is null;
 

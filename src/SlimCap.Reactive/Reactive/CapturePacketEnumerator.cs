@@ -165,10 +165,12 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         _registration.Dispose();
         if (_loop is not null)
         {
-            _handoff.CloseReader();
+            _handoff.CloseReader(); // from here on the capture thread disposes what it reads instead of queueing it
+            // Give back what was read ahead before waiting: a source whose blocks are all queued here waits for one
+            // of them to come back before it can see the stop (a file's or a socket's pool, a starved ring).
+            _handoff.DisposeQueued();
             _loop.Stop();
             await _loop.Exited.ConfigureAwait(false);
-            _handoff.DisposeQueued();
         }
         _linkedTokens?.Dispose();
     }

@@ -1,3 +1,4 @@
+using SlimCap.Reactive.Filters;
 using System.Runtime.CompilerServices;
 
 namespace SlimCap.Reactive;
@@ -25,6 +26,18 @@ public static class PacketAsyncEnumerable
     {
         ArgumentNullException.ThrowIfNull(source);
         return Select(source, new TypeSelector(types), default);
+    }
+
+    /// <summary>
+    /// Keeps only the packets <paramref name="program"/> accepts, with the semantics of <paramref name="dialect"/>
+    /// (see <see cref="PacketBlockObservable.WhereBpf"/>).
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="program"/> is null.</exception>
+    /// <exception cref="InvalidBpfProgramException"><paramref name="dialect"/> is Linux and the kernel's checker refuses the program.</exception>
+    public static IAsyncEnumerable<PacketRef> WhereBpf(this IAsyncEnumerable<PacketRef> source, BpfProgram program, BpfDialect dialect = BpfDialect.Libpcap)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Select(source, PacketBlockObservable.NewBpfSelector(program, dialect), default);
     }
 
     /// <summary>Keeps every <paramref name="n"/>-th packet (the n-th, 2n-th, …), counted from the start of each enumeration.</summary>

@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
+using SlimCap.Reactive.Filters;
 
 namespace SlimCap.Reactive;
 
@@ -29,6 +30,31 @@ public static class PacketBlockObservable
     {
         ArgumentNullException.ThrowIfNull(source);
         return RestrictObservable<TypeSelector>.Over(source, new TypeSelector(types));
+    }
+
+    /// <summary>
+    /// Keeps only the packets <paramref name="program"/> accepts (returns non-zero for), narrowing each block's view in
+    /// place (no copy); blocks left with none are disposed, not forwarded. Fuses with <c>WherePacketType</c> and the
+    /// samplers into one walk per block. <see cref="BpfDialect.Libpcap"/> (the default) runs the compiled program
+    /// (<see cref="BpfProgram.Compile"/>) over the captured bytes with the wire length, as libpcap filters a file;
+    /// <see cref="BpfDialect.Linux"/> runs it as an attached socket filter would (<see cref="BpfProgram.RunLinux"/>, for
+    /// programs written for live Linux capture, such as ancillary VLAN loads on ring frames whose tag was stripped).
+    /// The return value never shortens a packet.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="program"/> is null.</exception>
+    /// <exception cref="InvalidBpfProgramException"><paramref name="dialect"/> is Linux and the kernel's checker refuses the program.</exception>
+    public static IObservable<PacketBlock> WhereBpf(this IObservable<PacketBlock> source, BpfProgram program, BpfDialect dialect = BpfDialect.Libpcap)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return RestrictObservable<BpfSelector>.Over(source, NewBpfSelector(program, dialect));
+    }
+
+    internal static BpfSelector NewBpfSelector(BpfProgram program, BpfDialect dialect)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        if (!Enum.IsDefined(dialect)) throw new ArgumentOutOfRangeException(nameof(dialect), dialect, "not a BpfDialect value");
+        if (dialect == BpfDialect.Linux) program.EnsureLinuxCompatible();
+        return new BpfSelector(program, dialect);
     }
 
     /// <summary>

@@ -47,7 +47,10 @@ internal static unsafe class PacketSocketSetup
         if (errno != 0) ThrowHelper.ThrowNativeCall($"setsockopt(SO_ATTACH_FILTER, {program.Length} instructions)", errno, interfaceName);
     }
 
-    public static int TryAttachFilter(FileDescriptorHandle fd, BpfProgram program)
+    public static int TryAttachFilter(FileDescriptorHandle fd, BpfProgram program) => TrySetProgram(fd, SOL_SOCKET, SO_ATTACH_FILTER, program);
+
+    /// <summary>setsockopt of a classic BPF program as struct sock_fprog (a socket filter, or a fan-out group's selector); 0 or the errno.</summary>
+    public static int TrySetProgram(FileDescriptorHandle fd, int level, int name, BpfProgram program)
     {
         int n = program.Length;
         SockFilter* code = stackalloc SockFilter[n];
@@ -57,7 +60,7 @@ internal static unsafe class PacketSocketSetup
             code[i] = new SockFilter { Code = ins.Code, Jt = ins.JumpTrue, Jf = ins.JumpFalse, K = ins.K };
         }
         var fprog = new SockFprog { Length = (ushort)n, Filter = code };
-        return Syscalls.TrySetSocketOption(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(SockFprog));
+        return Syscalls.TrySetSocketOption(fd, level, name, &fprog, sizeof(SockFprog));
     }
 
     /// <summary>Attaches a drop-everything filter, so a closing socket stops filling a ring consumers still read.</summary>

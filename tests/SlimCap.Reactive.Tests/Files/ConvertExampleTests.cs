@@ -122,7 +122,9 @@ public class ConvertExampleTests
     private static string BuildConvert()
     {
         string project = Path.Combine(RepoRoot(), "examples", "Convert", "Convert.csproj");
-        string outputDir = Path.Combine(Path.GetTempPath(), "slimcap-convert-build");
+        // One output folder per checkout: several worktrees (and their test runs) build their own Convert at once.
+        string checkout = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(RepoRoot())))[..12];
+        string outputDir = Path.Combine(Path.GetTempPath(), $"slimcap-convert-build-{checkout}");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { "build", project, "-o", outputDir, "-nologo", "-v", "q" }) start.ArgumentList.Add(a);
         using Process process = Process.Start(start)!;

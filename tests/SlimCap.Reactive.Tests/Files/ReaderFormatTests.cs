@@ -123,7 +123,8 @@ public class ReaderFormatTests
     public void Pcapng_lying_block_length_is_refused_without_buffering_it()
     {
         var b = new CaptureFileBuilder(false).Shb().Idb(1, 0).Epb(0, 1, Frame, 100);
-        byte[] file = [.. b.ToArray(), .. BitConverter.GetBytes(6u), .. BitConverter.GetBytes(0x00FFFFF0u), .. new byte[64]];
+        // Within MaxRecordLength: the reader waits for the bytes, which are not there.
+        byte[] file = [.. b.ToArray(), .. BitConverter.GetBytes(6u), .. BitConverter.GetBytes(0x0003FFF0u), .. new byte[64]];
         long before = GC.GetAllocatedBytesForCurrentThread();
         (List<FileRecordCopy> records, Exception? error) = FileRecords.Read(() => CaptureFileSource.Open(new MemoryStream(file), "lying",
             options: new CaptureFileOptions { BlockSize = 8192, BlockCount = 1 }));
@@ -132,6 +133,11 @@ public class ReaderFormatTests
         var e = Assert.IsType<CaptureFileException>(error);
         Assert.Equal(b.ToArray().Length, e.Offset);
         Assert.Contains("cut short", e.Message, StringComparison.Ordinal);
+        // Beyond it (16 MiB): refused at once, naming the option.
+        byte[] overCap = [.. b.ToArray(), .. BitConverter.GetBytes(6u), .. BitConverter.GetBytes(0x00FFFFF0u), .. new byte[64]];
+        var tooLong = Assert.IsType<CaptureFileRecordTooLargeException>(FileRecords.Read(overCap).Error);
+        Assert.Equal(b.ToArray().Length, tooLong.Offset);
+        Assert.Equal(0x00FFFFF0, tooLong.RecordLength);
 
         byte[] tooLarge = [.. b.ToArray(), .. BitConverter.GetBytes(6u), .. BitConverter.GetBytes(0x7FFFFFF0u), .. new byte[64]];
         Assert.Contains("more than the maximum", Assert.IsType<CaptureFileException>(FileRecords.Read(tooLarge).Error).Message, StringComparison.Ordinal);

@@ -88,8 +88,9 @@ public sealed class AutoFilterTests
     public void IgnoreVlansDropsTaggedFramesByTheirStrippedTag()
     {
         var program = AutoFilter.Build(AutoFilterKind.Ethernet, 0, ignoreVlans: true);
-        Assert.Equal(262144u, program.Run(Frames.Udp(1)));
-        Assert.Equal(0u, program.Run(Frames.Udp(1), vlanTci: 100, vlanPresent: true));
+        Assert.Equal(0u, program.Run(Frames.Udp(1))); // libpcap's bpf_filter knows no ancillary loads on files
+        Assert.Equal(262144u, program.RunLinux(Frames.Udp(1), LinuxPacketInfo.ForEthernet(Frames.Udp(1))));
+        Assert.Equal(0u, program.RunLinux(Frames.Udp(1), LinuxPacketInfo.ForEthernet(Frames.Udp(1), vlanTci: 100)));
     }
 
     [Fact]
@@ -115,12 +116,18 @@ public sealed class AutoFilterTests
     }
 
     [Fact]
-    public void ProgramsAreCheckedLikeTheKernelChecksThem()
+    public void BadExtraInstructionsAreNamedByTheirIndexInTheCallersList()
     {
-        Assert.Throws<ArgumentException>(() => new BpfProgram([]));
-        Assert.Throws<ArgumentException>(() => new BpfProgram([BpfInstruction.JumpIfEqual(1, 5, 0), BpfInstruction.Return(1)]));
-        Assert.Throws<ArgumentException>(() => new BpfProgram([BpfInstruction.LoadByteAbsolute(0)]));
-        Assert.Throws<ArgumentException>(() => new BpfProgram(Enumerable.Repeat(BpfInstruction.Return(1), BpfProgram.MaxInstructions + 1)));
+        BpfInstruction[] extra = [BpfInstruction.LoadByteAbsolute(23), new(0x34, 0, 0, 0)]; // div #0
+        var error = Assert.Throws<InvalidBpfProgramException>(() => AutoFilter.Build(AutoFilterKind.Ethernet, 64, ignoreVlans: true, extra));
+        Assert.Equal(1, error.InstructionIndex);
+        Assert.Equal("ExtraBpfInstructions", error.Location);
+        Assert.Contains("ExtraBpfInstructions instruction 1", error.Message);
+        Assert.Contains("division by constant 0", error.Message);
+        // A jump out of the extra instructions past both returns.
+        error = Assert.Throws<InvalidBpfProgramException>(() => AutoFilter.Build(AutoFilterKind.Loopback, 64, extra: [BpfInstruction.JumpIfEqual(1, 2, 0)]));
+        Assert.Equal(0, error.InstructionIndex);
+        Assert.Contains("past the end", error.Reason);
     }
 
     [Theory]

@@ -25,6 +25,31 @@ internal readonly record struct ProcessResources(int Sockets, int EventFds, int 
         return new ProcessResources(sockets, eventFds, mappings, all);
     }
 
+    /// <summary>
+    /// True once the capture resources are back to <paramref name="start"/>, waiting up to a second: an interface
+    /// look-up elsewhere in the process holds a socket for a moment.
+    /// </summary>
+    public static bool ReturnsTo(ProcessResources start) =>
+        SpinWait.SpinUntil(() => Read().SameCaptureResourcesAs(start), 1000);
+
+    /// <summary>Descriptors of this process open on <paramref name="path"/>.</summary>
+    public static int DescriptorsOn(string path)
+    {
+        string full = Path.GetFullPath(path);
+        int count = 0;
+        foreach (string fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget == full) count++;
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return count;
+    }
+
     /// <summary>True when no socket, eventfd or ring mapping was added (the runtime's own descriptors may vary slightly).</summary>
     public bool SameCaptureResourcesAs(ProcessResources other) =>
         Sockets == other.Sockets && EventFds == other.EventFds && SocketMappings == other.SocketMappings;

@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
+using SlimCap.Reactive.Filters;
 
 namespace SlimCap.Reactive.Tests.Reactive;
 
@@ -41,7 +42,13 @@ public class AllocationTests
             $"{what}: {bytes} bytes over {packets} packets in {blocks} blocks is more than one {LeaseObjectBytes}-byte lease object per block");
     }
 
-    public static TheoryData<string> BlockPipelines => new() { "blocks", "type filter", "every n-th", "fraction", "by time", "stacked" };
+    public static TheoryData<string> BlockPipelines => new() { "blocks", "type filter", "every n-th", "fraction", "by time", "stacked", "bpf", "bpf linux", "bpf stacked" };
+
+    /// <summary>udp (IPv4 protocol byte 17): keeps the even flows.</summary>
+    private static readonly BpfProgram Udp = new([BpfInstruction.LoadByteAbsolute(23), BpfInstruction.JumpIfEqual(17, 0, 1), BpfInstruction.Return(65535), BpfInstruction.Return(0)]);
+
+    /// <summary>The kernel's view: ancillary packet type PACKET_HOST.</summary>
+    private static readonly BpfProgram HostOnly = new([BpfInstruction.LoadWordAbsolute(BpfInstruction.AncillaryPacketType), BpfInstruction.JumpIfEqual(0, 0, 1), BpfInstruction.Return(65535), BpfInstruction.Return(0)]);
 
     private static IObservable<PacketBlock> Apply(string pipeline, IObservable<PacketBlock> s) => pipeline switch
     {
@@ -51,6 +58,9 @@ public class AllocationTests
         "fraction" => s.SampleFraction(0.25, seed: 9),
         "by time" => s.SampleByTime(TimeSpan.FromHours(1), DefaultScheduler.Instance), // never ticks: every block supersedes the last
         "stacked" => s.WherePacketType(PacketTypes.Inbound).SampleEvery(2).SampleFraction(0.5, seed: 3),
+        "bpf" => s.WhereBpf(Udp),
+        "bpf linux" => s.WhereBpf(HostOnly, BpfDialect.Linux),
+        "bpf stacked" => s.WherePacketType(PacketTypes.Inbound).WhereBpf(Udp).SampleEvery(2),
         _ => throw new ArgumentOutOfRangeException(nameof(pipeline)),
     };
 
@@ -114,6 +124,7 @@ public class AllocationTests
         long start = -1, end, kept = 0;
         IAsyncEnumerable<PacketRef> query = source.ReadAllAsync(Ct)
             .WherePacketType(PacketTypes.Host | PacketTypes.Broadcast)
+            .WhereBpf(Udp)
             .SampleEvery(2)
             .SampleFraction(0.5, seed: 5);
         long startIndex = 0;
@@ -129,7 +140,7 @@ public class AllocationTests
         end = GC.GetTotalAllocatedBytes(precise: true);
         long packets = Packets - startIndex;
         Assert.True(start >= 0 && kept > 0);
-        AssertAtMostTheLeasePerBlock("await foreach .WherePacketType().SampleEvery().SampleFraction() (process-wide)", end - start, packets, BlocksOf(packets, PerBlock), EndOfEnumerationSlack);
+        AssertAtMostTheLeasePerBlock("await foreach .WherePacketType().WhereBpf().SampleEvery().SampleFraction() (process-wide)", end - start, packets, BlocksOf(packets, PerBlock), EndOfEnumerationSlack);
         Assert.True(source.AllBlocksReturned);
     }
 
