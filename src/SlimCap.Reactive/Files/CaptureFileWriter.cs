@@ -94,10 +94,13 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
 
     /// <summary>Writes one packet. Its block must still be leased.</summary>
     /// <exception cref="CaptureFileException">The packet cannot go into this file (a pcap file holds one link type).</exception>
-    /// <exception cref="ObjectDisposedException">The writer was completed.</exception>
+    /// <exception cref="ObjectDisposedException">The writer was completed, or the packet's lease ended (before or during the copy: nothing of it is written).</exception>
     public void Write(in PacketRef packet)
     {
         ThrowIfCompleted();
+        // The metadata the record header is made of was read when the PacketRef was: trusted only if the lease
+        // still lived after that (a walk racing the block's reuse may have read another lease's header).
+        packet.ThrowIfStaleAfterCopy();
         WriteRecord(packet);
         _recordsWritten++;
         if (_writer.UnflushedBytes >= _flushThreshold) FlushCore();
