@@ -162,6 +162,21 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
         }
     }
 
+    /// <summary>The captured bytes of every packet the block holds (a header walk; for the meter, so once per block at most).</summary>
+    internal long SumCapturedBytes()
+    {
+        var sum = new CapturedBytesVisitor();
+        VisitRaw(ref sum, int.MaxValue);
+        return sum.Total;
+    }
+
+    private struct CapturedBytesVisitor : IRawPacketVisitor
+    {
+        public long Total;
+
+        public void Visit(int index, int cursor, ReadOnlySpan<byte> data, int ipLayerOffset) => Total += data.Length;
+    }
+
     /// <summary>Throws <see cref="ObjectDisposedException"/> unless PacketRefs of <paramref name="generation"/> are still readable.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ThrowIfStale(int generation)
