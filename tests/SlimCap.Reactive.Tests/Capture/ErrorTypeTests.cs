@@ -24,7 +24,7 @@ public sealed class ErrorTypeTests
             var error = Assert.Throws<InvalidInterfaceNameException>(open);
             Assert.IsAssignableFrom<CaptureException>(error);
             Assert.Equal(name, error.InterfaceName);
-            Assert.Contains($"'{name}' is not a valid interface name", error.Message);
+            Assert.Contains("is not a valid network interface name", error.Message);
         }
     }
 
