@@ -24,4 +24,5 @@ root.SetAction(result => DumpCommand.Run(new DumpSettings(
     result.GetValue(device)!, result.GetValue(count), result.GetValue(style)!, result.GetValue(useSocket),
     result.GetValue(promiscuous), result.GetValue(snapLength), result.GetValue(timeout), result.GetValue(noTraffic),
     result.GetValue(read), result.GetValue(write), result.GetValue(fanout))));
-return root.Parse(args).Invoke();
+// Signals are DumpCommand's own (they close the source), so System.CommandLine must not hold the process for 2 s.
+return root.Parse(args).Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
