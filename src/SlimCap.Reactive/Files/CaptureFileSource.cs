@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Files;
@@ -70,7 +71,7 @@ public sealed class CaptureFileSource : CaptureSource
         _blockSize = options.BlockSize;
         _pool = new PipeViewBlockPool(options.BlockCount);
         _publishPartial = publishPartial;
-        if (options.BpfFilter is { } program) _filter = new BpfSelector(program, Filters.BpfDialect.Libpcap);
+        if (options.BpfFilter is { } program) _filter = new BpfSelector(program, BpfDialect.Libpcap);
         // A wait for a free block ends on Unblock as well as on Dispose: a stream that stops its capture while its
         // consumer still holds every block (read ahead, queued behind an operator) must not leave this thread parked.
         _stopWaiting = () => IsDisposed || Volatile.Read(ref _unblockRequested) != 0;
