@@ -1,4 +1,4 @@
-using SlimCap.Examples;
+using SlimCap.Shared;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Files;
 

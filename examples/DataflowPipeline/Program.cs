@@ -1,5 +1,5 @@
 using System.Threading.Tasks.Dataflow;
-using SlimCap.Examples;
+using SlimCap.Shared;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Files;
 

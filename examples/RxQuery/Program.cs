@@ -1,5 +1,5 @@
 using System.Reactive.Linq;
-using SlimCap.Examples;
+using SlimCap.Shared;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Files;
 

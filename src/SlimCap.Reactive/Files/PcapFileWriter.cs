@@ -44,7 +44,10 @@ public sealed class PcapFileWriter : CaptureFileWriter
 
     /// <summary>
     /// Seconds and nanoseconds for the record header. A record read from a pcap file whose fraction field
-    /// held whole seconds is written back the same way when it fits, so such a file converts unchanged.
+    /// held whole seconds is written back as libpcap writes it (<c>tcpdump --time-stamp-precision=nano -w</c>):
+    /// the seconds field unchanged and the fraction in nanoseconds cut to its low 32 bits, so that a microsecond
+    /// field above 4,294,967 (whose × 1000 exceeds 32 bits) wraps exactly as libpcap's 32-bit arithmetic wraps it.
+    /// The record's <see cref="PacketRef.Timestamp"/> keeps the whole time (seconds plus the fraction's seconds).
     /// </summary>
     internal static (uint Seconds, uint Fraction) SplitTimestamp(long ns, ushort carrySeconds)
     {
@@ -54,10 +57,9 @@ public sealed class PcapFileWriter : CaptureFileWriter
             seconds--;
             fraction += 1_000_000_000L;
         }
+        if (carrySeconds == 0) return ((uint)seconds, (uint)fraction);
         long storedFraction = fraction + carrySeconds * 1_000_000_000L;
-        if (carrySeconds != 0 && storedFraction <= uint.MaxValue)
-            return ((uint)(seconds - carrySeconds), (uint)storedFraction);
-        return ((uint)seconds, (uint)fraction);
+        return ((uint)(seconds - carrySeconds), unchecked((uint)storedFraction));
     }
 
     private void WriteHeader(LinkType linkType)

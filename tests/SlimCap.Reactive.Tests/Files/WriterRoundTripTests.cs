@@ -34,9 +34,13 @@ public class WriterRoundTripTests
         for (int i = 0; i < original.Count; i++)
         {
             FileRecordCopy a = original[i], b = back[i];
-            // pcap seconds are 32 bits: later times (past 2106) are cut, as libpcap cuts them.
-            Assert.Equal((long)((ulong)a.Ns / 1_000_000_000UL % (1UL << 32) * 1_000_000_000UL + (ulong)a.Ns % 1_000_000_000UL), b.Ns);
-            Assert.Equal(a.CarryFitsInPcap ? a.Carry : 0, b.Carry);
+            // The header fields libpcap writes: seconds cut to 32 bits (times past 2106), and a fraction that held
+            // whole seconds kept in the fraction, cut to its low 32 bits (a microsecond field above 4,294,967).
+            ulong ns = (ulong)a.Ns;
+            uint seconds = (uint)(ns / 1_000_000_000UL - a.Carry);
+            uint fraction = unchecked((uint)(ns % 1_000_000_000UL + a.Carry * 1_000_000_000UL));
+            Assert.Equal((long)(seconds * 1_000_000_000UL + fraction), b.Ns);
+            Assert.Equal(fraction / 1_000_000_000u, b.Carry);
             Assert.Equal(a.TotalLength, b.TotalLength);
             Assert.Equal(a.LinkType, b.LinkType);
             Assert.Equal(a.Data, b.Data);

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace SlimCap.Examples;
+namespace SlimCap.Shared;
 
 /// <summary>
 /// Sends <c>count</c> small UDP datagrams to 127.0.0.1 (one every <c>interval</c>, then stops) so that a capture on
-/// loopback has something to see. Shared by the examples (linked into each project).
+/// loopback has something to see with no set-up. One source file linked into the examples and the slimcap tool.
 /// </summary>
 internal static class LoopbackSender
 {
@@ -19,8 +19,8 @@ internal static class LoopbackSender
             {
                 byte[] payload = new byte[32 + i % 64];
                 payload[0] = (byte)i;
-                await udp.SendAsync(payload, target, cancellationToken);
-                await Task.Delay(interval, cancellationToken);
+                await udp.SendAsync(payload, target, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

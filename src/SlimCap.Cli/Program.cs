@@ -1,0 +1,3 @@
+using SlimCap.Cli;
+
+return SlimCapCommand.Run(args);
