@@ -10,9 +10,9 @@
 #   micro            BenchmarkDotNet over the in-memory ring image (and a capture file) + the C walk
 #   files            the file-read benchmark (perf/files.sh)
 #   all              build matrix capped micro files (the default)
-# Knobs: MODES (callback buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket + the
-# diagnostics
-# leases walk),
+# Knobs: MODES (callback buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket
+# fanout fanout-dataflow + the diagnostics leases walk; fanout-dataflow-dedicated on request; FANOUT_MEMBERS (2),
+# FANOUT_MODE (hash) and FANOUT_CPUS reach the fanout modes),
 # COUNT, SIZE, FIXED_PPS,
 # TIERED (1: also run `callback-tiered`, default tiering + warm-up), NOSPIN (1: also run async-pool and
 # dataflow with DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0), BENCH (shared/bench),
@@ -25,7 +25,7 @@ ROOT="$(dirname "$P")"
 BENCH="${BENCH:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}"
 export BENCH_OUT="${BENCH_OUT:-/tmp/slimcap-bench}"
 O="$BENCH_OUT"
-MODES="${MODES:-callback buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket leases walk}"
+MODES="${MODES:-callback buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket fanout fanout-dataflow leases walk}"
 COUNT="${COUNT:-2000000}" SIZE="${SIZE:-64}" FIXED_PPS="${FIXED_PPS:-500000}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

@@ -51,10 +51,13 @@ internal abstract class Mode
         "dataflow-dedicated" => new DataflowMode(dedicated: true),
         "leases" => new LeasesMode(),
         "walk" => new WalkMode(),
+        "fanout" => new FanoutGroupMode(dataflow: false),
+        "fanout-dataflow" => new FanoutGroupMode(dataflow: true),
+        "fanout-dataflow-dedicated" => new FanoutGroupMode(dataflow: true, dedicated: true),
         _ => null,
     };
 
-    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "async-inline", "async-pool", "operators", "dataflow", "dataflow-dedicated", "socket", "leases", "walk"];
+    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "async-inline", "async-pool", "operators", "dataflow", "dataflow-dedicated", "socket", "leases", "walk", "fanout", "fanout-dataflow", "fanout-dataflow-dedicated"];
 }
 
 /// <summary><c>NextPacket(state, callback)</c>: the zero-copy callback (slimcap's NextPacketFn).</summary>

@@ -39,24 +39,33 @@ SignalMask.BlockTerminationSignals();
 if (warmupMs > 0) WarmUp.Run(mode, snap, TimeSpan.FromMilliseconds(warmupMs));
 
 var meter = new Meter();
-// IFACE "@image": the in-memory ring image instead of an interface (profiling without traffic).
-CaptureSource source = iface == "@image" ? WarmUp.Image(snap) : mode.Open(iface, snap, bufMiB);
-stop.Attach(source);
-Console.Out.WriteLine("ready");
-Console.Out.Flush();
-
-mode.Run(source, meter, want, stop);
+CaptureStats stats;
+if (mode is FanoutGroupMode group && iface != "@image")
+{
+    // A fan-out group is several sources: the mode opens it, prints `ready` and returns the members' summed stats.
+    stats = group.RunLive(iface, snap, bufMiB, meter, want, stop);
+}
+else
+{
+    // IFACE "@image": the in-memory ring image instead of an interface (profiling without traffic).
+    CaptureSource source = iface == "@image" ? WarmUp.Image(snap) : mode.Open(iface, snap, bufMiB);
+    stop.Attach(source);
+    Console.Out.WriteLine("ready");
+    Console.Out.Flush();
+    mode.Run(source, meter, want, stop);
+    stats = source.Stats;
+    source.Dispose();
+}
 Meter.Result r = meter.Finish();
-CaptureStats stats = source.Stats;
-source.Dispose();
 
 long n = r.Packets;
 string tiered = Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "default";
 string sampled = mode is ISampling ? $" delivered={r.Sampled}" : "";
+string members = mode is FanoutGroupMode ? $" members={Environment.GetEnvironmentVariable("FANOUT_MEMBERS") ?? "2"}" : "";
 Console.Out.WriteLine(
     $"slimcap-{mode.Name} captured={n} bytes={r.Bytes} kernel_received={stats.PacketsReceived} kernel_dropped={stats.PacketsDropped} " +
     $"cpu_s={r.CpuSeconds:F3} wall_s={r.WallSeconds:F3} cpu_ns_per_pkt={(n > 0 ? r.CpuSeconds * 1e9 / n : 0):F1} " +
-    $"alloc_bytes_per_pkt={(n > 0 ? (double)r.AllocatedBytes / n : 0):F4} alloc_bytes={r.AllocatedBytes} touch={r.Touch}{sampled} " +
+    $"alloc_bytes_per_pkt={(n > 0 ? (double)r.AllocatedBytes / n : 0):F4} alloc_bytes={r.AllocatedBytes} touch={r.Touch}{sampled}{members} " +
     $"warmup_ms={warmupMs} tiered={tiered}{(stop.Requested ? " stopped=signal" : "")}");
 Console.Out.Flush();
 return 0;

@@ -19,7 +19,11 @@ public enum FanoutMode
     /// <summary>By the CPU that received the packet (PACKET_FANOUT_CPU): member = CPU number modulo the member count; pairs with RSS/RPS and pinned members.</summary>
     Cpu = 2,
 
-    /// <summary>Fill one member until its ring has no room, then the next (PACKET_FANOUT_ROLLOVER): a spill-over group rather than a spread.</summary>
+    /// <summary>
+    /// Fill one member until its ring has no room, then the next (PACKET_FANOUT_ROLLOVER): a spill-over group rather
+    /// than a spread. With TPACKET_V3 the kernel judges room by the ring's active block only, so a packet that does not
+    /// fit into a nearly full block may still be dropped rather than moved (a few per filling, counted in the stats).
+    /// </summary>
     Rollover = 3,
 
     /// <summary>A random member per packet (PACKET_FANOUT_RND).</summary>

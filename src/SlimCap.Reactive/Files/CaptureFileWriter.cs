@@ -18,18 +18,31 @@ namespace SlimCap.Reactive.Files;
 /// <para><b>Ending.</b> <see cref="Dispose"/>, <see cref="Complete"/>, <see cref="IObserver{T}.OnCompleted"/>
 /// and <see cref="IObserver{T}.OnError"/> flush what was written and complete the pipe, which closes the
 /// stream unless it was left open: a capture that fails still leaves a readable file of what came before.</para>
-/// <para><b>Threads.</b> Calls must not overlap (Rx and an ActionBlock serialize them already).</para>
+/// <para><b>Threads.</b> Calls are serialized: writers on several threads take turns, record by record
+/// (<see cref="Write(PacketBlock)"/> writes its block whole), so the file stays valid. Rx and an ActionBlock
+/// serialize calls already, at no cost here beyond an uncontended lock.</para>
+/// <para><b>Failure.</b> A stream that refuses bytes (EPIPE from a closed pipe, a full disk) raises
+/// <see cref="CaptureFileWriteException"/> from the call that flushed, naming how much went through;
+/// <see cref="RecordsWritten"/> then counts only the records the stream accepted.</para>
 /// </remarks>
 public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, IAsyncDisposable
 {
     private readonly PipeWriter _writer;
+    private readonly AcceptedBytesStream _stream;
     private readonly int _flushThreshold;
+    private readonly object _gate = new();
     private bool _completed;
+    private CaptureFileWriteException? _failure;
     private long _bytesWritten;
-    private long _recordsWritten;
+    private long _recordsBuffered;
+    private long _recordsAccepted;
+    // Where each record not yet flushed ends in the file: after a failed flush they tell which got through.
+    private long[] _pendingEnds = new long[256];
+    private int _pendingCount;
 
-    private protected CaptureFileWriter(PipeWriter writer, string name, CaptureFileWriterOptions options)
+    private protected CaptureFileWriter(AcceptedBytesStream stream, PipeWriter writer, string name, CaptureFileWriterOptions options)
     {
+        _stream = stream;
         _writer = writer;
         Name = name;
         Options = options;
@@ -44,7 +57,8 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         CaptureFileFormat format = FormatFor(path);
-        Stream stream = path == "-" ? Console.OpenStandardOutput()
+        // Not Console.OpenStandardOutput: the console stream swallows EPIPE, and a closed pipe must fail the write.
+        Stream stream = path == "-" ? new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 1)
             : new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 1);
         return Create(stream, format, path, leaveOpen: false, options);
     }
@@ -60,13 +74,13 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
         options ??= new CaptureFileWriterOptions();
-        if (options.SnapLength < 1) throw new InvalidCaptureOptionException(nameof(options.SnapLength), "must be at least 1");
-        if (options.FlushThreshold < 1) throw new InvalidCaptureOptionException(nameof(options.FlushThreshold), "must be at least 1");
-        PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: leaveOpen));
+        options.Validate();
+        var accepted = new AcceptedBytesStream(stream, leaveOpen);
+        PipeWriter writer = PipeWriter.Create(accepted, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: false));
         return format switch
         {
-            CaptureFileFormat.Pcap => new PcapFileWriter(writer, name, options),
-            CaptureFileFormat.PcapNg => new PcapNgFileWriter(writer, name, options),
+            CaptureFileFormat.Pcap => new PcapFileWriter(accepted, writer, name, options),
+            CaptureFileFormat.PcapNg => new PcapNgFileWriter(accepted, writer, name, options),
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
     }
@@ -81,8 +95,15 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
     /// <summary>The name used in messages.</summary>
     public string Name { get; }
 
-    /// <summary>Records written so far.</summary>
-    public long RecordsWritten => _recordsWritten;
+    /// <summary>
+    /// Records the stream has accepted: counted when a flush hands them over, so records still buffered (up to
+    /// <see cref="CaptureFileWriterOptions.FlushThreshold"/> bytes of them) are not included until the next flush,
+    /// and after a <see cref="CaptureFileWriteException"/> only the records that went through whole are.
+    /// </summary>
+    public long RecordsWritten => Volatile.Read(ref _recordsAccepted);
+
+    /// <summary>Records given to the writer so far, flushed or not (the next record is number RecordsBuffered + 1).</summary>
+    private protected long RecordsBuffered => _recordsBuffered;
 
     /// <summary>Bytes of the file produced so far (flushed or not).</summary>
     public long BytesWritten => _bytesWritten;
@@ -94,27 +115,40 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
 
     /// <summary>Writes one packet. Its block must still be leased.</summary>
     /// <exception cref="CaptureFileException">The packet cannot go into this file (a pcap file holds one link type).</exception>
+    /// <exception cref="CaptureFileWriteException">The stream refused the bytes (now or at an earlier flush).</exception>
     /// <exception cref="ObjectDisposedException">The writer was completed.</exception>
     public void Write(in PacketRef packet)
     {
-        ThrowIfCompleted();
-        WriteRecord(packet);
-        _recordsWritten++;
-        if (_writer.UnflushedBytes >= _flushThreshold) FlushCore();
+        lock (_gate)
+        {
+            ThrowIfCompletedOrFailed();
+            WriteOne(packet);
+        }
     }
 
-    /// <summary>Writes every packet the block shows. The caller keeps ownership of <paramref name="block"/>.</summary>
+    /// <summary>Writes every packet the block shows, as one turn among concurrent callers. The caller keeps ownership of <paramref name="block"/>.</summary>
+    /// <exception cref="CaptureFileException">A packet cannot go into this file (a pcap file holds one link type).</exception>
+    /// <exception cref="CaptureFileWriteException">The stream refused the bytes (now or at an earlier flush).</exception>
+    /// <exception cref="ObjectDisposedException">The writer was completed.</exception>
     public void Write(PacketBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
-        foreach (PacketRef packet in block) Write(packet);
+        lock (_gate)
+        {
+            ThrowIfCompletedOrFailed();
+            foreach (PacketRef packet in block) WriteOne(packet);
+        }
     }
 
     /// <summary>Pushes buffered bytes to the stream.</summary>
+    /// <exception cref="CaptureFileWriteException">The stream refused the bytes.</exception>
     public void Flush()
     {
-        ThrowIfCompleted();
-        FlushCore();
+        lock (_gate)
+        {
+            ThrowIfCompletedOrFailed();
+            FlushCore();
+        }
     }
 
     /// <summary>
@@ -123,18 +157,26 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
     /// stream unless it was left open). Idempotent. <paramref name="error"/>, when given, is passed to
     /// the pipe's completion.
     /// </summary>
+    /// <exception cref="CaptureFileWriteException">The stream refused the last bytes (raised once; a writer that had already failed completes quietly).</exception>
     public void Complete(Exception? error = null)
     {
-        if (_completed) return;
-        _completed = true;
-        try
+        lock (_gate)
         {
-            FinishFile();
-            FlushCore();
-        }
-        finally
-        {
-            _writer.Complete(error);
+            if (_completed) return;
+            _completed = true;
+            try
+            {
+                if (_failure is null)
+                {
+                    FinishFile();
+                    FlushCore();
+                }
+            }
+            finally
+            {
+                // A failed stream gets no more bytes: completing with the failure skips the pipe's last write.
+                _writer.Complete(error ?? _failure);
+            }
         }
     }
 
@@ -243,15 +285,41 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
         part[..n].CopyTo(destination[at..]);
     }
 
-    private void FlushCore()
+    private void WriteOne(in PacketRef packet)
     {
-        ValueTask<FlushResult> pending = _writer.FlushAsync();
-        if (!pending.IsCompletedSuccessfully) pending.AsTask().GetAwaiter().GetResult();
+        WriteRecord(packet);
+        _recordsBuffered++;
+        if (_pendingCount == _pendingEnds.Length) Array.Resize(ref _pendingEnds, _pendingEnds.Length * 2);
+        _pendingEnds[_pendingCount++] = _bytesWritten;
+        if (_writer.UnflushedBytes >= _flushThreshold) FlushCore();
     }
 
-    private void ThrowIfCompleted()
+    private void FlushCore()
+    {
+        try
+        {
+            ValueTask<FlushResult> pending = _writer.FlushAsync();
+            if (!pending.IsCompletedSuccessfully) pending.AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ObjectDisposedException)
+        {
+            // Only the records whose last byte the stream took count as written.
+            long accepted = _stream.Accepted;
+            int through = 0;
+            while (through < _pendingCount && _pendingEnds[through] <= accepted) through++;
+            Volatile.Write(ref _recordsAccepted, _recordsAccepted + through);
+            _pendingCount = 0;
+            _failure = new CaptureFileWriteException(Name, accepted, _recordsAccepted, e);
+            throw _failure;
+        }
+        Volatile.Write(ref _recordsAccepted, _recordsAccepted + _pendingCount);
+        _pendingCount = 0;
+    }
+
+    private void ThrowIfCompletedOrFailed()
     {
         if (_completed) ThrowCompleted();
+        if (_failure is not null) throw _failure;
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]

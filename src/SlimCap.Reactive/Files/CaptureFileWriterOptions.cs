@@ -6,7 +6,8 @@ public sealed record CaptureFileWriterOptions
 {
     /// <summary>
     /// The snapshot length written in the file (pcap header, pcapng interfaces). Records longer than it
-    /// are cut to it, as a reader would cut them. Defaults to 262144, libpcap's largest for most link types.
+    /// are cut to it, as a reader would cut them. Defaults to 262144, libpcap's largest for most link types;
+    /// 1 to <see cref="CaptureFileOptions.MaxRecordLengthLimit"/> (128 MiB, libpcap's largest for any link type).
     /// </summary>
     public int SnapLength { get; init; } = 262144;
 
@@ -25,7 +26,20 @@ public sealed record CaptureFileWriterOptions
 
     /// <summary>
     /// Bytes the writer may buffer before it flushes to the stream. Defaults to 64 KiB: memory stays bounded
-    /// whatever the rate of writes, and a slow stream slows the writer down instead.
+    /// whatever the rate of writes, and a slow stream slows the writer down instead. 1 to <see cref="MaxFlushThreshold"/>.
     /// </summary>
     public int FlushThreshold { get; init; } = 64 * 1024;
+
+    /// <summary>Largest <see cref="FlushThreshold"/>: 64 MiB.</summary>
+    public const int MaxFlushThreshold = 64 * 1024 * 1024;
+
+    /// <summary>Checks every value against its range, before the writer allocates anything.</summary>
+    /// <exception cref="InvalidCaptureOptionException">A value is out of range; the message names the option and its limits.</exception>
+    internal void Validate()
+    {
+        if (SnapLength is < 1 or > CaptureFileOptions.MaxRecordLengthLimit)
+            throw new InvalidCaptureOptionException(nameof(SnapLength), $"must be between 1 and {CaptureFileOptions.MaxRecordLengthLimit} bytes (128 MiB); got {SnapLength}.");
+        if (FlushThreshold is < 1 or > MaxFlushThreshold)
+            throw new InvalidCaptureOptionException(nameof(FlushThreshold), $"must be between 1 and {MaxFlushThreshold} bytes (64 MiB); got {FlushThreshold}.");
+    }
 }

@@ -16,7 +16,7 @@ public sealed class PcapFileWriter : CaptureFileWriter
     private const int FileHeaderSize = 24, RecordHeaderSize = 16;
     private LinkType? _linkType;
 
-    internal PcapFileWriter(PipeWriter writer, string name, CaptureFileWriterOptions options) : base(writer, name, options) { }
+    internal PcapFileWriter(AcceptedBytesStream stream, PipeWriter writer, string name, CaptureFileWriterOptions options) : base(stream, writer, name, options) { }
 
     /// <inheritdoc/>
     public override CaptureFileFormat Format => CaptureFileFormat.Pcap;
@@ -79,6 +79,6 @@ public sealed class PcapFileWriter : CaptureFileWriter
     [DoesNotReturn]
     private void ThrowMixedLinkTypes(LinkType linkType) =>
         throw new CaptureFileException(Name, BytesWritten,
-            $"record {RecordsWritten + 1} has link type {LinkTypeInfo.Name(linkType)} ({(ushort)linkType}), but this pcap file is "
+            $"record {RecordsBuffered + 1} has link type {LinkTypeInfo.Name(linkType)} ({(ushort)linkType}), but this pcap file is "
             + $"{LinkTypeInfo.Name(_linkType!.Value)} ({(ushort)_linkType.Value}) and pcap holds one link type per file; write pcapng (.pcapng) instead");
 }

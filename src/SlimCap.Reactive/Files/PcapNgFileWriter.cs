@@ -23,7 +23,7 @@ public sealed class PcapNgFileWriter : CaptureFileWriter
     private uint _lastId = uint.MaxValue;
     private bool _headerWritten;
 
-    internal PcapNgFileWriter(PipeWriter writer, string name, CaptureFileWriterOptions options) : base(writer, name, options) { }
+    internal PcapNgFileWriter(AcceptedBytesStream stream, PipeWriter writer, string name, CaptureFileWriterOptions options) : base(stream, writer, name, options) { }
 
     /// <inheritdoc/>
     public override CaptureFileFormat Format => CaptureFileFormat.PcapNg;

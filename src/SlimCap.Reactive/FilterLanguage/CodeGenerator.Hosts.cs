@@ -26,7 +26,7 @@ internal sealed partial class CodeGenerator
             case Q.Src or Q.Dst:
             {
                 Cond b0 = LinkTypeTest(proto);
-                return Cond.And(b0, Mcmp(OffsetBase.LinkPayload, dir == Q.Src ? srcOff : dstOff, SizeW, addr, mask));
+                return Cond.And(b0, AddressWord(dir == Q.Src ? srcOff : dstOff, addr, mask));
             }
             case Q.And:
                 return Cond.And(HostOp(addr, mask, Q.Src, proto, srcOff, dstOff), HostOp(addr, mask, Q.Dst, proto, srcOff, dstOff));
@@ -46,10 +46,10 @@ internal sealed partial class CodeGenerator
                 uint off = dir == Q.Src ? srcOff : dstOff;
                 uint Word(byte[] b, int i) => (uint)(b[4 * i] << 24 | b[4 * i + 1] << 16 | b[4 * i + 2] << 8 | b[4 * i + 3]);
                 // Generated from the last word to the first, tested from the first (libpcap's order).
-                Cond b1 = Mcmp(OffsetBase.LinkPayload, off + 12, SizeW, Word(addr, 3), Word(mask, 3));
-                b1 = Cond.And(Mcmp(OffsetBase.LinkPayload, off + 8, SizeW, Word(addr, 2), Word(mask, 2)), b1);
-                b1 = Cond.And(Mcmp(OffsetBase.LinkPayload, off + 4, SizeW, Word(addr, 1), Word(mask, 1)), b1);
-                b1 = Cond.And(Mcmp(OffsetBase.LinkPayload, off, SizeW, Word(addr, 0), Word(mask, 0)), b1);
+                Cond b1 = AddressWord(off + 12, Word(addr, 3), Word(mask, 3));
+                b1 = Cond.And(AddressWord(off + 8, Word(addr, 2), Word(mask, 2)), b1);
+                b1 = Cond.And(AddressWord(off + 4, Word(addr, 1), Word(mask, 1)), b1);
+                b1 = Cond.And(AddressWord(off, Word(addr, 0), Word(mask, 0)), b1);
                 return Cond.And(LinkTypeTest(EtherIpv6), b1);
             }
             case Q.And:
@@ -60,6 +60,14 @@ internal sealed partial class CodeGenerator
         Rejecting802_11Qualifier(dir, "addresses other than 802.11 MAC addresses");
         return null!;
     }
+
+    /// <summary>
+    /// One 32-bit word of an address under a mask. A word the mask clears entirely is always equal, and libpcap's
+    /// optimizer drops its load (and with it the load's bounds check); it is never loaded here, so optimized and
+    /// unoptimized programs both keep what libpcap's (optimized) program keeps.
+    /// </summary>
+    private Cond AddressWord(uint offset, uint value, uint mask) =>
+        mask == 0 ? True() : Mcmp(OffsetBase.LinkPayload, offset, SizeW, value, mask);
 
     private Cond Host(uint addr, uint mask, int proto, int dir, int type)
     {

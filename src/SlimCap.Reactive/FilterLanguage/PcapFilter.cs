@@ -54,10 +54,11 @@ public static class PcapFilter
     {
         BoolNode? tree = Parser.Parse(expression);
         Block root = CodeGenerator.Generate(expression, tree, options, out bool noOptimize);
-        if (options.Optimize && !noOptimize)
+        if (options.Optimize)
         {
             root = Optimizer.Optimize(root);
-            if (root.IsReturn && root.K == 0) throw new FilterExpressionException(expression, 0, "expression rejects all packets");
+            // libpcap does not optimize programs with jumps inside blocks (protochain, geneve), so it never refuses them.
+            if (!noOptimize && root.IsReturn && root.K == 0) throw new FilterExpressionException(expression, 0, "expression rejects all packets");
         }
         return ProgramEmitter.Emit(root);
     }

@@ -129,6 +129,32 @@ public class ConvertExampleTests
         Assert.Equal(row["records_md5"], Convert.ToHexStringLower(MD5.HashData(output.ToArray().AsSpan(24))));
     }
 
+    [Fact]
+    public async Task A_closed_output_pipe_is_an_error_and_exit_1_not_a_success()
+    {
+        // Convert big.pcap - | head -c 1000: head leaves after 1000 bytes, the next write meets EPIPE.
+        string input = TempFile(".pcap");
+        File.WriteAllBytes(input, GzipDamageTests.Pcap(20_000));
+        try
+        {
+            var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string a in new[] { "-c", "dotnet \"$0\" \"$1\" - | head -c 1000 > /dev/null; exit ${PIPESTATUS[0]}", ConvertDll.Value, input })
+                start.ArgumentList.Add(a);
+            using Process process = Process.Start(start)!;
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            Assert.True(process.WaitForExit(60_000), "Convert did not finish in 60 s");
+            string errors = await stderr;
+            Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}: {errors}");
+            Assert.Contains("writing the file failed", errors, StringComparison.Ordinal);
+            Assert.DoesNotContain("20000 records", errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
     private static string TempFile(string extension) => Path.Combine(Path.GetTempPath(), $"slimcap-convert-{Guid.NewGuid():N}{extension}");
 
     private static (int Exit, byte[] Stdout, string Stderr) RunConvert(byte[]? stdin, params string[] arguments)

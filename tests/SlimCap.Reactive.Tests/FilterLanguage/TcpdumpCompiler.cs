@@ -3,8 +3,8 @@ using SlimCap.Reactive.Tests.Files;
 
 namespace SlimCap.Reactive.Tests.FilterLanguage;
 
-/// <summary>Runs the installed tcpdump (libpcap) as the oracle: compile an expression for Ethernet and print the program.</summary>
-internal static class Tcpdump
+/// <summary>Runs the installed tcpdump (libpcap) as the compiler oracle: compile an expression for Ethernet and print the program.</summary>
+internal static class TcpdumpCompiler
 {
     private static readonly Lazy<string?> ExecutablePath = new(() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
