@@ -11,7 +11,10 @@ string target = args.Length > 0 ? args[0] : "lo";
 const int Wanted = 20;
 
 // The one line that opens the source: a capture file if the argument names one, else a TPACKET_V3 ring on the interface.
-CaptureSource Open() => File.Exists(target) ? CaptureFileSource.Open(target) : new RingSource(target, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(20) });
+// Live capture is Linux-only ([SupportedOSPlatform("linux")]); the guard tells the platform analyzer this branch is.
+CaptureSource Open() => File.Exists(target) ? CaptureFileSource.Open(target)
+    : OperatingSystem.IsLinux() ? new RingSource(target, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(20) })
+    : throw new PlatformNotSupportedException($"live capture needs Linux; on this OS pass a capture file ('{target}' is none)");
 
 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 Task traffic = target == "lo" ? LoopbackSender.SendAsync(Wanted * 2, TimeSpan.FromMilliseconds(20), 33334, timeout.Token) : Task.CompletedTask;

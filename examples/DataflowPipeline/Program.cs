@@ -16,7 +16,10 @@ CaptureSource source;
 try
 {
     // The one line that opens the source: a capture file if the argument names one, else a TPACKET_V3 ring on the interface.
-    source = fromFile ? CaptureFileSource.Open(target) : new RingSource(target, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(20) });
+    // Live capture is Linux-only ([SupportedOSPlatform("linux")]); the guard tells the platform analyzer this branch is.
+    source = fromFile ? CaptureFileSource.Open(target)
+        : OperatingSystem.IsLinux() ? new RingSource(target, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(20) })
+        : throw new PlatformNotSupportedException("live capture needs Linux; on this OS pass a capture file");
 }
 catch (CaptureException e)
 {

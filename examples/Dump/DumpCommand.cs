@@ -24,6 +24,11 @@ internal static class DumpCommand
                 Console.Error.WriteLine("--fanout takes a member count of 1 or more, and works on rings only (not with --socket, --read or a filter expression).");
                 return 2;
             }
+            if (!OperatingSystem.IsLinux())
+            {
+                Console.Error.WriteLine("--fanout captures live, which needs Linux.");
+                return 2;
+            }
             return FanoutDump.Run(settings, fanout);
         }
         // Writing needs the packet's metadata, which the zero-copy PacketRef carries.
@@ -38,7 +43,9 @@ internal static class DumpCommand
         try
         {
             var length = CaptureLength.Fixed(snapLength);
+            // Live capture is Linux-only ([SupportedOSPlatform("linux")]); the guard tells the platform analyzer these branches are.
             source = readFile is not null ? CaptureFileSource.Open(readFile, new CaptureFileOptions { Filter = filter })
+                : !OperatingSystem.IsLinux() ? throw new PlatformNotSupportedException("live capture needs Linux; on this OS read a capture file with -r FILE")
                 : useSocket
                 ? new SocketSource(device, new SocketOptions { Promiscuous = promiscuous, CaptureLength = length, Filter = filter })
                 : new RingSource(device, new RingOptions { Promiscuous = promiscuous, CaptureLength = length, Filter = filter, BlockTimeout = TimeSpan.FromMilliseconds(20) });

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Filters;
@@ -8,6 +9,7 @@ namespace Dump;
 /// <c>--fanout N</c>: N rings in one PACKET_FANOUT group (flow hash), each read by its own capture thread; the merged
 /// block stream shows which member captured each packet, and with <c>-w</c> every member's packets go into one file.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static class FanoutDump
 {
     public static int Run(DumpSettings settings, int members)

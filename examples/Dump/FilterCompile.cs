@@ -23,9 +23,14 @@ internal static class FilterCompile
                 using CaptureFileSource file = CaptureFileSource.Open(settings.ReadFile);
                 options = options with { LinkType = file.LinkType };
             }
-            else
+            else if (OperatingSystem.IsLinux())
             {
                 options = options with { LinkType = NetworkLinks.Get(settings.Device).LinkType, LinuxKernel = true };
+            }
+            else
+            {
+                Console.Error.WriteLine("dump: compiling for an interface needs Linux; give -r FILE to compile for a capture file's link type.");
+                return 2;
             }
             BpfProgram program = PcapFilter.Compile(settings.Filter ?? "", options);
             Console.Write(program.ToString(decimalForm ? BpfTextFormat.Decimal : BpfTextFormat.Listing));

@@ -12,7 +12,10 @@ string target = args.Length > 0 ? args[0] : "lo";
 const int Seconds = 5;
 
 // The one line that opens the source: a capture file if the argument names one, else a TPACKET_V3 ring on the interface.
-CaptureSource Open() => File.Exists(target) ? CaptureFileSource.Open(target) : new RingSource(target, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(50) });
+// Live capture is Linux-only ([SupportedOSPlatform("linux")]); the guard tells the platform analyzer this branch is.
+CaptureSource Open() => File.Exists(target) ? CaptureFileSource.Open(target)
+    : OperatingSystem.IsLinux() ? new RingSource(target, new RingOptions { BlockTimeout = TimeSpan.FromMilliseconds(50) })
+    : throw new PlatformNotSupportedException($"live capture needs Linux; on this OS pass a capture file ('{target}' is none)");
 
 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(Seconds + 5));
 Task traffic = target == "lo" ? LoopbackSender.SendAsync(Seconds * 40, TimeSpan.FromMilliseconds(25), 33335, stop.Token) : Task.CompletedTask;

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using PacketDotNet;
@@ -32,7 +33,7 @@ internal static class PacketLine
         }
         try
         {
-            return Summarize(packet, totalLength);
+            return Summarize(packet, frame, totalLength);
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
@@ -44,9 +45,20 @@ internal static class PacketLine
     private static bool IsDecodeFailure(Exception e) =>
         e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException or OverflowException;
 
-    private static PacketSummary Summarize(Packet packet, long totalLength)
+    /// <param name="packet">The decoded packet.</param>
+    /// <param name="frame">The frame as captured: PacketDotNet rewrites length fields of the array it decodes, so header
+    /// values that may be wrong (and so worth naming) are read here.</param>
+    /// <param name="totalLength">The frame's length on the wire.</param>
+    private static PacketSummary Summarize(Packet packet, ReadOnlySpan<byte> frame, long totalLength)
     {
-        if (packet.Extract<IPPacket>() is { } ip) return SummarizeIp(ip);
+        if (packet.Extract<IPPacket>() is { } ip)
+        {
+            int offset = ip.BytesSegment.Offset;
+            long claimed = ip.Version == IPVersion.IPv6
+                ? 40L + BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 4)..])
+                : BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 2)..]);
+            return SummarizeIp(ip, claimed, totalLength - offset);
+        }
         if (packet.Extract<ArpPacket>() is { } arp)
             return new PacketSummary(DescribeArp(arp, totalLength), "ARP", Address(arp.SenderProtocolAddress), Address(arp.TargetProtocolAddress));
         if (packet is EthernetPacket ethernet)
@@ -57,10 +69,13 @@ internal static class PacketLine
         return new PacketSummary($"length {totalLength}");
     }
 
-    private static PacketSummary SummarizeIp(IPPacket ip)
+    private static PacketSummary SummarizeIp(IPPacket ip, long claimed, long wireLength)
     {
         string family = ip.Version == IPVersion.IPv6 ? "IP6" : "IP";
         string src = Address(ip.SourceAddress), dst = Address(ip.DestinationAddress);
+        // As tcpdump: a header that claims more bytes than the wire carried is named, not decoded further.
+        if (claimed > wireLength)
+            return new PacketSummary($"{family} truncated-{family.ToLowerInvariant()} - {claimed - wireLength} bytes missing!", null, src, dst);
         switch (ip.PayloadPacket)
         {
             case UdpPacket udp:

@@ -11,6 +11,8 @@ internal static class SlimCapCommand
     {
         ListCommand.Create(),
         CaptureCommand.Create(),
+        ReadCommand.Create(),
+        ConvertCommand.Create(),
     };
 
     public static int Run(string[] args)

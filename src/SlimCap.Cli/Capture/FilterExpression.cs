@@ -1,3 +1,4 @@
+using SlimCap.Cli.Infrastructure;
 using SlimCap.Reactive;
 using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
@@ -11,8 +12,15 @@ namespace SlimCap.Cli.Capture;
 internal static class FilterExpression
 {
     /// <summary>The words joined as one expression, or null when there are none.</summary>
-    public static string? Join(IReadOnlyList<string>? words) =>
-        words is null || words.Count == 0 ? null : string.Join(' ', words);
+    /// <exception cref="UsageException">A word looks like an option: the parser took an unknown option for part of the expression.</exception>
+    public static string? Join(IReadOnlyList<string>? words)
+    {
+        if (words is null || words.Count == 0) return null;
+        // No pcap-filter word starts with '-' (a negative number is written "0 - 1"), so this is a mistyped option.
+        if (words.FirstOrDefault(w => w.Length > 1 && w[0] == '-') is string option)
+            throw new UsageException(option, "is not an option of this command; see --help (the filter expression comes after the options).");
+        return string.Join(' ', words);
+    }
 
     /// <summary>
     /// Compiles <paramref name="expression"/> for frames of <paramref name="linkType"/> cut at <paramref name="snapLength"/>,

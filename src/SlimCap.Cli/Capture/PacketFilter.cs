@@ -15,13 +15,19 @@ internal sealed class PacketFilter(string expression, int snapLength)
 
     /// <summary>True when the expression keeps <paramref name="packet"/>.</summary>
     /// <exception cref="SlimCap.Reactive.FilterLanguage.FilterExpressionException">The expression cannot be compiled for the packet's link type.</exception>
-    public bool Keeps(in PacketRef packet)
+    public bool Keeps(in PacketRef packet) =>
+        For(packet.LinkType)(packet.Data, (uint)Math.Min(packet.TotalLength, uint.MaxValue)) != 0;
+
+    /// <summary>Compiles for <paramref name="linkType"/> now, so a bad expression fails before any record is read.</summary>
+    public void Prepare(LinkType linkType) => For(linkType);
+
+    private BpfFilterFunction For(LinkType linkType)
     {
-        if (!_byLinkType.TryGetValue(packet.LinkType, out BpfFilterFunction? run))
+        if (!_byLinkType.TryGetValue(linkType, out BpfFilterFunction? run))
         {
-            run = FilterExpression.Compile(expression, packet.LinkType, snapLength, kernel: false)!.Compile();
-            _byLinkType.Add(packet.LinkType, run);
+            run = FilterExpression.Compile(expression, linkType, snapLength, kernel: false)!.Compile();
+            _byLinkType.Add(linkType, run);
         }
-        return run(packet.Data, (uint)Math.Min(packet.TotalLength, uint.MaxValue)) != 0;
+        return run;
     }
 }

@@ -22,8 +22,8 @@ internal static class PacketPump
     /// <param name="filter">A filter run in user space on each packet (capture files), or null (no filter, or the kernel runs it).</param>
     /// <param name="limit">Packets to write before ending, or 0 for no limit.</param>
     /// <param name="stop">Ends the loop at the next block or wake-up.</param>
-    /// <param name="afterBlock">Called after each block (progress), or null.</param>
-    public static long Run(IBlockFeed source, IPacketSink sink, PacketFilter? filter, long limit, CancellationToken stop, Action? afterBlock = null)
+    /// <param name="afterBlock">Called after each block with the packets written so far (progress), or null.</param>
+    public static long Run(IBlockFeed source, IPacketSink sink, PacketFilter? filter, long limit, CancellationToken stop, Action<long>? afterBlock = null)
     {
         long written = 0;
         using CancellationTokenRegistration wakeOnStop = stop.Register(source.Wake);
@@ -46,7 +46,7 @@ internal static class PacketPump
                     if (++written == limit) return written;
                 }
             }
-            afterBlock?.Invoke();
+            afterBlock?.Invoke(written);
         }
         return written;
     }

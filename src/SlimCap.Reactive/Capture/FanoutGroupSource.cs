@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 
@@ -28,6 +29,7 @@ namespace SlimCap.Reactive;
 /// <para><b>Thread safety.</b> <see cref="Stats"/>, <see cref="GetMemberStats"/> and <see cref="Dispose"/> may be
 /// called from any thread; each member serves one reader at a time, as any source.</para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 public sealed class FanoutGroupSource : IDisposable
 {
     private const int MaxClosers = 32;

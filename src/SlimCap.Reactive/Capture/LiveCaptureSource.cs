@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
@@ -12,6 +13,7 @@ namespace SlimCap.Reactive;
 /// link-down handling.
 /// </summary>
 /// <remarks>Thread safety: as <see cref="CaptureSource"/>. Needs CAP_NET_RAW (or root).</remarks>
+[SupportedOSPlatform("linux")]
 public abstract class LiveCaptureSource : CaptureSource
 {
     private LinkInfo _link = null!;
@@ -37,6 +39,7 @@ public abstract class LiveCaptureSource : CaptureSource
         LinkMonitor = new LinkMonitor(socket, link, policy, linkDownGrace);
         Filter = filter;
         SnapLength = snapLength;
+        ReportMetrics();
     }
 
     /// <summary>The interface being captured, as it was when the source was opened.</summary>
@@ -141,6 +144,10 @@ public abstract class LiveCaptureSource : CaptureSource
             return new CaptureStats(received, dropped, freezes, Starvations, NetworkLinks.ReadReceiveDropped(_link.Name, _link.Index));
         }
     }
+
+    internal sealed override bool IsLive => true;
+
+    internal sealed override int OutstandingLeases => LeasedBlocks;
 
     /// <summary>Times the reader found every block leased.</summary>
     private protected abstract long Starvations { get; }

@@ -60,6 +60,7 @@ public sealed class RingImageSource : CaptureSource
         _replayLimit = replayLimit;
         _reader.BlockReleased = OnBlockReleased;
         _nextTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
+        ReportMetrics();
     }
 
     /// <summary>Tests only: damages the last packet added (see <see cref="RingImageWriter.PatchLastHeaderForTests"/>).</summary>
@@ -76,6 +77,10 @@ public sealed class RingImageSource : CaptureSource
 
     /// <summary>Blocks currently leased to consumers.</summary>
     public int LeasedBlocks => _reader.HeldCount;
+
+    internal override int OutstandingLeases => LeasedBlocks;
+
+    internal override string SourceKind => "ring-image";
 
     /// <summary>The image's number of blocks.</summary>
     public int BlockCount => _reader.BlockCount;

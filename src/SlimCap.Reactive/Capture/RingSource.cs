@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
@@ -14,6 +15,7 @@ namespace SlimCap.Reactive;
 /// VLAN tags, 64-bit stats and a Close that is safe while a reader or leased blocks still use the ring.
 /// </summary>
 /// <remarks>Thread safety: as <see cref="CaptureSource"/>. Needs CAP_NET_RAW (or root).</remarks>
+[SupportedOSPlatform("linux")]
 public sealed class RingSource : LiveCaptureSource
 {
     private const int StarvedPollMs = 10;
@@ -76,7 +78,7 @@ public sealed class RingSource : LiveCaptureSource
                 RetireBlockTimeoutMs = (uint)options.BlockTimeout.TotalMilliseconds,
             };
             PacketSocketSetup.SetRxRing(socket, request, link);
-            memory = RingMemory.MapSocket(socket, (nuint)options.RingSize, link.Name);
+            memory = MappedRingMemory.Map(socket, (nuint)options.RingSize, link.Name);
             wake = new WakeSignal();
             PacketSocketSetup.Bind(socket, link);
             if (options.Fanout is not null)
@@ -123,6 +125,8 @@ public sealed class RingSource : LiveCaptureSource
 
     /// <summary>Every block of the ring may hold packets of the old program, the one the kernel is filling included.</summary>
     private protected override int RefilterBlocks => _reader.BlockCount;
+
+    internal override string SourceKind => "ring";
 
     private protected override CaptureStatus ReadKernelBlock(out PacketBlock? block)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
@@ -18,6 +19,7 @@ namespace SlimCap.Reactive;
 /// packet's own sockaddr_ll.
 /// </summary>
 /// <remarks>Thread safety: as <see cref="CaptureSource"/>. Needs CAP_NET_RAW (or root).</remarks>
+[SupportedOSPlatform("linux")]
 public sealed class SocketSource : LiveCaptureSource
 {
     private readonly RecordBlockPool _pool;
@@ -78,6 +80,9 @@ public sealed class SocketSource : LiveCaptureSource
 
     /// <summary>The options the socket was opened with.</summary>
     public SocketOptions Options { get; }
+
+    /// <inheritdoc/>
+    internal override string SourceKind => "socket";
 
     /// <inheritdoc/>
     public override int LeasedBlocks => _pool.BlockCount - _pool.FreeCount;

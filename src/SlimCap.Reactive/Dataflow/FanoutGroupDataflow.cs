@@ -1,8 +1,10 @@
+using System.Runtime.Versioning;
 using System.Threading.Tasks.Dataflow;
 
 namespace SlimCap.Reactive;
 
 /// <summary>The Dataflow surface of a <see cref="FanoutGroupSource"/>: the kernel's partition, one target per member.</summary>
+[SupportedOSPlatform("linux")]
 public static class FanoutGroupDataflow
 {
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Threading.Tasks.Dataflow;
 
 namespace SlimCap.Reactive;
@@ -16,6 +17,7 @@ namespace SlimCap.Reactive;
 /// <para>Ownership of the blocks as on <see cref="PacketFanOut"/>: each target owns and disposes what it receives.</para>
 /// <para>Thread safety: every member is safe from any thread.</para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 public sealed class FanoutGroupFeed : IDisposable
 {
     private readonly PacketBroadcaster[] _feeds;

@@ -21,6 +21,8 @@ public sealed class PacketBroadcaster : PacketFanOut
     {
     }
 
+    internal override string MetricsKind => "broadcast";
+
     private protected override void Distribute(PacketBlock block, CancellationToken cancellationToken)
     {
         if (block.PacketCount == 0) return;

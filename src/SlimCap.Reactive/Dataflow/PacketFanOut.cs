@@ -29,6 +29,7 @@ public abstract class PacketFanOut : IDisposable
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _error;
     private int _completed;
+    private CaptureSource? _meteredSource;
 
     private protected PacketFanOut(IEnumerable<ITargetBlock<PacketBlock>> targets, FanOutOptions? options)
     {
@@ -41,6 +42,7 @@ public abstract class PacketFanOut : IDisposable
         Options = options;
         _targets = Array.ConvertAll(list, t => new FanOutTarget(t, options.BoundedCapacity));
         Completion = CompleteAfterTargetsAsync();
+        FanOutMeter.Register(this);
     }
 
     /// <summary>The options in force.</summary>
@@ -90,6 +92,7 @@ public abstract class PacketFanOut : IDisposable
     internal Task RunOnThread(CaptureSource source, Func<ThreadStart, Thread>? threadFactory, CancellationToken cancellationToken)
     {
         if (!CaptureReaderGate.TryEnter(source)) throw CaptureReaderGate.BusyError(source);
+        Volatile.Write(ref _meteredSource, source);
         return new CapturePump(this, source, cancellationToken, threadFactory).Start();
     }
 
@@ -109,8 +112,15 @@ public abstract class PacketFanOut : IDisposable
         _stopping.Cancel();
         Interlocked.Exchange(ref _completed, 1);
         foreach (FanOutTarget t in _targets) t.Abort();
+        FanOutMeter.Unregister(this);
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>The source <see cref="RunAsync"/> last read, whose tags the drop measurements carry; null before.</summary>
+    internal CaptureSource? MeteredSource => Volatile.Read(ref _meteredSource);
+
+    /// <summary>The meter's <see cref="CaptureMetrics.FanOutKindTag"/>.</summary>
+    internal abstract string MetricsKind { get; }
 
     internal bool PostCore(PacketBlock block, CancellationToken cancellationToken)
     {

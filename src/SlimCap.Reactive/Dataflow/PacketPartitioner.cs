@@ -53,6 +53,8 @@ public sealed class PacketPartitioner : PacketFanOut
         _targetMask = (ulong)TargetCount - 1;
     }
 
+    internal override string MetricsKind => "partition";
+
     private protected override void Distribute(PacketBlock block, CancellationToken cancellationToken)
     {
         int visible = block.PacketCount;

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using static SlimCap.Reactive.Interop.LinuxConstants;
 
@@ -8,6 +9,7 @@ namespace SlimCap.Reactive.Events;
 /// bits) and stop (bit 56 and up). Signals add up in the counter, so several unblocks read as one
 /// and a stop is never lost behind them.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed unsafe class WakeSignal : IDisposable
 {
     private const ulong UnblockValue = 1;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
 using SlimCap.Reactive.Interop;
 
@@ -74,7 +75,12 @@ public sealed class CaptureFileSource : CaptureSource
         // A wait for a free block ends on Unblock as well as on Dispose: a stream that stops its capture while its
         // consumer still holds every block (read ahead, queued behind an operator) must not leave this thread parked.
         _stopWaiting = () => IsDisposed || Volatile.Read(ref _unblockRequested) != 0;
+        ReportMetrics();
     }
+
+    internal override string SourceKind => "file";
+
+    internal override int OutstandingLeases => _pool.BlockCount - _pool.FreeCount;
 
     /// <summary>
     /// Opens the capture file at <paramref name="path"/>, or stdin when it is <c>"-"</c>, and reads its header.
@@ -86,7 +92,7 @@ public sealed class CaptureFileSource : CaptureSource
     public static CaptureFileSource Open(string path, CaptureFileOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Stream stream = path == "-" ? OpenStandardInput() : OpenPath(path);
+        Stream stream = !OperatingSystem.IsLinux() ? OpenPortable(path) : path == "-" ? OpenStandardInput() : OpenPath(path);
         try
         {
             return Open(stream, path, leaveOpen: false, options);
@@ -99,9 +105,18 @@ public sealed class CaptureFileSource : CaptureSource
     }
 
     /// <summary>
+    /// Elsewhere than Linux: the file or stdin through plain .NET streams. Reads of a FIFO or a terminal cannot be
+    /// interrupted there (Unblock and Dispose take effect at the next record); regular files are unaffected.
+    /// </summary>
+    private static Stream OpenPortable(string path) => path == "-"
+        ? Console.OpenStandardInput()
+        : new RegularFileStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1));
+
+    /// <summary>
     /// A regular file is read in place (no FileStream buffering: the pipe is the buffer); a FIFO, device or socket
     /// through <see cref="WakeableFileStream"/>, whose reads Unblock and Dispose can interrupt.
     /// </summary>
+    [SupportedOSPlatform("linux")]
     private static Stream OpenPath(string path)
     {
         FileDescriptorHandle fd = Syscalls.OpenForReading(path);
@@ -120,6 +135,7 @@ public sealed class CaptureFileSource : CaptureSource
     }
 
     /// <summary>Stdin (fd 0, never closed here): in place when it is a redirected regular file, else wakeable.</summary>
+    [SupportedOSPlatform("linux")]
     private static Stream OpenStandardInput()
     {
         var fd = new FileDescriptorHandle(0, ownsHandle: false);

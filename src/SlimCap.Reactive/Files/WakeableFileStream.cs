@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Interop;
 
@@ -14,6 +15,7 @@ namespace SlimCap.Reactive.Files;
 /// description the shell and other processes share) as it found it, and makes a FIFO opened before its writer wait
 /// for the writer instead of reading as an empty file.
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal sealed class WakeableFileStream : Stream
 {
     private readonly FileDescriptorHandle _fd;

@@ -128,23 +128,22 @@ internal sealed partial class Optimizer
         return x;
     }
 
-    /// <summary>The outcome of a jump on <paramref name="a"/> against <paramref name="operand"/>, when constants or known tests decide it.</summary>
+    /// <summary>
+    /// The outcome of a jump on <paramref name="a"/> against <paramref name="operand"/>, when constants or known tests
+    /// decide it. The reasoning is libpcap's (the same test seen before; an equality known true decides another
+    /// equality), no stronger, so that "expression rejects all packets" is said of exactly the expressions libpcap refuses.
+    /// </summary>
     private bool? Decide(ushort code, int a, int operand, Dictionary<(int, int, int), bool> known)
     {
         int op = code & 0xf0;
         if (_vn.IsConstant(a, out uint av) && _vn.IsConstant(operand, out uint ov)) return Evaluate(op, av, ov);
+        if (op == JmpJset && _vn.IsConstant(operand, out uint mask) && mask is 0 or 0xffffffff) return mask != 0;
         if (known.TryGetValue((a, op, operand), out bool k)) return k;
-        if (a == operand)
-        {
-            if (op is JmpJeq or JmpJge) return true;
-            if (op == JmpJgt) return false;
-        }
-        if (_vn.IsConstant(operand, out uint c))
+        if (op == JmpJeq && _vn.IsConstant(operand, out _))
         {
             foreach (var ((va, vop, vo), outcome) in known)
             {
-                if (va != a || vop != JmpJeq || !outcome || !_vn.IsConstant(vo, out uint equal)) continue;
-                return Evaluate(op, equal, c);
+                if (va == a && vop == JmpJeq && outcome && vo != operand && _vn.IsConstant(vo, out _)) return false;
             }
         }
         return null;

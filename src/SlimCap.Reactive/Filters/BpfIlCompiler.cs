@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
@@ -15,17 +16,22 @@ namespace SlimCap.Reactive.Filters;
 /// </summary>
 internal static class BpfIlCompiler
 {
-    private static readonly MethodInfo GetReference = typeof(MemoryMarshal).GetMethods()
-        .Single(m => m.Name == nameof(MemoryMarshal.GetReference) && m.GetParameters()[0].ParameterType.GetGenericTypeDefinition() == typeof(ReadOnlySpan<>))
-        .MakeGenericMethod(typeof(byte));
+    private delegate ref byte SpanReference(ReadOnlySpan<byte> span);
+
+    // Taken from a delegate, not by reflection over the generic definition: the trimmer and AOT see the instantiation.
+    private static readonly MethodInfo GetReference = new SpanReference(MemoryMarshal.GetReference).Method;
     private static readonly MethodInfo SpanLength = typeof(ReadOnlySpan<byte>).GetProperty(nameof(ReadOnlySpan<byte>.Length))!.GetMethod!;
     private static readonly MethodInfo Reverse16 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(ushort)])!;
     private static readonly MethodInfo Reverse32 = typeof(BinaryPrimitives).GetMethod(nameof(BinaryPrimitives.ReverseEndianness), [typeof(uint)])!;
 
-    /// <summary>Whether this runtime can compile (dynamic code, and a little-endian host the loads are written for).</summary>
+    /// <summary>
+    /// Whether this runtime can compile (dynamic code, and a little-endian host the loads are written for). Callers test
+    /// <see cref="RuntimeFeature.IsDynamicCodeSupported"/> beside it, where the AOT analyzer sees the guard.
+    /// </summary>
     public static bool IsSupported => RuntimeFeature.IsDynamicCodeSupported && BitConverter.IsLittleEndian;
 
     /// <summary>The IL-compiled program. The caller checks <see cref="IsSupported"/>.</summary>
+    [RequiresDynamicCode("Emits IL; callers check IsSupported (false under Native AOT) and interpret instead.")]
     public static BpfFilterFunction Compile(ReadOnlySpan<BpfInstruction> code)
     {
         var method = new DynamicMethod("bpf_filter", typeof(uint), [typeof(ReadOnlySpan<byte>), typeof(uint)], typeof(BpfIlCompiler).Module, skipVisibility: true);

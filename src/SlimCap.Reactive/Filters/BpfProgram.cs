@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace SlimCap.Reactive.Filters;
 
@@ -95,7 +96,7 @@ public sealed partial class BpfProgram
     {
         BpfFilterFunction? compiled = Volatile.Read(ref _compiled);
         if (compiled is not null) return compiled;
-        compiled = BpfIlCompiler.IsSupported ? BpfIlCompiler.Compile(Instructions.AsSpan()) : Run;
+        compiled = RuntimeFeature.IsDynamicCodeSupported && BpfIlCompiler.IsSupported ? BpfIlCompiler.Compile(Instructions.AsSpan()) : Run;
         return Interlocked.CompareExchange(ref _compiled, compiled, null) ?? compiled;
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using Tmds.Linux;
 
 namespace SlimCap.Reactive.Interop;
@@ -7,6 +8,7 @@ namespace SlimCap.Reactive.Interop;
 /// Owns one file descriptor. Every syscall on it holds a reference (DangerousAddRef) so a
 /// concurrent close cannot hand the number to someone else while the call runs.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed class FileDescriptorHandle : SafeHandle
 {
     public FileDescriptorHandle(int fd) : this(fd, ownsHandle: true) { }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using System.Text;
 using Tmds.Linux;
 
@@ -9,6 +10,7 @@ namespace SlimCap.Reactive.Interop;
 /// namespace sysfs was mounted in, these answer for the calling thread's network namespace,
 /// which is what an AF_PACKET socket opened on this thread will bind in (libpcap asks the same way).
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static unsafe partial class InterfaceIoctl
 {
     private const int SIOCGIFFLAGS = 0x8913, SIOCGIFMTU = 0x8921, SIOCGIFHWADDR = 0x8927, SIOCGIFINDEX = 0x8933, SIOCGIFVLAN = 0x8982;

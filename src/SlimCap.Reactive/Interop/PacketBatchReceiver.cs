@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using static SlimCap.Reactive.Interop.LinuxConstants;
 
 namespace SlimCap.Reactive.Interop;
@@ -24,6 +25,7 @@ internal readonly record struct ReceivedPacket(int CapturedLength, long WireLeng
 /// call while the source is disposed never writes into freed memory.
 /// </summary>
 /// <remarks>Not thread-safe: one reader at a time, which the capture source's reader gate ensures.</remarks>
+[SupportedOSPlatform("linux")]
 internal sealed unsafe class PacketBatchReceiver
 {
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using static SlimCap.Reactive.Interop.LinuxConstants;
 
 namespace SlimCap.Reactive.Interop;
@@ -7,6 +8,7 @@ namespace SlimCap.Reactive.Interop;
 /// <see cref="NativeCallException"/> naming the call, so that the caller can tell a group that differs
 /// (EINVAL) or is full (ENOSPC) from other failures before it throws anything typed.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static unsafe class PacketFanoutCalls
 {
     /// <summary>

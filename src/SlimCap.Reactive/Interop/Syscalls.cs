@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using Tmds.Linux;
 using static SlimCap.Reactive.Interop.LinuxConstants;
 
@@ -8,6 +9,7 @@ namespace SlimCap.Reactive.Interop;
 /// Thin wrappers over the syscalls capture needs. Each names its call in the exception it
 /// throws, holds a reference on the descriptor for the call's duration, and retries EINTR.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static unsafe partial class Syscalls
 {
     /// <summary>socket(AF_PACKET, SOCK_RAW, protocol), close-on-exec.</summary>

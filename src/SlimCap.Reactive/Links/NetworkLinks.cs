@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.NetworkInformation;
+using System.Runtime.Versioning;
 using System.Text;
 using SlimCap.Reactive.Interop;
 
@@ -10,6 +11,7 @@ namespace SlimCap.Reactive.Links;
 /// hardware type from the kernel (ioctl, as libpcap does), the rest from <c>/sys/class/net</c> where
 /// sysfs shows that same namespace.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public static class NetworkLinks
 {
     private const string SysClassNet = "/sys/class/net";

@@ -27,6 +27,9 @@ public abstract class CaptureSource : IDisposable
     private int _cursorPosition;
     private int _cursorIndex;
     private int _disposed;
+    // What the meter reports (CaptureMeter): written once per block by the reader, read by collections on any thread.
+    private long _packetsRead;
+    private long _bytesRead;
 
     /// <summary>A short name for the source: the interface name, or the file name.</summary>
     public abstract string Name { get; }
@@ -60,8 +63,38 @@ public abstract class CaptureSource : IDisposable
     private CaptureStatus ReadBlock(out PacketBlock? block)
     {
         if (IsDisposed) ThrowDisposed();
-        return ReadBlockCore(out block);
+        CaptureStatus status = ReadBlockCore(out block);
+        if (status == CaptureStatus.Packet) CountRead(block!);
+        return status;
     }
+
+    /// <summary>Adds a block to the meter's counters: a count per block, a header walk for the bytes only while a listener wants them.</summary>
+    private void CountRead(PacketBlock block)
+    {
+        Volatile.Write(ref _packetsRead, _packetsRead + block.RawPacketCount);
+        if (CaptureMeter.CountBytes) Volatile.Write(ref _bytesRead, _bytesRead + block.SumCapturedBytes());
+    }
+
+    /// <summary>Starts reporting this source through the meter; each concrete source calls it last in its constructor, once it can answer <see cref="Name"/>.</summary>
+    private protected void ReportMetrics() => MetricsId = CaptureMeter.Register(this);
+
+    /// <summary>The source's number in the meter's <see cref="CaptureMetrics.SourceIdTag"/>, 0 when not reported.</summary>
+    internal long MetricsId { get; private set; }
+
+    /// <summary>Packets in the blocks read so far.</summary>
+    internal long PacketsRead => Volatile.Read(ref _packetsRead);
+
+    /// <summary>Captured bytes in the blocks read while <see cref="CaptureMetrics.Bytes"/> was enabled.</summary>
+    internal long BytesRead => Volatile.Read(ref _bytesRead);
+
+    /// <summary>The meter's <see cref="CaptureMetrics.SourceKindTag"/>.</summary>
+    internal virtual string SourceKind => "other";
+
+    /// <summary>True for kernel sources, whose kernel and interface counters mean something.</summary>
+    internal virtual bool IsLive => false;
+
+    /// <summary>Blocks leased to consumers now, or -1 when the source does not track it.</summary>
+    internal virtual int OutstandingLeases => -1;
 
 
     /// <summary>
@@ -199,6 +232,7 @@ public abstract class CaptureSource : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        CaptureMeter.Unregister(this);
         Dispose(true);
         GC.SuppressFinalize(this);
     }

@@ -156,6 +156,21 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
         Volatile.Write(ref _references, 1);
     }
 
+    /// <summary>The captured bytes of every packet the block holds (a header walk; for the meter, so once per block at most).</summary>
+    internal long SumCapturedBytes()
+    {
+        var sum = new CapturedBytesVisitor();
+        VisitRaw(ref sum, int.MaxValue);
+        return sum.Total;
+    }
+
+    private struct CapturedBytesVisitor : IRawPacketVisitor
+    {
+        public long Total;
+
+        public void Visit(int index, int cursor, ReadOnlySpan<byte> data, int ipLayerOffset) => Total += data.Length;
+    }
+
     /// <summary>The generation PacketRefs of the current lease carry.</summary>
     private protected int Generation => Volatile.Read(ref _generation);
 

@@ -1,9 +1,11 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Versioning;
 using System.Threading.Channels;
 
 namespace SlimCap.Reactive;
 
 /// <summary>The <c>await foreach</c> surface of a <see cref="FanoutGroupSource"/>: every member's packets in one enumeration.</summary>
+[SupportedOSPlatform("linux")]
 public static class FanoutGroupAsyncEnumerable
 {
     /// <summary>

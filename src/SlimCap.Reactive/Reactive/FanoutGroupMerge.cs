@@ -1,4 +1,5 @@
 using System.Reactive.Concurrency;
+using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive;
 
@@ -24,6 +25,7 @@ internal interface IFanoutMergeSink
 /// the other members: one of them may be waiting for the gate this thread holds. It asks them to stop and lets a pool
 /// thread wait; they end right after their current block, which they dispose unread.
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal sealed class FanoutGroupMerge : IDisposable
 {
     private readonly FanoutGroupSource _group;

@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
+using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive;
 
@@ -11,6 +12,7 @@ namespace SlimCap.Reactive;
 /// closing the group completes its streams. Each member serves one stream at a time: subscribing while another stream
 /// reads a member delivers <c>OnError</c> with an <see cref="InvalidOperationException"/>.
 /// </remarks>
+[SupportedOSPlatform("linux")]
 public static class FanoutGroupObservable
 {
     /// <summary>

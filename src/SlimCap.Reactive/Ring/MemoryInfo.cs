@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Runtime.Versioning;
 
 namespace SlimCap.Reactive.Ring;
 
 /// <summary>Reads MemAvailable from /proc/meminfo, to size rings against what the machine can give.</summary>
+[SupportedOSPlatform("linux")]
 internal static class MemoryInfo
 {
     /// <summary>Bytes of memory available to new allocations, or -1 when unknown.</summary>

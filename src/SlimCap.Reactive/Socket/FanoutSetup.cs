@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using static SlimCap.Reactive.Interop.LinuxConstants;
@@ -9,6 +10,7 @@ namespace SlimCap.Reactive.Socket;
 /// kernel answers a join that differs from the group with a bare EINVAL whatever differs; the group's members, read
 /// through NETLINK_SOCK_DIAG, say which.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static class FanoutSetup
 {
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using static SlimCap.Reactive.Interop.LinuxConstants;
 
@@ -7,6 +8,7 @@ namespace SlimCap.Reactive.Socket;
 /// Accumulates PACKET_STATISTICS, which the kernel resets on every read, into 64-bit totals
 /// (libpcap and SharpPcap keep 32-bit counters that wrap). Thread-safe.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed class KernelStatistics
 {
     private readonly object _gate = new();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 
@@ -11,6 +12,7 @@ namespace SlimCap.Reactive.Socket;
 /// <see cref="LinkDownPolicy.Fail"/>. The link is looked up through the capture socket itself, so
 /// the answer is for the socket's namespace, whatever thread asks.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed class LinkMonitor
 {
     /// <summary>How often a reader re-checks a link that is down.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
@@ -10,6 +11,7 @@ namespace SlimCap.Reactive.Socket;
 /// it receives nothing until <see cref="Bind"/>; everything (version, membership, filter, ring) is
 /// set before that, as libpcap does, so no frame slips in unfiltered.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static unsafe class PacketSocketSetup
 {
     public static FileDescriptorHandle Open(LinkInfo link) => Syscalls.OpenPacketSocket(0, link.Name);

@@ -10,17 +10,6 @@ namespace SlimCap.Reactive.Tests.FilterLanguage;
 /// </summary>
 public class OptimizerEquivalenceTests
 {
-    private const int Frames = 100_000;
-
-    private static readonly Lazy<List<(byte[] Data, uint Wire)>> FrameSet = new(() =>
-    {
-        var gen = new RandomFrames(20261201);
-        var corpus = FilterData.AllRecords.ToList();
-        var frames = corpus.Select(r => (r.Data, r.WireLength)).ToList();
-        for (int i = 0; i < Frames; i++) frames.Add(gen.Next(corpus));
-        return frames;
-    });
-
     private static readonly string[] Extra =
     [
         "ip[100] & 0 = 0", "net 0.0.0.0/0", "ip[0] * 0 = 0 or tcp", "len - len = 0", "ip[2:2] - ip[2:2] = 0 and udp",
@@ -38,7 +27,7 @@ public class OptimizerEquivalenceTests
     {
         BpfProgram optimized = PcapFilter.Compile(expression, LinkType.Ethernet);
         BpfProgram plain = PcapFilter.Compile(expression, LinkType.Ethernet, optimize: false);
-        foreach ((byte[] data, uint wire) in FrameSet.Value)
+        foreach ((byte[] data, uint wire) in RandomFrames.Shared)
         {
             uint a = optimized.Run(data, wire), b = plain.Run(data, wire);
             if (a != b)

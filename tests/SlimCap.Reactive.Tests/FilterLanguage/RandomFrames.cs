@@ -9,7 +9,19 @@ namespace SlimCap.Reactive.Tests.FilterLanguage;
 /// </summary>
 internal sealed class RandomFrames(int seed)
 {
+    private static readonly Lazy<List<(byte[] Data, uint Wire)>> SharedSet = new(() =>
+    {
+        var gen = new RandomFrames(20261201);
+        var corpus = FilterData.AllRecords.ToList();
+        var frames = corpus.Select(r => (r.Data, r.WireLength)).ToList();
+        for (int i = 0; i < 100_000; i++) frames.Add(gen.Next(corpus));
+        return frames;
+    });
+
     private readonly Random _random = new(seed);
+
+    /// <summary>Every corpus record, then 100,000 frames from seed 20261201: the frame set the verdict tests share.</summary>
+    public static IReadOnlyList<(byte[] Data, uint Wire)> Shared => SharedSet.Value;
     private readonly List<int> _marks = [];
 
     private static readonly ushort[] EtherTypes = [0x0800, 0x0800, 0x86dd, 0x86dd, 0x0806, 0x8035, 0x8100, 0x88a8, 0x9100, 0x8847, 0x8863, 0x8864, 0x809b, 0x80f3, 0x6003, 0x05dc, 0x0026, 0x9000];

@@ -38,12 +38,15 @@ internal static class Tcpdump
         return records;
     }
 
-    /// <summary>tcpdump's <c>-n</c> lines for <paramref name="file"/> in UTC, with an optional filter expression.</summary>
+    /// <summary>
+    /// tcpdump's <c>-n</c> packet lines for <paramref name="file"/> in UTC, with an optional filter expression: one per
+    /// packet (the lines some decoders add below it, indented, are left out).
+    /// </summary>
     public static string[] Lines(string file, string? filter = null)
     {
         (int exit, byte[] output, string errors) = Run(["-n", "-r", file, .. Words(filter)]);
         Assert.True(exit == 0, $"tcpdump could not read {file}: {errors}");
-        return System.Text.Encoding.UTF8.GetString(output).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return System.Text.Encoding.UTF8.GetString(output).Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => char.IsAsciiDigit(l[0])).ToArray();
     }
 
     private static string[] Words(string? filter) => filter is null ? [] : filter.Split(' ', StringSplitOptions.RemoveEmptyEntries);

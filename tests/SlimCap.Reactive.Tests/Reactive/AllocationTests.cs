@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Tests.Metrics;
 
 namespace SlimCap.Reactive.Tests.Reactive;
 
@@ -192,6 +193,18 @@ public class AllocationTests
         Report("ring image " + pipeline, allocated, packets);
         Assert.Equal(0, allocated);
         Assert.Equal(0, image.LeasedBlocks);
+    }
+
+    [Fact]
+    public async Task Ring_image_blocks_allocate_nothing_while_a_meter_listener_counts_packets_and_bytes()
+    {
+        using var probe = new MeterProbe();
+        using RingImageSource image = ReplayingRingImage(Packets);
+        var (allocated, packets, _) = await MeasureBlockPipelineAsync(image, "blocks");
+        Assert.True(packets >= 100_000, $"measured {packets} packets");
+        Assert.True(image.BytesRead > 0, "the bytes instrument was not walked");
+        Report("ring image blocks, meter listening", allocated, packets);
+        Assert.Equal(0, allocated);
     }
 
     [Fact]
