@@ -18,7 +18,14 @@
 # the capacity runs cap the capturer's CPU rather than look for the rate where it drops.
 set -euo pipefail
 P="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-BENCH="${BENCH:-$(cd "$P/../../shared/bench" 2>/dev/null && pwd || cd "$P/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}"
+find_bench() { # the referee beside the checkout (../shared/bench from the repository) or beside perf/ when copied alone
+  local d
+  for d in "$P/../../shared/bench" "$P/../shared/bench" /work/shared/bench; do
+    if [[ -f "$d/run.sh" ]]; then (cd "$d" && pwd); return; fi
+  done
+  echo "fanout-scaling.sh: the referee (shared/bench/run.sh) was not found; set BENCH" >&2; exit 2
+}
+BENCH="${BENCH:-$(find_bench)}"
 export BENCH_OUT="${BENCH_OUT:-/tmp/slimcap-bench}"
 BIN="${CAPTURER_BIN:-$P/out/capturer-sc/SlimCap.Reactive.Capturer}"
 COUNT="${COUNT:-2000000}" SIZE="${SIZE:-64}" REPS="${REPS:-3}" CAP_PER_MEMBER="${CAP_PER_MEMBER:-10}"

@@ -13,6 +13,7 @@ internal static class SlimCapCommand
         CaptureCommand.Create(),
         ReadCommand.Create(),
         ConvertCommand.Create(),
+        StatsCommand.Create(),
     };
 
     public static int Run(string[] args)

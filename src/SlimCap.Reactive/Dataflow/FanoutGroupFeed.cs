@@ -49,6 +49,9 @@ public sealed class FanoutGroupFeed : IDisposable
             throw;
         }
         Capture = Task.WhenAll(captures);
+        // The linked source holds a registration on the caller's token: release it once no pump can use it.
+        Capture.ContinueWith(static (_, s) => ((CancellationTokenSource)s!).Dispose(), _stopping, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         Completion = Task.WhenAll(Array.ConvertAll(_feeds, f => f.Completion));
     }
 
