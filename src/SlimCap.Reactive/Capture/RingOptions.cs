@@ -10,10 +10,13 @@ public sealed record class RingOptions : CaptureOptions
     /// <summary>The default number of blocks, 4 (slimcap's).</summary>
     public const int DefaultBlockCount = 4;
 
+    /// <summary>Largest <see cref="BlockCount"/>: 65536 blocks (the reader keeps a lease object per block).</summary>
+    public const int MaxBlockCount = 1 << 16;
+
     /// <summary>Size of one ring block in bytes; rounded up to a whole number of pages. Defaults to 1 MiB.</summary>
     public int BlockSize { get; init; } = DefaultBlockSize;
 
-    /// <summary>Number of blocks in the ring. Defaults to 4, so the ring holds 4 MiB.</summary>
+    /// <summary>Number of blocks in the ring. Defaults to 4, so the ring holds 4 MiB; 1 to <see cref="MaxBlockCount"/>, the ring at most 64 GiB and half the available memory.</summary>
     public int BlockCount { get; init; } = DefaultBlockCount;
 
     /// <summary>
@@ -46,6 +49,8 @@ public sealed record class RingOptions : CaptureOptions
             throw new InvalidCaptureOptionException(nameof(BlockSize), $"must be at most 1 GiB; got {BlockSize} bytes.");
         if (BlockCount < 1)
             throw new InvalidCaptureOptionException(nameof(BlockCount), $"the ring needs at least one block; got {BlockCount}.");
+        if (BlockCount > MaxBlockCount)
+            throw new InvalidCaptureOptionException(nameof(BlockCount), $"must be at most {MaxBlockCount} (the reader keeps a lease per block); got {BlockCount}.");
         if (RingSize > 1L << 36)
             throw new InvalidCaptureOptionException(nameof(BlockCount), $"BlockSize x BlockCount = {RingSize} bytes; the ring may be at most 64 GiB.");
         double ms = BlockTimeout.TotalMilliseconds;
@@ -57,12 +62,21 @@ public sealed record class RingOptions : CaptureOptions
     }
 
     /// <summary>
+    /// The kernel's TPACKET3_HDRLEN: TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) (48) + sizeof(struct sockaddr_ll) (20).
+    /// packet_set_ring refuses (EINVAL) a frame smaller than this.
+    /// </summary>
+    internal const int KernelFrameHeader = 48 + 20;
+
+    /// <summary>
     /// slimcap's frame size: the smallest multiple of 16 that holds a header plus the snap length and
-    /// divides the block size (TPACKET_V3 only uses it for the kernel's geometry checks).
+    /// divides the block size (TPACKET_V3 only uses it for the kernel's geometry checks), and never less than the
+    /// kernel's own header (<see cref="KernelFrameHeader"/>, aligned): slimcap's 48-byte header is less than that, so
+    /// snap lengths 1 to 16 would otherwise make a frame the kernel refuses.
     /// </summary>
     internal static int FrameSize(int blockSize, int snapLength)
     {
-        long size = ((48L + snapLength) + 15) & ~15L;
+        long size = Math.Max(48L + snapLength, KernelFrameHeader);
+        size = (size + 15) & ~15L;
         while (size < blockSize && blockSize % size != 0) size += 16;
         return (int)Math.Min(size, blockSize);
     }

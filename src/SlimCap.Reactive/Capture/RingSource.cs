@@ -87,19 +87,21 @@ public sealed class RingSource : LiveCaptureSource
                 if (filter is not null) PacketSocketSetup.AttachFilter(socket, filter, link.Name);
                 else PacketFanoutCalls.DetachFilter(socket, link.Name);
             }
+            _memory = memory;
+            _reader = new RingReader(memory, blockSize, options.BlockCount, link.LinkType);
+            // The grace lets the kernel's block timer retire the partly filled block after a link goes down.
+            Attach(link, options, socket, wake, filter, snap, options.LinkDown,
+                TimeSpan.FromMilliseconds(Math.Min(options.BlockTimeout.TotalMilliseconds, 800) + LinkMonitor.PollMilliseconds));
+            SetupFault.Check("attached", link.Name);
         }
         catch
         {
+            // Every descriptor and mapping taken so far is released now, not at some later GC.
             memory?.Dispose();
             wake?.Dispose();
             socket?.Dispose();
             throw;
         }
-        _memory = memory;
-        _reader = new RingReader(memory, blockSize, options.BlockCount, link.LinkType);
-        // The grace lets the kernel's block timer retire the partly filled block after a link goes down.
-        Attach(link, options, socket, wake, filter, snap, options.LinkDown,
-            TimeSpan.FromMilliseconds(Math.Min(options.BlockTimeout.TotalMilliseconds, 800) + LinkMonitor.PollMilliseconds));
     }
 
     /// <summary>

@@ -51,6 +51,12 @@ public sealed class SocketSource : LiveCaptureSource
         BpfProgram? filter = options.BuildFilter(link);
         int snap = Math.Min(options.CaptureLength.Resolve(link.IpLayerOffset), options.BatchBufferSize - RecordBlock.HeaderSize - 8);
         Options = options;
+        // Memory first: a failure to allocate it leaves no descriptor behind.
+        _pool = new RecordBlockPool(options.BatchBufferCount, options.BatchBufferSize);
+        _receiver = new PacketBatchReceiver(options.MessagesPerCall);
+        _isStopped = () => Wake.IsStopped;
+        _ipLayerOffset = link.IpLayerOffset;
+        _slotStride = (RecordBlock.HeaderSize + snap + 7) & ~7;
         FileDescriptorHandle? socket = null;
         WakeSignal? wake = null;
         try
@@ -63,19 +69,16 @@ public sealed class SocketSource : LiveCaptureSource
             if (filter is not null) PacketSocketSetup.AttachFilter(socket, filter, link.Name);
             wake = new WakeSignal();
             PacketSocketSetup.Bind(socket, link);
+            Attach(link, options, socket, wake, filter, snap, options.LinkDown, TimeSpan.FromMilliseconds(2 * LinkMonitor.PollMilliseconds));
+            SetupFault.Check("attached", link.Name);
         }
         catch
         {
+            // Every descriptor opened so far is closed now, not at some later GC.
             wake?.Dispose();
             socket?.Dispose();
             throw;
         }
-        Attach(link, options, socket, wake, filter, snap, options.LinkDown, TimeSpan.FromMilliseconds(2 * LinkMonitor.PollMilliseconds));
-        _pool = new RecordBlockPool(options.BatchBufferCount, options.BatchBufferSize);
-        _isStopped = () => Wake.IsStopped;
-        _ipLayerOffset = link.IpLayerOffset;
-        _receiver = new PacketBatchReceiver(options.MessagesPerCall);
-        _slotStride = (RecordBlock.HeaderSize + snap + 7) & ~7;
     }
 
     /// <summary>The options the socket was opened with.</summary>

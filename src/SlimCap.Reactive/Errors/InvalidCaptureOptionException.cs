@@ -18,4 +18,11 @@ public sealed class InvalidCaptureOptionException : ArgumentException
 
     /// <summary>Why the value was refused.</summary>
     public string Reason { get; }
+
+    /// <summary>Throws for <paramref name="optionName"/> unless <paramref name="value"/> lies in [<paramref name="min"/>, <paramref name="max"/>]; the message states both limits.</summary>
+    internal static void ThrowIfOutOfRange(long value, long min, long max, string optionName)
+    {
+        if (value < min || value > max)
+            throw new InvalidCaptureOptionException(optionName, $"must be between {min} and {max}; got {value}.");
+    }
 }

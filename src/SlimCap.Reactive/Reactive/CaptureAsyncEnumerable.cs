@@ -36,12 +36,13 @@ public static class CaptureAsyncEnumerable
 
     /// <summary>As <see cref="ReadAllAsync(CaptureSource, CancellationToken)"/>, with <paramref name="options"/> (read-ahead, where the loop body resumes).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The options' capacity is less than 1, or their continuation is not an <see cref="AsyncContinuation"/> value.</exception>
+    /// <exception cref="InvalidCaptureOptionException">The options' capacity is not between 1 and <see cref="CaptureAsyncOptions.MaxBoundedCapacity"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The options' continuation is not an <see cref="AsyncContinuation"/> value.</exception>
     public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, CaptureAsyncOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.BoundedCapacity, 1);
+        InvalidCaptureOptionException.ThrowIfOutOfRange(options.BoundedCapacity, 1, CaptureAsyncOptions.MaxBoundedCapacity, nameof(CaptureAsyncOptions.BoundedCapacity));
         if (!Enum.IsDefined(options.Continuation))
             throw new ArgumentOutOfRangeException(nameof(options), options.Continuation, $"{nameof(CaptureAsyncOptions)}.{nameof(CaptureAsyncOptions.Continuation)} is not an {nameof(AsyncContinuation)} value.");
         return Enumerate(source, null, options.BoundedCapacity, options.Continuation, cancellationToken);
@@ -49,11 +50,11 @@ public static class CaptureAsyncEnumerable
 
     /// <summary>As <see cref="ReadAllAsync(CaptureSource, CancellationToken)"/>, queueing at most <paramref name="boundedCapacity"/> blocks ahead of the reader.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="boundedCapacity"/> is less than 1.</exception>
+    /// <exception cref="InvalidCaptureOptionException"><paramref name="boundedCapacity"/> is not between 1 and <see cref="CaptureAsyncOptions.MaxBoundedCapacity"/>.</exception>
     public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, int boundedCapacity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
+        InvalidCaptureOptionException.ThrowIfOutOfRange(boundedCapacity, 1, CaptureAsyncOptions.MaxBoundedCapacity, nameof(boundedCapacity));
         return Enumerate(source, null, boundedCapacity, AsyncContinuation.ConsumerThread, cancellationToken);
     }
 
@@ -67,11 +68,11 @@ public static class CaptureAsyncEnumerable
 
     /// <summary>As <see cref="ReadAllAsync(Func{CaptureSource}, CancellationToken)"/>, queueing at most <paramref name="boundedCapacity"/> blocks ahead of the reader.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="openSource"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="boundedCapacity"/> is less than 1.</exception>
+    /// <exception cref="InvalidCaptureOptionException"><paramref name="boundedCapacity"/> is not between 1 and <see cref="CaptureAsyncOptions.MaxBoundedCapacity"/>.</exception>
     public static IAsyncEnumerable<PacketRef> ReadAllAsync(Func<CaptureSource> openSource, int boundedCapacity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(openSource);
-        ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
+        InvalidCaptureOptionException.ThrowIfOutOfRange(boundedCapacity, 1, CaptureAsyncOptions.MaxBoundedCapacity, nameof(boundedCapacity));
         return Enumerate(null, openSource, boundedCapacity, AsyncContinuation.ConsumerThread, cancellationToken);
     }
 

@@ -26,11 +26,11 @@ public static class FanoutGroupAsyncEnumerable
 
     /// <summary>As <see cref="ReadAllAsync(FanoutGroupSource, CancellationToken)"/>, queueing at most <paramref name="boundedCapacity"/> blocks (over all members) ahead of the reader.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="group"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="boundedCapacity"/> is less than 1.</exception>
+    /// <exception cref="InvalidCaptureOptionException"><paramref name="boundedCapacity"/> is not between 1 and <see cref="CaptureAsyncOptions.MaxBoundedCapacity"/>.</exception>
     public static IAsyncEnumerable<PacketRef> ReadAllAsync(this FanoutGroupSource group, int boundedCapacity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
-        ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
+        InvalidCaptureOptionException.ThrowIfOutOfRange(boundedCapacity, 1, CaptureAsyncOptions.MaxBoundedCapacity, nameof(boundedCapacity));
         return Enumerate(group, boundedCapacity, cancellationToken);
     }
 

@@ -77,11 +77,18 @@ internal static unsafe class PacketSocketSetup
         }
     }
 
-    public static void SetRxRing(FileDescriptorHandle fd, in TPacketReq3 request, LinkInfo link) =>
+    public static void SetRxRing(FileDescriptorHandle fd, in TPacketReq3 request, LinkInfo link)
+    {
+        SetupFault.Check("rx-ring", link.Name);
         Syscalls.SetSocketOption(fd, SOL_PACKET, PACKET_RX_RING, request,
             $"setsockopt(PACKET_RX_RING, {request.BlockCount} x {request.BlockSize} bytes)", link.Name);
+    }
 
-    public static void Bind(FileDescriptorHandle fd, LinkInfo link) => Syscalls.BindPacket(fd, link.Index, ETH_P_ALL, link.Name);
+    public static void Bind(FileDescriptorHandle fd, LinkInfo link)
+    {
+        SetupFault.Check("bind", link.Name);
+        Syscalls.BindPacket(fd, link.Index, ETH_P_ALL, link.Name);
+    }
 
     /// <summary>Reads and clears SO_ERROR; 0 when none is pending.</summary>
     public static int TakeSocketError(FileDescriptorHandle fd) =>

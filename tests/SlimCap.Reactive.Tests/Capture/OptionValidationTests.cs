@@ -50,5 +50,12 @@ public sealed class OptionValidationTests
         Assert.Equal(192, RingOptions.FrameSize(3 * 4096, 128));
         Assert.Equal(1 << 19, RingOptions.FrameSize(1 << 20, CaptureLength.Maximum));
         Assert.Equal(4096, RingOptions.FrameSize(4096, CaptureLength.Maximum));
+        // Never below the kernel's TPACKET3_HDRLEN (68): slimcap's 48 + snap would give 64 for snap 1 to 16, which
+        // packet_set_ring refuses. From 80 up, the first multiple of 16 that divides the block.
+        for (int snap = 1; snap <= 16; snap++)
+        {
+            Assert.Equal(128, RingOptions.FrameSize(1 << 20, snap));
+            Assert.Equal(96, RingOptions.FrameSize(3 * 4096, snap));
+        }
     }
 }

@@ -352,7 +352,7 @@ public class FanOutTests
         Assert.Throws<ArgumentException>(() => new PacketBroadcaster([]));
         Assert.Throws<ArgumentException>(() => new PacketPartitioner([ok, null!]));
         Assert.Throws<ArgumentNullException>(() => new PacketPartitioner([ok], (FlowKeySelector)null!));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new PacketBroadcaster([ok], new FanOutOptions { BoundedCapacity = 0 }));
+        Assert.Throws<InvalidCaptureOptionException>(() => new PacketBroadcaster([ok], new FanOutOptions { BoundedCapacity = 0 }));
         using var b = new PacketBroadcaster([ok]);
         Assert.Throws<ArgumentOutOfRangeException>(() => b.GetCounters(1));
         Assert.Throws<ArgumentNullException>(() => b.Post(null!));

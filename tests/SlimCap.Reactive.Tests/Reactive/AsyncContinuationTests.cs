@@ -100,7 +100,7 @@ public class AsyncContinuationTests
     public void Options_out_of_range_are_refused_with_the_option_named()
     {
         var source = new TestCaptureSource(1);
-        Assert.Throws<ArgumentOutOfRangeException>(() => source.ReadAllAsync(new CaptureAsyncOptions { BoundedCapacity = 0 }));
+        Assert.Throws<InvalidCaptureOptionException>(() => source.ReadAllAsync(new CaptureAsyncOptions { BoundedCapacity = 0 }));
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => source.ReadAllAsync(new CaptureAsyncOptions { Continuation = (AsyncContinuation)7 }));
         Assert.Contains("CaptureAsyncOptions.Continuation", e.Message);
     }
