@@ -8,7 +8,7 @@ namespace SlimCap.Reactive;
 /// </summary>
 /// <remarks>
 /// When the target ends (completes or faults) while the fan-out still runs, the buffer is completed and drained, so
-/// no lease waits forever in front of a target that will never take it.
+/// no lease waits forever in front of a target that will never take it. A target that faults also ends the fan-out.
 /// </remarks>
 internal sealed class FanOutTarget
 {
@@ -16,12 +16,18 @@ internal sealed class FanOutTarget
     private long _blocksDelivered, _packetsDelivered, _blocksDropped, _packetsDropped;
     private volatile bool _ended;
 
-    internal FanOutTarget(ITargetBlock<PacketBlock> target, int capacity)
+    private readonly Action<Exception> _onFault;
+
+    /// <param name="target">The caller's target.</param>
+    /// <param name="capacity">The buffer's bound, in blocks.</param>
+    /// <param name="onFault">Called once if the target faults (its delegate threw): the fan-out stops capturing.</param>
+    internal FanOutTarget(ITargetBlock<PacketBlock> target, int capacity, Action<Exception> onFault)
     {
         Target = target;
+        _onFault = onFault;
         _buffer = new BufferBlock<PacketBlock>(new DataflowBlockOptions { BoundedCapacity = capacity });
         _buffer.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true });
-        target.Completion.ContinueWith(static (_, state) => ((FanOutTarget)state!).OnTargetEnded(), this,
+        target.Completion.ContinueWith(static (ended, state) => ((FanOutTarget)state!).OnTargetEnded(ended), this,
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
@@ -84,11 +90,12 @@ internal sealed class FanOutTarget
         DrainBuffer();
     }
 
-    private void OnTargetEnded()
+    private void OnTargetEnded(Task ended)
     {
         _ended = true;
         _buffer.Complete();
         DrainBuffer();
+        if (ended.Exception is { } fault) _onFault(fault.InnerExceptions.Count == 1 ? fault.InnerException! : fault);
     }
 
     private void DrainBuffer()

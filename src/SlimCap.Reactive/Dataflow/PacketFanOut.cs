@@ -40,7 +40,7 @@ public abstract class PacketFanOut : IDisposable
         if (list.Length == 0) throw new ArgumentException("At least one target is needed.", nameof(targets));
         if (Array.IndexOf(list, null) >= 0) throw new ArgumentException("A target is null.", nameof(targets));
         Options = options;
-        _targets = Array.ConvertAll(list, t => new FanOutTarget(t, options.BoundedCapacity));
+        _targets = Array.ConvertAll(list, t => new FanOutTarget(t, options.BoundedCapacity, CompleteWithError));
         Completion = CompleteAfterTargetsAsync();
         FanOutMeter.Register(this);
     }
@@ -75,10 +75,12 @@ public abstract class PacketFanOut : IDisposable
     public bool Post(PacketBlock block) => PostCore(block, _stopping.Token);
 
     /// <summary>
-    /// Reads <paramref name="source"/> on a dedicated thread and posts every block until the source stops, the capture
-    /// fails or <paramref name="cancellationToken"/> is cancelled; then completes the fan-out. The returned task ends
-    /// with the capture (cancelled, or faulted with the capture's typed exception); await <see cref="Completion"/> for the
-    /// targets. The source serves one reader at a time and stays open: the caller owns it.
+    /// Reads <paramref name="source"/> on its own capture thread (a background thread named after the source) and posts
+    /// every block until the source stops, the capture fails, a target faults (its delegate threw), the fan-out is
+    /// disposed or <paramref name="cancellationToken"/> is cancelled; then completes the fan-out. The returned task ends
+    /// with the capture, after every block it read was handed on or released: cancelled, or faulted with the capture's
+    /// typed exception or the faulted target's exception; await <see cref="Completion"/> for the targets. The source
+    /// serves one reader at a time and stays open: the caller owns it.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
     /// <exception cref="InvalidOperationException">Another stream already reads <paramref name="source"/>.</exception>
@@ -91,9 +93,10 @@ public abstract class PacketFanOut : IDisposable
     /// <summary>As <see cref="RunAsync(CaptureSource, CancellationToken)"/>, on a thread from <paramref name="threadFactory"/> (a fan-out group's pinned member thread) when given.</summary>
     internal Task RunOnThread(CaptureSource source, Func<ThreadStart, Thread>? threadFactory, CancellationToken cancellationToken)
     {
-        if (!CaptureReaderGate.TryEnter(source)) throw CaptureReaderGate.BusyError(source);
+        var sink = new FanOutCaptureSink(this, cancellationToken);
+        CaptureLoop loop = CaptureLoop.ForSource(source, sink) ?? throw CaptureReaderGate.BusyError(source);
         Volatile.Write(ref _meteredSource, source);
-        return new CapturePump(this, source, cancellationToken, threadFactory).Start();
+        return sink.RunAsync(loop, threadFactory);
     }
 
     /// <summary>No more blocks: each target receives what is buffered for it, then completes. Idempotent.</summary>
@@ -137,7 +140,13 @@ public abstract class PacketFanOut : IDisposable
         }
     }
 
-    /// <summary>Ends the fan-out after a capture failure: targets finish what they hold, then <see cref="Completion"/> faults.</summary>
+    /// <summary>The first error that ended the fan-out (a capture failure or a target's fault), or null.</summary>
+    internal Exception? Error => Volatile.Read(ref _error);
+
+    /// <summary>
+    /// Ends the fan-out after a capture failure or a target's fault: <see cref="Post"/> refuses further blocks (so
+    /// <see cref="RunAsync"/> stops capturing), targets finish what they hold, then <see cref="Completion"/> faults.
+    /// </summary>
     internal void CompleteWithError(Exception error)
     {
         Interlocked.CompareExchange(ref _error, error, null);

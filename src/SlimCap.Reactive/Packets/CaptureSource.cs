@@ -135,7 +135,11 @@ public abstract class CaptureSource : IDisposable
         return CaptureStatus.Packet;
     }
 
-    /// <summary>Reads the next packet and passes it, in place, to <paramref name="callback"/> (slimcap's <c>NextPacketFn</c>).</summary>
+    /// <summary>
+    /// Reads the next packet and passes it, in place, to <paramref name="callback"/> (slimcap's <c>NextPacketFn</c>).
+    /// If the callback throws, the exception propagates and the block holding the packet is given back at once (its
+    /// later packets are skipped): a caller that stops reading leaves no lease behind.
+    /// </summary>
     public CaptureStatus NextPacket(PacketCallback callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
@@ -145,7 +149,15 @@ public abstract class CaptureSource : IDisposable
             if (block is not null && !IsDisposed && block.TryReadVisiblePayload(_cursorGeneration, ref _cursorPosition, ref _cursorIndex,
                     out ReadOnlySpan<byte> data, out long total, out PacketType type, out int ipLayerOffset))
             {
-                callback(data, total, type, ipLayerOffset);
+                try
+                {
+                    callback(data, total, type, ipLayerOffset);
+                }
+                catch
+                {
+                    ReleaseCursor();
+                    throw;
+                }
                 return CaptureStatus.Packet;
             }
             CaptureStatus status = NextCursorBlock();
@@ -163,7 +175,15 @@ public abstract class CaptureSource : IDisposable
             if (block is not null && !IsDisposed && block.TryReadVisiblePayload(_cursorGeneration, ref _cursorPosition, ref _cursorIndex,
                     out ReadOnlySpan<byte> data, out long total, out PacketType type, out int ipLayerOffset))
             {
-                callback(state, data, total, type, ipLayerOffset);
+                try
+                {
+                    callback(state, data, total, type, ipLayerOffset);
+                }
+                catch
+                {
+                    ReleaseCursor();
+                    throw;
+                }
                 return CaptureStatus.Packet;
             }
             CaptureStatus status = NextCursorBlock();
@@ -243,13 +263,22 @@ public abstract class CaptureSource : IDisposable
     /// <summary>Reads one block, blocking as needed. Implementations return Stopped once stopped or ended.</summary>
     private protected abstract CaptureStatus ReadBlockCore(out PacketBlock? block);
 
-    /// <summary>Gives back the block the packet calls were walking, then throws: the source is closed.</summary>
-    [DoesNotReturn]
-    private void ThrowDisposed()
+    /// <summary>
+    /// Gives back the block the packet calls were walking: the source closed, or a callback threw (the caller may
+    /// never read again, so its block must not stay leased; the next read starts with the next block).
+    /// </summary>
+    private void ReleaseCursor()
     {
         PacketBlock? cursor = _cursorBlock;
         _cursorBlock = null;
         cursor?.Dispose();
+    }
+
+    /// <summary>Gives back the block the packet calls were walking, then throws: the source is closed.</summary>
+    [DoesNotReturn]
+    private void ThrowDisposed()
+    {
+        ReleaseCursor();
         throw new ObjectDisposedException(GetType().Name, $"The capture source '{Name}' was closed.");
     }
 

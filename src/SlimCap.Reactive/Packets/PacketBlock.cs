@@ -156,6 +156,19 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
         Volatile.Write(ref _references, 1);
     }
 
+    /// <summary>Copies every packet the block shows into a <see cref="PacketSnapshot"/> (allocates; the block stays the caller's to dispose).</summary>
+    /// <exception cref="ObjectDisposedException">The block is not leased.</exception>
+    public PacketSnapshot[] Snapshot()
+    {
+        var snapshots = new PacketSnapshot[PacketCount];
+        int i = 0;
+        foreach (PacketRef p in this) snapshots[i++] = p.Snapshot();
+        return i == snapshots.Length ? snapshots : snapshots[..i];
+    }
+
+    /// <summary>What LINQPad's <c>Dump()</c> shows: the packets as snapshots while leased, else a note that the block was released.</summary>
+    public object ToDump() => IsLeased ? Snapshot() : $"PacketBlock {SequenceNumber}, released (dispose after Dump, or Snapshot() first)";
+
     /// <summary>The captured bytes of every packet the block holds (a header walk; for the meter, so once per block at most).</summary>
     internal long SumCapturedBytes()
     {

@@ -149,4 +149,16 @@ public readonly struct PacketRef
     /// return the buffer. Throws <see cref="ObjectDisposedException"/> if the block is already released.
     /// </summary>
     public DetachedPacket Detach() => DetachedPacket.Create(this);
+
+    /// <summary>
+    /// Copies the packet into a plain immutable <see cref="PacketSnapshot"/> (allocates) that outlives the block: for LINQ
+    /// over packets, notebooks and LINQPad. Throws <see cref="ObjectDisposedException"/> if the block is already released.
+    /// </summary>
+    public PacketSnapshot Snapshot() => PacketSnapshot.Of(this);
+
+    /// <summary>
+    /// What LINQPad's <c>Dump()</c> (and tools with the same convention) shows: the <see cref="Snapshot"/>, taken when
+    /// Dump is called, or a note that the block was already released, never a view of a recycled block.
+    /// </summary>
+    public object ToDump() => IsValid ? Snapshot() : $"PacketRef of a released block ({CapturedLength} of {TotalLength} bytes at {Timestamp:O}); call Snapshot() while it is valid";
 }

@@ -36,8 +36,8 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
 
     // ---- writer side (capture thread) ----
 
-    /// <summary>Queues the block, waiting while the queue is full. Disposes it when the reader is gone.</summary>
-    public void OnBlock(PacketBlock block)
+    /// <summary>Queues the block, waiting while the queue is full. Disposes it (false: stop capturing) when the reader is gone.</summary>
+    public bool OnBlock(PacketBlock block)
     {
         bool accepted, wake = false;
         lock (_gate)
@@ -51,16 +51,24 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
                 wake = TakeWaiter();
             }
         }
-        if (!accepted) block.Dispose();
+        if (!accepted)
+        {
+            block.Dispose();
+            return false;
+        }
         if (wake)
         {
             // Inline (opt-in): the consumer runs on this capture thread until it awaits the next block.
             if (_continuation == AsyncContinuation.CaptureThread) _waiter.SetResult(true);
             else Wake();
         }
+        return true;
     }
 
     public void OnError(Exception error) => Finish(error);
+
+    /// <summary>Only an inline consumer (<see cref="AsyncContinuation.CaptureThread"/>) can throw here: the reader sees the error.</summary>
+    public void OnSinkFault(Exception error) => Finish(error);
 
     public void OnCompleted() => Finish(null);
 

@@ -13,16 +13,21 @@ namespace SlimCap.Reactive;
 /// <c>Buffer</c>), but every block held is a ring block the kernel cannot fill, so hold few and briefly. Rx operators
 /// that drop items (<c>Where</c>, <c>Take</c>, <c>Sample</c>…) do not dispose them: use this library's operators
 /// (<see cref="PacketBlockObservable"/>) or dispose in your own code.</para>
-/// <para><b>Threads.</b> The methods and the returned observables may be used from any thread. Subscribing starts the capture on a dedicated thread (by default a new background thread
-/// from <see cref="NewThreadScheduler"/>); all notifications come from it, serialized.</para>
+/// <para><b>Threads.</b> The methods and the returned observables may be used from any thread. Subscribing starts the
+/// capture on a dedicated thread (by default a new background thread named <c>SlimCap capture NAME</c> after the
+/// source, so a forgotten subscription never keeps a process alive); all notifications come from it, serialized.</para>
 /// <para><b>Ending.</b> Disposing the subscription stops the capture (it wakes a blocked read), and returns after the
 /// capture thread has released everything it held, unless called on the capture thread itself (from an observer, as
 /// <c>Take</c> does), where the capture stops right after the current notification. Capture failures arrive as
 /// <c>OnError</c> with the source's typed exception (a <see cref="CaptureException"/> or
 /// <see cref="ObjectDisposedException"/>); a closed source or the end of a capture file completes the stream.</para>
-/// <para><b>Observer faults.</b> If <c>OnNext</c> throws, the block it was given is disposed unless the observer
-/// already did, the capture ends and releases its source, and the exception is rethrown on the capture thread, where
-/// (as for any Rx scheduler thread) it is unhandled.</para>
+/// <para><b>Observer faults.</b> If <c>OnNext</c> throws, the process goes on: the block it was given is disposed
+/// unless the observer already did, the capture ends and releases its blocks and source, the observer gets nothing
+/// more (neither <c>OnError</c> nor <c>OnCompleted</c>: it just failed), and then <see cref="ObserverFaulted"/> is
+/// raised with the exception. Rx operators that run your delegates (<c>Select</c>, <c>Do</c>, <c>ForEachAsync</c>…)
+/// catch their exceptions themselves and send <c>OnError</c> downstream, so there the error reaches your
+/// <c>onError</c> or the awaited task as usual; the hook is for observers whose <c>OnNext</c> throws past them (a
+/// plain <c>Subscribe(onNext)</c> lambda, your own <c>IObserver</c>).</para>
 /// <para><b>Rx operators.</b> The observer given to <c>Subscribe</c> receives every block, even one delivered while
 /// the subscription is being disposed. Rx's own operators drop items when disposed (<c>ObserveOn</c> drops its queue):
 /// end such pipelines by closing the source, which completes the stream and lets queued blocks through.</para>
@@ -35,8 +40,11 @@ public static class CaptureObservable
     /// independent captures. Exceptions thrown by <paramref name="openSource"/> arrive as <c>OnError</c>.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="openSource"/> is null.</exception>
-    public static IObservable<PacketBlock> Create(Func<CaptureSource> openSource) =>
-        Create(openSource, NewThreadScheduler.Default);
+    public static IObservable<PacketBlock> Create(Func<CaptureSource> openSource)
+    {
+        ArgumentNullException.ThrowIfNull(openSource);
+        return FromLoop(observer => CaptureLoop.ForFactory(openSource, new ObserverCaptureSink(observer)), null);
+    }
 
     /// <summary>
     /// As <see cref="Create(Func{CaptureSource})"/>, running each capture through <paramref name="captureScheduler"/>'s
@@ -49,12 +57,7 @@ public static class CaptureObservable
     {
         ArgumentNullException.ThrowIfNull(openSource);
         ISchedulerLongRunning longRunning = RequireLongRunning(captureScheduler);
-        return LeaseObservable.Create<PacketBlock>(observer =>
-        {
-            CaptureLoop loop = CaptureLoop.ForFactory(openSource, new ObserverCaptureSink(observer));
-            loop.Start(longRunning);
-            return loop;
-        });
+        return FromLoop(observer => CaptureLoop.ForFactory(openSource, new ObserverCaptureSink(observer)), longRunning);
     }
 
     /// <summary>
@@ -64,8 +67,11 @@ public static class CaptureObservable
     /// but leaves the source open (the caller owns it), so it can be subscribed again; closing the source completes the stream.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
-    public static IObservable<PacketBlock> ToObservable(this CaptureSource source) =>
-        ToObservable(source, NewThreadScheduler.Default);
+    public static IObservable<PacketBlock> ToObservable(this CaptureSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return FromSource(source, null);
+    }
 
     /// <summary>As <see cref="ToObservable(CaptureSource)"/>, capturing through <paramref name="captureScheduler"/>'s long-running facility.</summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -73,18 +79,57 @@ public static class CaptureObservable
     public static IObservable<PacketBlock> ToObservable(this CaptureSource source, IScheduler captureScheduler)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ISchedulerLongRunning longRunning = RequireLongRunning(captureScheduler);
-        return LeaseObservable.Create<PacketBlock>(observer =>
+        return FromSource(source, RequireLongRunning(captureScheduler));
+    }
+
+    /// <summary>
+    /// Raised when an observer of a capture stream threw from <c>OnNext</c>, on the capture thread, after that capture
+    /// stopped and released its blocks and source (see the remarks above). Handlers should be quick and must not throw
+    /// (what they throw is ignored). With no handler the exception is dropped, as an unobserved task's is.
+    /// </summary>
+    public static event EventHandler<ObserverFaultEventArgs>? ObserverFaulted;
+
+    internal static void ReportObserverFault(IObserver<PacketBlock> observer, Exception error)
+    {
+        EventHandler<ObserverFaultEventArgs>? handlers = ObserverFaulted;
+        if (handlers is null) return;
+        var args = new ObserverFaultEventArgs(observer, error);
+        foreach (EventHandler<ObserverFaultEventArgs> handler in handlers.GetInvocationList().Cast<EventHandler<ObserverFaultEventArgs>>())
         {
-            CaptureLoop? loop = CaptureLoop.ForSource(source, new ObserverCaptureSink(observer));
+            try
+            {
+                handler(null, args);
+            }
+            catch (Exception)
+            {
+                // A throwing handler must not end the process from the capture thread, nor keep the others from hearing.
+            }
+        }
+    }
+
+    private static IObservable<PacketBlock> FromSource(CaptureSource source, ISchedulerLongRunning? scheduler) =>
+        FromLoop(observer => CaptureLoop.ForSource(source, new ObserverCaptureSink(observer)), scheduler, source);
+
+    /// <summary>A stream whose every subscription runs a loop made by <paramref name="create"/>; null from it means <paramref name="source"/> is busy.</summary>
+    private static IObservable<PacketBlock> FromLoop(Func<IObserver<PacketBlock>, CaptureLoop?> create, ISchedulerLongRunning? scheduler,
+        CaptureSource? source = null) =>
+        LeaseObservable.Create<PacketBlock>(observer =>
+        {
+            CaptureLoop? loop = create(observer);
             if (loop is null)
             {
-                observer.OnError(CaptureReaderGate.BusyError(source));
+                observer.OnError(CaptureReaderGate.BusyError(source!));
                 return Disposable.Empty;
             }
-            loop.Start(longRunning);
+            Start(loop, scheduler);
             return loop;
         });
+
+    /// <summary>On the loop's own named background thread, or on the caller's long-running scheduler.</summary>
+    private static void Start(CaptureLoop loop, ISchedulerLongRunning? scheduler)
+    {
+        if (scheduler is null) loop.Start();
+        else scheduler.ScheduleLongRunning(loop, static (l, _) => l.Run());
     }
 
     private static ISchedulerLongRunning RequireLongRunning(IScheduler scheduler)

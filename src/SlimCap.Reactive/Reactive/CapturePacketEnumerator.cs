@@ -1,4 +1,3 @@
-using System.Reactive.Concurrency;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
@@ -149,7 +148,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
             ? CaptureLoop.ForSource(_source, _handoff) ?? throw CaptureReaderGate.BusyError(_source)
             : CaptureLoop.ForFactory(_openSource!, _handoff);
         _registration = _cancellationToken.UnsafeRegister(static h => ((BlockHandoff)h!).Cancel(), _handoff);
-        _loop.Start(NewThreadScheduler.Default);
+        _loop.Start();
     }
 
     /// <summary>Stops the capture, waits for its thread, and releases every block it still holds or queued.</summary>

@@ -41,10 +41,11 @@ internal static partial class Privileges
 /// <summary>Runs short commands (ip, tcpdump) with a time limit.</summary>
 internal static class Shell
 {
-    public static (int ExitCode, string Output) Run(string file, string arguments, int timeoutMs = 20_000)
+    public static (int ExitCode, string Output) Run(string file, string arguments, int timeoutMs = 20_000, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(file, arguments)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -171,23 +171,25 @@ public class CaptureObservableTests
     }
 
     [Fact]
-    public async Task Observer_exception_surfaces_on_the_capture_thread_after_every_lease_was_released()
+    public async Task Observer_exception_is_reported_to_the_fault_hook_after_every_lease_was_released()
     {
-        var scheduler = new FaultRecordingScheduler();
         using var source = new TestCaptureSource(1000, packetsPerBlock: 10, poolBlocks: 3);
         int calls = 0;
         var boom = new InvalidOperationException("observer bug");
-        using IDisposable _ = source.ToObservable(scheduler).Subscribe(b =>
+        using var probe = new ObserverFaultProbe(boom);
+        var observer = new FaultingObserver(b =>
         {
             // Keep the block (no dispose) and throw on the third: the capture must release it.
             if (++calls == 3) throw boom;
             b.Dispose();
         });
-        Exception fault = await scheduler.Fault.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        Assert.Same(boom, fault);
-        scheduler.JoinAll();
-        Assert.True(source.AllBlocksReturned);
+        using IDisposable _ = source.ToObservable().Subscribe(observer);
+        ObserverFaultEventArgs fault = await probe.Fault.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Same(observer, fault.Observer);
+        Assert.True(source.AllBlocksReturned, "the hook runs after the capture released every block");
+        Assert.True(probe.RaisedOn!.Join(10_000), "the capture thread ended");
         Assert.Equal(3, calls);
+        Assert.False(observer.Terminated, "an observer that threw hears nothing more");
 
         // The observer's throw ended that capture; the source can be read again.
         var recorder = new BlockRecorder();
@@ -243,5 +245,17 @@ public class CaptureObservableTests
         using var source = new TestCaptureSource(1);
         Assert.Throws<ArgumentNullException>(() => source.ToObservable(null!));
         Assert.Throws<ArgumentException>(() => source.ToObservable(ImmediateScheduler.Instance));
+    }
+
+    /// <summary>An observer whose OnNext runs <paramref name="onNext"/> (which may throw) and that records terminal messages.</summary>
+    private sealed class FaultingObserver(Action<PacketBlock> onNext) : IObserver<PacketBlock>
+    {
+        public bool Terminated { get; private set; }
+
+        public void OnNext(PacketBlock value) => onNext(value);
+
+        public void OnError(Exception error) => Terminated = true;
+
+        public void OnCompleted() => Terminated = true;
     }
 }

@@ -161,17 +161,16 @@ public class OperatorTests
     }
 
     [Fact]
-    public async Task Packets_observer_exception_propagates_without_leaking_the_block()
+    public async Task Packets_observer_exception_is_reported_without_leaking_the_block()
     {
-        var scheduler = new FaultRecordingScheduler();
         using var source = new TestCaptureSource(1000, packetsPerBlock: 10, poolBlocks: 2);
         var boom = new InvalidOperationException("packet observer bug");
-        using IDisposable _ = source.ToObservable(scheduler).Packets().Subscribe(p =>
+        using var probe = new ObserverFaultProbe(boom);
+        using IDisposable _ = source.ToObservable().Packets().Subscribe(p =>
         {
             if (TestTraffic.IndexOf(p) == 25) throw boom;
         });
-        Assert.Same(boom, await scheduler.Fault.WaitAsync(TimeSpan.FromSeconds(30), Ct));
-        scheduler.JoinAll();
+        await probe.Fault.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.True(source.AllBlocksReturned);
     }
 

@@ -121,15 +121,14 @@ public class RingImageSuiteTests
     [Fact]
     public async Task Observer_exception_on_a_ring_block_releases_it()
     {
-        var scheduler = new FaultRecordingScheduler();
         using var feed = new RingImageFeed(1000, packetsPerBlock: 10, blockCount: 3);
         var boom = new InvalidOperationException("observer bug");
-        using IDisposable _ = feed.Source.ToObservable(scheduler).Packets().Subscribe(p =>
+        using var probe = new ObserverFaultProbe(boom);
+        using IDisposable _ = feed.Source.ToObservable().Packets().Subscribe(p =>
         {
             if (TestTraffic.IndexOf(p) == 42) throw boom;
         });
-        Assert.Same(boom, await scheduler.Fault.WaitAsync(TimeSpan.FromSeconds(30), Ct));
-        scheduler.JoinAll();
+        await probe.Fault.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.True(feed.AllBlocksReturned);
     }
 }

@@ -1,23 +1,25 @@
-using System.Reactive.Concurrency;
-using System.Runtime.ExceptionServices;
-
 namespace SlimCap.Reactive;
 
 /// <summary>
-/// One capture run: reads blocks from a source on a long-running (dedicated) thread and hands each to a sink,
-/// until the source stops, fails, or <see cref="Stop"/> is called.
+/// The one capture thread behind every stream (Rx, <c>await foreach</c>, Dataflow): reads blocks from a source and
+/// hands each to a sink, until the source stops, fails, the sink declines, or <see cref="Stop"/> is called.
 /// </summary>
 /// <remarks>
-/// The loop opens the source itself when given a factory (and then owns and disposes it), or reads an existing
-/// source whose reader gate the caller already holds (and then releases the gate when done). <see cref="Stop"/>
-/// wakes a blocked read with <see cref="CaptureSource.Unblock"/>. After a stop nothing more reaches the sink.
-/// If the sink throws, the block it was given is disposed unless the sink already did (only the capture thread
-/// leases blocks from the source, so the check cannot see another owner's lease), the capture ends, and the
-/// exception is rethrown on the capture thread after everything was released.
+/// <para>The loop opens the source itself when given a factory (and then owns and disposes it), or reads an existing
+/// source whose reader gate it holds (and gives back when done). <see cref="Stop"/> wakes a blocked read with
+/// <see cref="CaptureSource.Unblock"/>. After a stop nothing more reaches the sink.</para>
+/// <para><b>Thread.</b> <see cref="Start"/> runs the loop on its own background thread named
+/// <c>SlimCap capture NAME</c> after the source, so a host that forgets to stop it still exits, and a thread dump
+/// says what each thread captures; <see cref="Run"/> runs it on a caller's long-running thread instead.</para>
+/// <para><b>Faults.</b> If the sink throws, the block it was given is disposed unless the sink already did (only the
+/// capture thread leases blocks from the source, so the check cannot see another owner's lease), the capture ends,
+/// releases its source, and then the sink hears of it through <see cref="ICaptureSink.OnSinkFault"/>. Nothing is
+/// rethrown on the capture thread: an exception there would end the process.</para>
 /// </remarks>
 internal sealed class CaptureLoop : IDisposable
 {
     private const int NotStarted = 0, Running = 1, Finished = 2;
+    private const string ThreadPrefix = "SlimCap capture";
 
     private readonly Func<CaptureSource>? _open;
     private readonly CaptureSource? _existing;
@@ -47,12 +49,24 @@ internal sealed class CaptureLoop : IDisposable
     internal static CaptureLoop? ForSource(CaptureSource source, ICaptureSink sink) =>
         CaptureReaderGate.TryEnter(source) ? new CaptureLoop(null, source, sink) : null;
 
-    /// <summary>Completes once the loop has ended and released everything it held.</summary>
+    /// <summary>Completes (never faults) once the loop has ended, released everything it held and told the sink.</summary>
     internal Task Exited => _exitedTask.Task;
 
-    /// <summary>Starts the loop on <paramref name="scheduler"/>'s long-running facility (a dedicated thread).</summary>
-    internal void Start(ISchedulerLongRunning scheduler) =>
-        scheduler.ScheduleLongRunning(this, static (self, _) => self.Run());
+    /// <summary>
+    /// Starts the loop on a new background thread named after the source, or on one from
+    /// <paramref name="threadFactory"/> (a fan-out group's pinned member thread, which has its own name).
+    /// </summary>
+    internal void Start(Func<ThreadStart, Thread>? threadFactory = null)
+    {
+        if (threadFactory is not null)
+        {
+            threadFactory(Run).UnsafeStart();
+            return;
+        }
+        string name = _existing is not null ? $"{ThreadPrefix} {_existing.Name}" : ThreadPrefix;
+        var thread = new Thread(static state => ((CaptureLoop)state!).Run()) { IsBackground = true, Name = name };
+        thread.UnsafeStart(this); // the capture flows no caller's ExecutionContext
+    }
 
     /// <summary>Asks the loop to stop and wakes a blocked read. Idempotent, never blocks, safe from any thread.</summary>
     internal void Stop()
@@ -68,9 +82,9 @@ internal sealed class CaptureLoop : IDisposable
                 _state = Finished;
                 neverRan = true;
             }
-            else
+            else if (Environment.CurrentManagedThreadId != _threadId)
             {
-                wake = _source;
+                wake = _source; // the capture thread itself (a sink stopping it) is not blocked in a read
             }
         }
         if (neverRan)
@@ -104,7 +118,8 @@ internal sealed class CaptureLoop : IDisposable
         get { return Volatile.Read(ref _stopRequested); }
     }
 
-    private void Run()
+    /// <summary>Runs the loop on the calling thread (a long-running thread the caller provides) until it ends.</summary>
+    internal void Run()
     {
         lock (_gate)
         {
@@ -114,8 +129,7 @@ internal sealed class CaptureLoop : IDisposable
         }
 
         CaptureSource? source = _existing;
-        Exception? error = null;
-        ExceptionDispatchInfo? sinkFault = null;
+        Exception? error = null, sinkFault = null;
         bool completed = false;
         try
         {
@@ -124,6 +138,7 @@ internal sealed class CaptureLoop : IDisposable
                 try
                 {
                     source = _open!() ?? throw new InvalidOperationException("The capture source factory returned null.");
+                    NameThread(source);
                 }
                 catch (Exception e)
                 {
@@ -147,13 +162,20 @@ internal sealed class CaptureLoop : IDisposable
         }
 
         // Terminal messages only for a run nobody stopped, and after the source was released.
-        if (sinkFault is null && !StopRequested)
+        if (sinkFault is not null) _sink.OnSinkFault(sinkFault);
+        else if (!StopRequested)
         {
             if (error is not null) _sink.OnError(error);
             else if (completed) _sink.OnCompleted();
         }
         SignalExited();
-        sinkFault?.Throw();
+    }
+
+    /// <summary>A factory's source is known only now: the loop's own thread takes its name.</summary>
+    private static void NameThread(CaptureSource source)
+    {
+        Thread thread = Thread.CurrentThread;
+        if (thread.Name == ThreadPrefix) thread.Name = $"{ThreadPrefix} {source.Name}";
     }
 
     /// <summary>Makes the source visible to <see cref="Stop"/>; false when a stop came first.</summary>
@@ -167,7 +189,7 @@ internal sealed class CaptureLoop : IDisposable
         }
     }
 
-    private (bool Completed, Exception? Error, ExceptionDispatchInfo? SinkFault) ReadAll(CaptureSource source)
+    private (bool Completed, Exception? Error, Exception? SinkFault) ReadAll(CaptureSource source)
     {
         while (!StopRequested)
         {
@@ -194,12 +216,12 @@ internal sealed class CaptureLoop : IDisposable
             }
             try
             {
-                _sink.OnBlock(block!);
+                if (!_sink.OnBlock(block!)) Stop(); // the sink has no one left to give blocks to
             }
             catch (Exception e)
             {
                 if (block!.IsLeased) block.Dispose();
-                return (false, null, ExceptionDispatchInfo.Capture(e));
+                return (false, null, e);
             }
         }
         return (false, null, null);
