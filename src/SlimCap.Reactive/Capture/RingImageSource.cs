@@ -32,6 +32,7 @@ public sealed class RingImageSource : CaptureSource
     private bool _unblocked;
     private bool _stopped;
     private long _nextTimestamp;
+    private StarvationClock _starvation;
 
     /// <summary>Creates an empty ring image.</summary>
     /// <param name="blockSize">Bytes per block; at least 4096 and a multiple of 16.</param>
@@ -66,7 +67,11 @@ public sealed class RingImageSource : CaptureSource
     /// <summary>Tests only: damages the last packet added (see <see cref="RingImageWriter.PatchLastHeaderForTests"/>).</summary>
     internal void PatchLastHeaderForTests(int fieldOffset, ReadOnlySpan<byte> bytes)
     {
-        lock (_gate) _writer.PatchLastHeaderForTests(fieldOffset, bytes);
+        lock (_gate)
+        {
+            ThrowIfStopped();
+            _writer.PatchLastHeaderForTests(fieldOffset, bytes);
+        }
     }
 
     /// <summary>True while a reader waits for a block (for tests that must act on a blocked reader).</summary>
@@ -107,6 +112,7 @@ public sealed class RingImageSource : CaptureSource
     {
         lock (_gate)
         {
+            ThrowIfStopped();
             if (_completed) throw new InvalidOperationException("Complete() was called; no more packets can be added.");
             if (timestampNs == 0) timestampNs = _nextTimestamp += 1000;
             if (totalLength < 0) totalLength = frame.Length;
@@ -130,6 +136,7 @@ public sealed class RingImageSource : CaptureSource
     {
         lock (_gate)
         {
+            ThrowIfStopped();
             _writer.Retire(evenIfEmpty: evenIfEmpty);
             Monitor.PulseAll(_gate);
         }
@@ -143,6 +150,7 @@ public sealed class RingImageSource : CaptureSource
     {
         lock (_gate)
         {
+            ThrowIfStopped();
             _writer.Retire(TPacketV3.StatusCopy);
             Monitor.PulseAll(_gate);
         }
@@ -153,6 +161,7 @@ public sealed class RingImageSource : CaptureSource
     {
         lock (_gate)
         {
+            ThrowIfStopped();
             _writer.Retire();
             _completed = true;
             Monitor.PulseAll(_gate);
@@ -183,9 +192,11 @@ public sealed class RingImageSource : CaptureSource
                     return CaptureStatus.Unblocked;
                 }
                 if (Replay && _replayed >= _replayLimit) return CaptureStatus.Stopped;
-                TakeResult take = _reader.TryTake(out RingBlock? taken);
+                TakeResult take = _reader.TryTake(out PacketBlock? taken);
+                if (take == TakeResult.Starved) _starvation.Starving(); // forgotten leases go back once collected
                 if (take == TakeResult.Taken)
                 {
+                    _starvation.Fed();
                     if (Replay) _replayed++;
                     block = taken;
                     return CaptureStatus.Packet;
@@ -200,10 +211,17 @@ public sealed class RingImageSource : CaptureSource
 
     private void OnBlockReleased(int index)
     {
-        if (Replay && !_stopped)
+        if (Replay)
         {
-            Interlocked.Add(ref _received, _writer.PacketsIn(index));
-            _writer.Republish(index);
+            // Under the gate: Dispose (which takes it too) cannot retire the memory between the check and the writes.
+            lock (_gate)
+            {
+                if (_stopped) return;
+                Interlocked.Add(ref _received, _writer.PacketsIn(index));
+                _writer.Republish(index);
+                Monitor.PulseAll(_gate);
+            }
+            return;
         }
         // Wake a reader waiting for a block or a producer waiting for room, without blocking the releaser.
         if (Monitor.TryEnter(_gate))
@@ -213,6 +231,9 @@ public sealed class RingImageSource : CaptureSource
         }
     }
 
+    /// <summary>The producer calls after Dispose: the image is gone (its memory is read-only zero pages by then).</summary>
+    private void ThrowIfStopped() => ObjectDisposedException.ThrowIf(_stopped, this);
+
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
@@ -220,6 +241,7 @@ public sealed class RingImageSource : CaptureSource
         {
             _stopped = true;
             Monitor.PulseAll(_gate);
+            _reader.RevokeAll(); // every lease ends now: reads throw, disposes do nothing
         }
         _memory.Dispose();
     }

@@ -24,6 +24,7 @@ public sealed class RingSource : LiveCaptureSource
     private readonly RingMemory _memory;
     private readonly RingReader _reader;
     private bool _spurious;
+    private StarvationClock _starvation;
 
     /// <summary>Opens a ring on interface <paramref name="interfaceName"/>.</summary>
     /// <exception cref="InvalidCaptureOptionException">An option is invalid (checked before any socket is opened).</exception>
@@ -139,14 +140,16 @@ public sealed class RingSource : LiveCaptureSource
             while (true)
             {
                 if (Wake.IsStopped) return CaptureStatus.Stopped;
-                TakeResult take = _reader.TryTake(out RingBlock? taken);
+                TakeResult take = _reader.TryTake(out PacketBlock? taken);
                 if (take == TakeResult.Taken)
                 {
+                    _starvation.Fed();
                     _spurious = false;
                     taken!.FanoutMember = FanoutMember;
                     block = taken;
                     return CaptureStatus.Packet;
                 }
+                if (take == TakeResult.Starved) _starvation.Starving(); // forgotten leases go back once collected
                 if (LinkMonitor.IsDown) LinkMonitor.Check();
                 // The socket polls readable while the previous block is still ours, so when a
                 // consumer holds it, poll the status on a short timer instead of spinning. A link
@@ -176,8 +179,10 @@ public sealed class RingSource : LiveCaptureSource
 
     private protected override void Release()
     {
-        // Leased blocks keep the mapping (and so the socket) alive; stop the kernel filling it meanwhile.
         PacketSocketSetup.DropEverything(Socket);
+        // Every lease ends now (reads throw, disposes do nothing), so nothing the consumers hold keeps the ring: its
+        // range becomes zero pages as soon as a reader in its wait has left, and the socket then closes.
+        _reader.RevokeAll();
         _memory.Dispose();
     }
 }

@@ -88,7 +88,7 @@ public sealed class SocketSource : LiveCaptureSource
     internal override string SourceKind => "socket";
 
     /// <inheritdoc/>
-    public override int LeasedBlocks => _pool.BlockCount - _pool.FreeCount;
+    public override int LeasedBlocks => _pool.LeasedCount;
 
     private protected override long Starvations => _pool.Starvations;
 
@@ -133,10 +133,9 @@ public sealed class SocketSource : LiveCaptureSource
                 {
                     if (errno != Errno.EAGAIN) _pendingErrno = errno;
                     LastBlockDrainedQueue = drained;
-                    batch.Publish(++_sequence);
-                    block = batch;
+                    block = batch.Publish(++_sequence);
                     batch = null;
-                    return CaptureStatus.Packet;
+                    return block is null ? CaptureStatus.Stopped : CaptureStatus.Packet; // null: the source is closing
                 }
                 if (errno != Errno.EAGAIN)
                 {
@@ -161,7 +160,7 @@ public sealed class SocketSource : LiveCaptureSource
         finally
         {
             if (added) Socket.DangerousRelease();
-            if (batch is not null) _pool.Return(batch);
+            batch?.Discard();
         }
     }
 
@@ -191,4 +190,7 @@ public sealed class SocketSource : LiveCaptureSource
         }
         return received;
     }
+
+    /// <summary>Every batch lease ends with the source: reads of them throw, their disposes do nothing.</summary>
+    private protected override void Release() => _pool.RevokeAll();
 }

@@ -28,7 +28,7 @@ public sealed class PacketBroadcaster : PacketFanOut
         if (block.PacketCount == 0) return;
         for (int t = 0; t < TargetCount; t++)
         {
-            Deliver(t, PacketViewBlock.Create(block), cancellationToken);
+            Deliver(t, block.CreateView(), cancellationToken);
         }
     }
 }

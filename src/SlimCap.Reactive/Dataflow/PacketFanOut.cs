@@ -16,7 +16,9 @@ namespace SlimCap.Reactive;
 /// <see cref="FanOutOptions.BoundedCapacity"/> blocks; when it is full the producer waits or the view is dropped
 /// (disposed and counted in <see cref="GetCounters"/>). Give the targets a <c>BoundedCapacity</c> as well.</para>
 /// <para><b>Ending.</b> <see cref="Complete"/> lets targets finish what they hold, then completes them;
-/// <see cref="Dispose"/> stops at once, disposing what is still buffered. A target that ends early (completes or
+/// <see cref="Dispose"/> stops at once, disposing what is still buffered. Close the source only once
+/// <see cref="Completion"/> has completed: a closed source ends every lease it handed out, so views still waiting in
+/// a target's queue then throw <see cref="ObjectDisposedException"/> when read. A target that ends early (completes or
 /// faults) gets nothing more: what was buffered for it is disposed and counted as dropped. A faulted Dataflow block
 /// discards its own input queue, so handle errors inside target delegates to keep every lease accounted for.</para>
 /// <para><b>Thread safety.</b> One producer at a time calls <see cref="Post"/> (as <see cref="RunAsync"/>'s capture

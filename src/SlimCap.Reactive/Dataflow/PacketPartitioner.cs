@@ -88,7 +88,7 @@ public sealed class PacketPartitioner : PacketFanOut
         {
             int count = _counts[t];
             if (count == 0) continue;
-            PacketViewBlock view = PacketViewBlock.Create(block);
+            PacketBlock view = block.CreateView();
             if (count != visible)
             {
                 try

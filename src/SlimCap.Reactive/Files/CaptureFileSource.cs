@@ -211,8 +211,8 @@ public sealed class CaptureFileSource : CaptureSource
         }
     }
 
-    /// <summary>Blocks leased to consumers right now (for tests: every stream gives all back when it ends).</summary>
-    internal int LeasedBlocks => _pool.BlockCount - _pool.FreeCount;
+    /// <summary>Blocks leased to consumers right now (revoked leases of a closed source no longer count).</summary>
+    public int LeasedBlocks => _pool.LeasedCount;
 
     /// <summary>Records that had to be copied because they were split across two pipe buffers (for tests and tuning).</summary>
     internal long CopiedRecords => Interlocked.Read(ref _copiedRecords);
@@ -231,6 +231,7 @@ public sealed class CaptureFileSource : CaptureSource
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
+        _pool.RevokeAll(); // every lease ends now: reads throw, disposes do nothing
         _input.CancelPendingRead();
         // The reader thread leaves the gate promptly once its read is cancelled; then the pipe is ours to close.
         lock (_readGate) _input.Release();
@@ -337,9 +338,8 @@ public sealed class CaptureFileSource : CaptureSource
             if (e is CaptureFileException) _ended = true;
             throw;
         }
-        block.Publish(_sequence++);
-        leased = block;
-        return CaptureStatus.Packet;
+        leased = block.Publish(_sequence++);
+        return leased is null ? CaptureStatus.Stopped : CaptureStatus.Packet;
     }
 
     private static FormatReader OpenFormat(PipeByteReader input, string name, int maxRecordLength)

@@ -116,7 +116,7 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
     /// <summary>Writes one packet. Its block must still be leased.</summary>
     /// <exception cref="CaptureFileException">The packet cannot go into this file (a pcap file holds one link type).</exception>
     /// <exception cref="CaptureFileWriteException">The stream refused the bytes (now or at an earlier flush).</exception>
-    /// <exception cref="ObjectDisposedException">The writer was completed.</exception>
+    /// <exception cref="ObjectDisposedException">The writer was completed, or the packet's lease ended (before or during the copy: nothing of it is written).</exception>
     public void Write(in PacketRef packet)
     {
         lock (_gate)
@@ -245,7 +245,8 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
     /// <summary>
     /// Copies the bytes to write for <paramref name="packet"/> into <paramref name="destination"/>: its data,
     /// with the VLAN tag put back when asked, cut to the snapshot length. Returns how many; gives the
-    /// length on the wire (4 more with a reinserted tag) in <paramref name="wireLength"/>.
+    /// length on the wire (4 more with a reinserted tag) in <paramref name="wireLength"/>. Throws
+    /// <see cref="ObjectDisposedException"/> when the packet's lease ended before the copy was complete.
     /// </summary>
     private protected int CopyFrame(in PacketRef packet, Span<byte> destination, out long wireLength)
     {
@@ -263,10 +264,12 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
             CopyPart(data[..12], destination, 0, length);
             CopyPart(tag, destination, 12, length);
             CopyPart(data[12..], destination, 16, length);
+            packet.ThrowIfStaleAfterCopy(); // a lease that ended during the copy: nothing is committed
             return length;
         }
         int n = Math.Min(data.Length, snap);
         data[..n].CopyTo(destination);
+        packet.ThrowIfStaleAfterCopy();
         return n;
     }
 
@@ -287,6 +290,9 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
 
     private void WriteOne(in PacketRef packet)
     {
+        // The metadata the record header is made of was read when the PacketRef was: trusted only if the lease
+        // still lived after that (a walk racing the block's reuse may have read another lease's header).
+        packet.ThrowIfStaleAfterCopy();
         WriteRecord(packet);
         _recordsBuffered++;
         if (_pendingCount == _pendingEnds.Length) Array.Resize(ref _pendingEnds, _pendingEnds.Length * 2);

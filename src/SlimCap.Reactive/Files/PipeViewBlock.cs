@@ -6,9 +6,14 @@ namespace SlimCap.Reactive.Files;
 /// <summary>
 /// A block of file records that views them where the pipe read them: each record's data is a slice of a
 /// <see cref="PipeBuffer"/> the block holds a reference to while leased. Only a record split across two
-/// pipe buffers is copied, into a spill buffer the block rents. Disposing the block lets go of the buffers.
+/// pipe buffers is copied, into a spill buffer the block rents. The storage of a file source's leases: when the
+/// lease's last holder lets go, the block lets go of the buffers and returns to its pool.
 /// </summary>
-internal sealed class PipeViewBlock : PacketBlock
+/// <remarks>
+/// Reads look every index and range up against the arrays as they are at that moment and give an empty span rather
+/// than throw, so a holder that lost a race with the block's reuse reads inside some buffer, never beyond one.
+/// </remarks>
+internal sealed class PipeViewBlock : BlockStorage
 {
     private const int SpillBuffer = -1;
 
@@ -26,7 +31,7 @@ internal sealed class PipeViewBlock : PacketBlock
         public PacketType Type;
     }
 
-    private readonly PipeViewBlockPool _pool;
+    private readonly StoragePool<PipeViewBlock> _pool;
     private Entry[] _entries = new Entry[64];
     private PipeBuffer?[] _buffers = new PipeBuffer?[8];
     private byte[]? _spill;
@@ -34,7 +39,7 @@ internal sealed class PipeViewBlock : PacketBlock
     private int _bufferCount;
     private int _spillUsed;
 
-    internal PipeViewBlock(PipeViewBlockPool pool) => _pool = pool;
+    internal PipeViewBlock(StoragePool<PipeViewBlock> pool) => _pool = pool;
 
     /// <summary>Records appended so far.</summary>
     internal int Count => _count;
@@ -106,15 +111,19 @@ internal sealed class PipeViewBlock : PacketBlock
         _spillUsed += length;
     }
 
-    /// <summary>Leases the block with what was appended.</summary>
-    internal void Publish(long sequenceNumber) =>
-        Activate(sequenceNumber, _count, _count == 0 ? 0 : _entries[0].Timestamp, _count == 0 ? 0 : _entries[_count - 1].Timestamp);
+    /// <summary>Leases the block with what was appended; null (having let go of it) once the pool was revoked.</summary>
+    internal PacketBlock? Publish(long sequenceNumber)
+    {
+        PacketBlock? lease = Lease(sequenceNumber, _count, _count == 0 ? 0 : _entries[0].Timestamp, _count == 0 ? 0 : _entries[_count - 1].Timestamp);
+        if (lease is null) ReleaseContents();
+        return lease;
+    }
 
     /// <summary>Gives back what an unpublished block took (when reading stops before it is handed out).</summary>
     internal void Discard()
     {
-        Publish(0);
-        Dispose();
+        ReleaseContents();
+        _pool.Return(this);
     }
 
     private void Append(int buffer, int offset, in FileRecord record) =>
@@ -122,17 +131,18 @@ internal sealed class PipeViewBlock : PacketBlock
             record.TimestampCarrySeconds, record.LinkType, LinkTypeInfo.IpLayerOffset(record.LinkType),
             record.InterfaceIndex, record.Type, record.Size);
 
-    private protected override bool ReadNext(ref int cursor, out PacketRef packet)
+    internal override bool ReadNext(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
     {
         int index = cursor;
-        if ((uint)index >= (uint)_count)
+        Entry[] entries = _entries;
+        if ((uint)index >= (uint)_count || (uint)index >= (uint)entries.Length)
         {
             packet = default;
             return false;
         }
-        ref readonly Entry e = ref _entries[index];
+        ref readonly Entry e = ref entries[index];
         // The "data offset" of these PacketRefs is the record's index: GetSpan looks its bytes up.
-        packet = new PacketRef(this, Generation, index, e.Captured, e.Total, e.Timestamp, e.Type,
+        packet = new PacketRef(owner, generation, index, e.Captured, e.Total, e.Timestamp, e.Type,
             e.IpLayerOffset, e.LinkType, e.Interface, timestampCarrySeconds: e.Carry);
         cursor = index + 1;
         return true;
@@ -142,14 +152,14 @@ internal sealed class PipeViewBlock : PacketBlock
     /// The callback's walk: the record's bytes and the three fields it passes, straight from the entry, instead of
     /// the base class's PacketRef (all fields) followed by a virtual <see cref="GetSpan"/>.
     /// </summary>
-    private protected override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
+    internal override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
     {
         int index = cursor;
         Entry[] entries = _entries;
         if ((uint)index >= (uint)_count || (uint)index >= (uint)entries.Length)
             return NoPayload(out data, out totalLength, out type, out ipLayerOffset);
         ref readonly Entry e = ref entries[index];
-        data = Storage(e.Buffer).AsSpan(e.Offset, e.Captured);
+        data = SpanOf(e.Buffer, e.Offset, e.Captured);
         totalLength = e.Total;
         type = e.Type;
         ipLayerOffset = e.IpLayerOffset;
@@ -158,21 +168,22 @@ internal sealed class PipeViewBlock : PacketBlock
     }
 
     /// <summary>A type-only walk (filters by type) reads one field instead of building a PacketRef.</summary>
-    private protected override bool ReadNextType(ref int cursor, out PacketType type)
+    internal override bool ReadNextType(ref int cursor, out PacketType type)
     {
         int index = cursor;
-        if ((uint)index >= (uint)_count)
+        Entry[] entries = _entries;
+        if ((uint)index >= (uint)_count || (uint)index >= (uint)entries.Length)
         {
             type = PacketType.Unknown;
             return false;
         }
-        type = _entries[index].Type;
+        type = entries[index].Type;
         cursor = index + 1;
         return true;
     }
 
     /// <summary>Skipping a record is moving the index: nothing to decode.</summary>
-    private protected override bool SkipNext(ref int cursor)
+    internal override bool SkipNext(ref int cursor)
     {
         if ((uint)cursor >= (uint)_count) return false;
         cursor++;
@@ -181,29 +192,46 @@ internal sealed class PipeViewBlock : PacketBlock
 
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length)
     {
-        ref readonly Entry e = ref _entries[offset];
-        return Storage(e.Buffer).AsSpan(e.Offset, length);
+        Entry[] entries = _entries;
+        if ((uint)offset >= (uint)entries.Length) return default;
+        ref readonly Entry e = ref entries[offset];
+        return SpanOf(e.Buffer, e.Offset, length);
     }
 
+    /// <summary>The bytes at <paramref name="offset"/> of buffer <paramref name="buffer"/>, or an empty span when they are not there (a lost race).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte[] Storage(int buffer) => buffer == SpillBuffer ? _spill! : _buffers[buffer]!.Array;
+    private ReadOnlySpan<byte> SpanOf(int buffer, int offset, int length)
+    {
+        byte[]? array;
+        if (buffer == SpillBuffer) array = _spill;
+        else
+        {
+            PipeBuffer?[] buffers = _buffers;
+            array = (uint)buffer < (uint)buffers.Length ? buffers[buffer]?.Array : null;
+        }
+        if (array is null || (uint)offset > (uint)array.Length || (uint)length > (uint)(array.Length - offset)) return default;
+        return new ReadOnlySpan<byte>(array, offset, length);
+    }
 
     /// <summary>Records of a file block live in several pipe buffers: there is no one storage to hand out.</summary>
-    private protected override Memory<byte> GetMemory() => Memory<byte>.Empty;
+    internal override ReadOnlyMemory<byte> GetBytes() => ReadOnlyMemory<byte>.Empty;
 
     private protected override void OnReleased()
     {
-        for (int i = 0; i < _bufferCount; i++)
-        {
-            _buffers[i]!.Release();
-            _buffers[i] = null;
-        }
-        if (_spill is not null) ArrayPool<byte>.Shared.Return(_spill);
+        ReleaseContents();
+        _pool.Return(this);
+    }
+
+    /// <summary>Lets go of the pipe buffers and the spill buffer. The buffer slots keep their (released) buffers, so a late reader finds an array, not null.</summary>
+    private void ReleaseContents()
+    {
+        for (int i = 0; i < _bufferCount; i++) _buffers[i]!.Release();
+        byte[]? spill = _spill;
         _spill = null;
+        if (spill is not null) ArrayPool<byte>.Shared.Return(spill);
         _spillUsed = 0;
         _bufferCount = 0;
         _count = 0;
         FileBytes = 0;
-        _pool.Return(this);
     }
 }

@@ -45,7 +45,7 @@ public sealed partial class BpfProgram
     {
         ArgumentNullException.ThrowIfNull(text);
         string[] lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        int lineNo = 0;
+        int lineNo = 0, lastLine = 1;
         int? count = null;
         var code = new List<BpfInstruction>();
         foreach (string raw in lines)
@@ -53,6 +53,7 @@ public sealed partial class BpfProgram
             lineNo++;
             string line = raw.Trim();
             if (line.Length == 0) continue;
+            lastLine = lineNo;
             string[] f = line.Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
             if (count is null)
             {
@@ -69,8 +70,8 @@ public sealed partial class BpfProgram
             if (code.Count == count) throw new BpfTextException(lineNo, $"more instructions than the count line's {count}");
             code.Add(new BpfInstruction(op, jt, jf, k));
         }
-        if (count is null) throw new BpfTextException(lineNo, "no instruction count");
-        if (code.Count != count) throw new BpfTextException(lineNo, $"the count line says {count} instructions, the text has {code.Count}");
+        if (count is null) throw new BpfTextException(lastLine, "no instruction count");
+        if (code.Count != count) throw new BpfTextException(lastLine, $"the count line says {count} instructions, the text has {code.Count}");
         return new BpfProgram(code);
     }
 

@@ -40,7 +40,7 @@ internal static class LinuxConstants
     public const int MSG_TRUNC = 0x20;
 
     public const int PROT_READ = 1, PROT_WRITE = 2;
-    public const int MAP_SHARED = 1;
+    public const int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
 
     public const short POLLIN = 1, POLLERR = 8, POLLHUP = 16, POLLNVAL = 32;
 

@@ -106,7 +106,8 @@ public abstract class CaptureSource : IDisposable
         while (true)
         {
             PacketBlock? block = _cursorBlock;
-            if (block is not null && !IsDisposed && block.TryReadVisible(_cursorGeneration, ref _cursorPosition, ref _cursorIndex, out packet))
+            // Scoped: each packet read ends the previous one's validity (it was "valid until the next read call").
+            if (block is not null && !IsDisposed && block.TryReadNextScoped(ref _cursorGeneration, ref _cursorPosition, ref _cursorIndex, out packet))
                 return CaptureStatus.Packet;
             CaptureStatus status = NextCursorBlock();
             if (status != CaptureStatus.Packet)
@@ -211,7 +212,7 @@ public abstract class CaptureSource : IDisposable
     public CaptureStatus NextPayload(Span<byte> destination, out int bytesWritten, out PacketRef packet)
     {
         CaptureStatus status = NextPacketRef(out packet);
-        bytesWritten = status == CaptureStatus.Packet ? CopyTo(packet.Data, destination) : 0;
+        bytesWritten = status == CaptureStatus.Packet ? CopyTo(packet, packet.Data, destination) : 0;
         return status;
     }
 
@@ -219,7 +220,7 @@ public abstract class CaptureSource : IDisposable
     public CaptureStatus NextIPPacket(Span<byte> destination, out int bytesWritten, out PacketRef packet)
     {
         CaptureStatus status = NextPacketRef(out packet);
-        bytesWritten = status == CaptureStatus.Packet ? CopyTo(packet.IpLayer, destination) : 0;
+        bytesWritten = status == CaptureStatus.Packet ? CopyTo(packet, packet.IpLayer, destination) : 0;
         return status;
     }
 
@@ -282,10 +283,12 @@ public abstract class CaptureSource : IDisposable
         throw new ObjectDisposedException(GetType().Name, $"The capture source '{Name}' was closed.");
     }
 
-    private static int CopyTo(ReadOnlySpan<byte> source, Span<byte> destination)
+    /// <summary>Copies <paramref name="source"/> (bytes of <paramref name="packet"/>) out; throws if the lease ended before the copy was complete.</summary>
+    private static int CopyTo(in PacketRef packet, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         int n = Math.Min(source.Length, destination.Length);
         source[..n].CopyTo(destination);
+        packet.ThrowIfStaleAfterCopy();
         return n;
     }
 }

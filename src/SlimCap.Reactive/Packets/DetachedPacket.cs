@@ -33,6 +33,15 @@ public sealed class DetachedPacket : IMemoryOwner<byte>
         ReadOnlySpan<byte> data = source.Data;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
         data.CopyTo(buffer);
+        try
+        {
+            source.ThrowIfStaleAfterCopy();
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
         return new DetachedPacket(buffer, data.Length, source);
     }
 
@@ -56,6 +65,9 @@ public sealed class DetachedPacket : IMemoryOwner<byte>
 
     /// <summary>Timestamp in nanoseconds since the Unix epoch.</summary>
     public long TimestampNanoseconds { get; }
+
+    /// <summary>The timestamp as a <see cref="DateTimeOffset"/> (UTC, 100 ns resolution).</summary>
+    public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(TimestampNanoseconds / 100);
 
     /// <summary>True when a VLAN tag was stripped from the frame.</summary>
     public bool HasVlan { get; }

@@ -1,6 +1,6 @@
 namespace SlimCap.Reactive;
 
-public abstract partial class PacketBlock
+public sealed partial class PacketBlock
 {
     /// <summary>
     /// The index of the fan-out group member whose ring this block came from (its place in

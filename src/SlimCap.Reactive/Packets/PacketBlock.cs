@@ -11,35 +11,49 @@ namespace SlimCap.Reactive;
 /// <remarks>
 /// <para><b>Ownership.</b> Whoever receives a block owns it and must dispose it exactly once
 /// (the <see cref="IMemoryOwner{T}"/> convention). For a ring block, disposing is what returns the
-/// block to the kernel: never earlier, and the library never does it behind the owner's back.
-/// Until then the kernel cannot reuse the block, so holding blocks for long makes the kernel drop
-/// packets (counted in the source's stats). Blocks may be released in any order and from any thread.</para>
-/// <para><b>Pooling.</b> Block objects are reused. Disposing twice is a no-op, but a reference kept
-/// after disposing may later point at a new lease of the same object: drop it once disposed.</para>
+/// block to the kernel: never earlier. Until then the kernel cannot reuse the block, so holding blocks
+/// for long makes the kernel drop packets (counted in the source's stats). Blocks may be released in
+/// any order and from any thread.</para>
+/// <para><b>Every hand-out is its own object.</b> A reference kept after disposing stays dead: it reads
+/// nothing (<see cref="ObjectDisposedException"/>) and disposing it again does nothing, whatever the
+/// source has handed out since. Closing the source ends every lease it handed out (their reads throw),
+/// and so does a lease object that was dropped without being disposed, once the garbage collector finds
+/// it (the block then goes back to the kernel, and <see cref="LeaseDiagnostics"/> can report who leased it).</para>
 /// <para><b>Views.</b> Filtering operators narrow which packets a block shows without copying
 /// (<see cref="PacketCount"/> and enumeration respect that); the lease is still one block.</para>
 /// <para><b>Thread safety.</b> Reading (enumerating, <see cref="PacketRef.Data"/>) may happen on any
-/// number of threads while the lease lives. Dispose is thread-safe.</para>
+/// number of threads while the lease lives; a read racing the lease's end returns correct bytes or throws
+/// <see cref="ObjectDisposedException"/>, and never touches unmapped memory. Dispose is thread-safe.</para>
 /// </remarks>
-public abstract partial class PacketBlock : IMemoryOwner<byte>
+public sealed partial class PacketBlock : IMemoryOwner<byte>
 {
-    private int _generation;
-    private int _references;
-    private int _rawCount;
-    private int _visibleCount;
-    private bool _hasSelection;
-    private ulong[]? _selection;
-    private int[]? _rawCursors; // where each raw packet starts, rented for one lease by a partitioner (RentRawCursors)
-    private int _rawCursorCount;
+    private readonly BlockStorage _storage;
+    private readonly int _epoch;
+    private readonly int _rawCount;
+    private int _generation; // moves when the lease ends, and per packet under a stream's scoped walk
+    private int _released;
 
-    /// <summary>Creates an unleased block; sources lease it with <see cref="Activate"/>.</summary>
-    private protected PacketBlock() { }
+    internal PacketBlock(BlockStorage storage, int epoch)
+    {
+        _storage = storage;
+        _epoch = epoch;
+        _rawCount = storage.RawCount;
+        _visibleCount = _rawCount;
+        // 64 bytes in all: one of these per block is the whole allocation of a capture (0.009 B/packet for a 1 MiB
+        // block of 64-byte frames), so what only diagnostics need lives beside it, not in it.
+        if (LeaseDiagnostics.Enabled) LeaseOrigin.Record(this);
+    }
 
     /// <summary>
-    /// Sizes the view bitmap for up to <paramref name="maxPackets"/> packets now, so the first filter
-    /// over a fresh block allocates nothing (rings know their largest block up front).
+    /// A lease object dropped without <see cref="Dispose"/>: nothing can use it any more, so its block goes back
+    /// (a ring block to the kernel, which otherwise starves), and the diagnostics hear of it.
     /// </summary>
-    private protected void ReserveSelection(int maxPackets) => SelectionFor((maxPackets + 63) >> 6);
+    ~PacketBlock()
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0) return;
+        LeaseDiagnostics.OnReclaimed(LeaseOrigin.Of(this));
+        _storage.Release(_epoch);
+    }
 
     /// <summary>How many packets the block shows: all it holds, or fewer through a filtering view.</summary>
     public int PacketCount => _visibleCount;
@@ -48,112 +62,104 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
     public int RawPacketCount => _rawCount;
 
     /// <summary>The block's sequence number: the kernel's <c>seq_num</c> for ring blocks, a running count for other sources.</summary>
-    public long SequenceNumber { get; private set; }
+    /// <exception cref="ObjectDisposedException">The lease ended.</exception>
+    public long SequenceNumber => Checked(_storage.SequenceNumber);
 
     /// <summary>Timestamp of the first packet held, in nanoseconds since the Unix epoch.</summary>
-    public long FirstTimestampNanoseconds { get; private set; }
+    /// <exception cref="ObjectDisposedException">The lease ended.</exception>
+    public long FirstTimestampNanoseconds => Checked(_storage.FirstTimestampNanoseconds);
 
     /// <summary>Timestamp of the last packet held, in nanoseconds since the Unix epoch.</summary>
-    public long LastTimestampNanoseconds { get; private set; }
+    /// <exception cref="ObjectDisposedException">The lease ended.</exception>
+    public long LastTimestampNanoseconds => Checked(_storage.LastTimestampNanoseconds);
 
-    /// <summary>True while the block is leased (not yet disposed).</summary>
-    public bool IsLeased => Volatile.Read(ref _references) > 0;
+    /// <summary><paramref name="value"/>, read from the storage, if the lease was still live after reading it (else it may be a later lease's).</summary>
+    private long Checked(long value)
+    {
+        Interlocked.MemoryBarrier();
+        if (!IsLeased) ThrowDisposed();
+        return value;
+    }
+
+    /// <summary>True while the lease lives: not disposed, and not ended by the source closing.</summary>
+    public bool IsLeased => Volatile.Read(ref _released) == 0 && _storage.IsLive(_epoch);
 
     /// <summary>
     /// The block's bytes as stored, read-only (for a ring block: packet headers and data as the kernel
     /// laid them out in the shared ring). Meant for bulk hand-off; enumerate to read packets. Empty for
-    /// blocks whose records are not contiguous (capture files). Throws <see cref="ObjectDisposedException"/> once disposed.
+    /// blocks whose records are not contiguous (capture files). Throws <see cref="ObjectDisposedException"/> once
+    /// the lease ended. Memory taken from it (or pinned) and used after the lease ended reads whatever the storage
+    /// holds by then (never unmapped memory): the library cannot check it, so do not keep it.
     /// </summary>
     public ReadOnlyMemory<byte> Bytes
     {
         get
         {
             if (!IsLeased) ThrowDisposed();
-            return GetMemory();
+            return _storage.GetBytes();
         }
     }
 
     /// <summary>
-    /// <see cref="IMemoryOwner{T}.Memory"/>: the block's own bytes where they are private to the block
-    /// (socket batches, test blocks). A ring block's memory is shared with the kernel and is never handed
-    /// out writable, so for ring blocks this throws <see cref="NotSupportedException"/>: use
-    /// <see cref="Bytes"/> or enumerate the packets. The lease itself (Dispose) works for every block.
+    /// <see cref="IMemoryOwner{T}.Memory"/> is not supported: a block's memory is the kernel's ring or the library's
+    /// pooled buffer, shared with whoever leases it next, so it is never handed out writable. Use <see cref="Bytes"/>
+    /// (read-only) or enumerate the packets; the lease itself (<see cref="Dispose"/>) works as for any memory owner.
     /// </summary>
-    Memory<byte> IMemoryOwner<byte>.Memory
-    {
-        get
-        {
-            if (!IsLeased) ThrowDisposed();
-            if (!HasPrivateMemory)
-                throw new NotSupportedException("A ring block's memory is shared with the kernel and is not exposed writable; use PacketBlock.Bytes (read-only) or enumerate its packets.");
-            return GetMemory();
-        }
-    }
-
-    /// <summary>True when the block's storage is its own (not the kernel's ring), so it may be exposed writable.</summary>
-    private protected virtual bool HasPrivateMemory => true;
+    /// <exception cref="NotSupportedException">Always.</exception>
+    Memory<byte> IMemoryOwner<byte>.Memory =>
+        throw new NotSupportedException("A packet block's memory is shared with the kernel or with later leases and is never exposed writable; use PacketBlock.Bytes (read-only) or enumerate its packets.");
 
     /// <summary>Enumerates the packets the block shows, without allocating.</summary>
+    /// <exception cref="ObjectDisposedException">The lease ended.</exception>
     public Enumerator GetEnumerator()
     {
-        int generation = Volatile.Read(ref _generation);
-        if (!IsLeased) ThrowDisposed();
+        int generation = CurrentGeneration;
         return new Enumerator(this, generation);
     }
 
     /// <summary>
-    /// Releases the lease: a ring block goes back to the kernel, other blocks to their pool.
-    /// Calling it again on the same lease does nothing.
+    /// Releases the lease: a ring block goes back to the kernel (once no view of it is left), other blocks to
+    /// their pool. Calling it again, or on a lease the source already ended, does nothing.
     /// </summary>
     public void Dispose()
     {
-        while (true)
+        if (Interlocked.Exchange(ref _released, 1) != 0)
         {
-            int refs = Volatile.Read(ref _references);
-            if (refs <= 0) return;
-            if (Interlocked.CompareExchange(ref _references, refs - 1, refs) != refs) continue;
-            if (refs == 1) Release();
+            LeaseDiagnostics.OnDisposedAgain(LeaseOrigin.Of(this));
             return;
         }
+        GC.SuppressFinalize(this);
+        LeaseOrigin.Of(this)?.MarkDisposed();
+        Interlocked.Increment(ref _generation); // from here on, PacketRefs of this lease throw
+        ReturnSelection();
+        _storage.Release(_epoch);
     }
 
-    /// <summary>Adds <paramref name="count"/> owners to a leased block; each must dispose it once.</summary>
-    internal void AddReferences(int count)
+    /// <summary>
+    /// A new lease object on the same block, showing what this one shows now: the block goes back only when both
+    /// (and every other view) are disposed. How a fan-out gives each target a view of its own.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">This lease ended.</exception>
+    internal PacketBlock CreateView()
     {
-        if (count <= 0) return;
-        while (true)
+        if (Volatile.Read(ref _released) != 0 || !_storage.TryAddHolder(_epoch)) ThrowDisposed();
+        var view = new PacketBlock(_storage, _epoch) { FanoutMember = FanoutMember };
+        view.CopyViewFrom(this);
+        return view;
+    }
+
+    /// <summary>The storage behind the lease (the partitioner records its cursor table there).</summary>
+    internal BlockStorage Storage => _storage;
+
+    /// <summary>The generation PacketRefs made now carry; throws once the lease ended.</summary>
+    internal int CurrentGeneration
+    {
+        get
         {
-            int refs = Volatile.Read(ref _references);
-            if (refs <= 0) ThrowDisposed();
-            if (Interlocked.CompareExchange(ref _references, refs + count, refs) == refs) return;
+            int generation = Volatile.Read(ref _generation);
+            if (!IsLeased) ThrowDisposed();
+            return generation;
         }
-    }
-
-    private void Release()
-    {
-        // Bump first: from here on, PacketRefs made under the old lease throw.
-        Interlocked.Increment(ref _generation);
-        _hasSelection = false;
-        // No view is left (each held a reference), so nothing reads the cursor table any more.
-        int[]? cursors = _rawCursors;
-        _rawCursors = null;
-        _rawCursorCount = 0;
-        if (cursors is not null) CursorTablePool.Return(cursors);
-        _rawCount = 0;
-        _visibleCount = 0;
-        OnReleased();
-    }
-
-    /// <summary>Leases the block: called by its source right before handing it out.</summary>
-    private protected void Activate(long sequenceNumber, int packetCount, long firstTimestampNs, long lastTimestampNs)
-    {
-        SequenceNumber = sequenceNumber;
-        FirstTimestampNanoseconds = firstTimestampNs;
-        LastTimestampNanoseconds = lastTimestampNs;
-        _rawCount = packetCount;
-        _visibleCount = packetCount;
-        _hasSelection = false;
-        Volatile.Write(ref _references, 1);
     }
 
     /// <summary>Copies every packet the block shows into a <see cref="PacketSnapshot"/> (allocates; the block stays the caller's to dispose).</summary>
@@ -167,7 +173,7 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
     }
 
     /// <summary>What LINQPad's <c>Dump()</c> shows: the packets as snapshots while leased, else a note that the block was released.</summary>
-    public object ToDump() => IsLeased ? Snapshot() : $"PacketBlock {SequenceNumber}, released (dispose after Dump, or Snapshot() first)";
+    public object ToDump() => IsLeased ? Snapshot() : $"PacketBlock of {RawPacketCount} packets, released (dispose after Dump, or Snapshot() first)";
 
     /// <summary>The captured bytes of every packet the block holds (a header walk; for the meter, so once per block at most).</summary>
     internal long SumCapturedBytes()
@@ -184,64 +190,60 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
         public void Visit(int index, int cursor, ReadOnlySpan<byte> data, int ipLayerOffset) => Total += data.Length;
     }
 
-    /// <summary>The generation PacketRefs of the current lease carry.</summary>
-    private protected int Generation => Volatile.Read(ref _generation);
-
-    /// <summary>Reads the raw packet at <paramref name="cursor"/> and advances it. False at the end of the block.</summary>
-    private protected abstract bool ReadNext(ref int cursor, out PacketRef packet);
-
-    /// <summary>
-    /// Reads the raw packet at <paramref name="cursor"/> (ignoring views) as a packet of <paramref name="owner"/>'s lease
-    /// <paramref name="generation"/>: how a view block reads its parent. Blocks that can build the packet for the owner
-    /// directly override it, saving the copy a rebind makes.
-    /// </summary>
-    internal virtual bool ReadRawFor(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
-    {
-        if (!ReadNext(ref cursor, out packet)) return false;
-        packet = packet.Rebind(owner, generation);
-        return true;
-    }
-
-    /// <summary>The bytes at <paramref name="offset"/> in the block's storage, already bounds-checked by <see cref="ReadNext"/>.</summary>
-    internal abstract ReadOnlySpan<byte> GetSpan(int offset, int length);
-
-    /// <summary>The whole block's storage.</summary>
-    private protected abstract Memory<byte> GetMemory();
-
-    /// <summary>Gives the storage back (to the kernel or a pool). Called once per lease.</summary>
-    private protected abstract void OnReleased();
-
+    /// <summary>Throws <see cref="ObjectDisposedException"/> unless PacketRefs of <paramref name="generation"/> are still readable.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ThrowIfStale(int generation)
     {
-        if (Volatile.Read(ref _generation) != generation) ThrowStale();
+        if (Volatile.Read(ref _generation) != generation || _storage.Epoch != _epoch) ThrowStale();
+    }
+
+    /// <summary>
+    /// As <see cref="ThrowIfStale"/>, after a copy out of the block: the fence orders the copy's reads before the
+    /// check, so a copy that passes was made before the lease ended (the block goes back only after the check's fields move).
+    /// </summary>
+    internal void ThrowIfStaleAfterCopy(int generation)
+    {
+        Interlocked.MemoryBarrier();
+        ThrowIfStale(generation);
     }
 
     internal bool IsCurrent(int generation) => Volatile.Read(ref _generation) == generation && IsLeased;
 
+    /// <summary>The bytes of a packet of this lease; callers checked the generation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ReadOnlySpan<byte> GetSpan(int offset, int length) => _storage.GetSpan(offset, length);
+
     /// <summary>
-    /// Reads the next packet the view shows, from the walk position (<paramref name="cursor"/>,
-    /// <paramref name="index"/>) of the lease <paramref name="generation"/>; false at the end. The one walk
-    /// loop, shared by the enumerator and by the sources' packet calls (which keep the position in plain
-    /// fields, so the packet goes to the caller's stack rather than through a heap copy).
+    /// Reads the next packet the view shows, from the walk position (<paramref name="cursor"/>, <paramref name="index"/>)
+    /// of the lease <paramref name="generation"/>; false at the end. The walk shared by the enumerator and by the
+    /// sources' packet calls.
     /// </summary>
     internal bool TryReadVisible(int generation, ref int cursor, ref int index, out PacketRef packet)
     {
         ThrowIfStale(generation);
-        if (_hasSelection) return TryReadSelected(ref cursor, ref index, out packet);
-        if (!ReadNext(ref cursor, out packet)) return false;
+        if (_hasSelection) return TryReadSelected(generation, ref cursor, ref index, out packet);
+        if (!_storage.ReadNext(this, generation, ref cursor, out packet)) return false;
         index++;
         return true;
     }
 
     /// <summary>
-    /// Steps over the raw packet at <paramref name="cursor"/> without decoding it; false at the end of the block.
-    /// Overrides must stop exactly where <see cref="ReadNext"/> stops, so skipping and reading see one chain.
+    /// As <see cref="TryReadVisible"/> for a stream that hands out one packet at a time (a source's packet calls,
+    /// <c>ReadAllAsync</c>, <c>Packets()</c>): each packet read ends the previous one's validity, so a
+    /// <see cref="PacketRef"/> used after the next iteration throws every time rather than only after its block went
+    /// back. <paramref name="generation"/> is the walk's own and moves with each packet. The stream must own this lease
+    /// alone (it never hands the block out).
     /// </summary>
-    private protected virtual bool SkipNext(ref int cursor) => ReadNext(ref cursor, out _);
-
-    /// <summary>As <see cref="SkipNext"/>, ignoring views; lets a view block step over its parent's packets.</summary>
-    internal bool SkipRaw(ref int cursor) => SkipNext(ref cursor);
+    internal bool TryReadNextScoped(ref int generation, ref int cursor, ref int index, out PacketRef packet)
+    {
+        ThrowIfStale(generation);
+        generation = unchecked(generation + 1);
+        Volatile.Write(ref _generation, generation);
+        if (_hasSelection) return TryReadSelected(generation, ref cursor, ref index, out packet);
+        if (!_storage.ReadNext(this, generation, ref cursor, out packet)) return false;
+        index++;
+        return true;
+    }
 
     /// <summary>
     /// As <see cref="TryReadVisible"/>, but yields only what slimcap's callback passes (bytes, wire length, type,
@@ -254,87 +256,37 @@ public abstract partial class PacketBlock : IMemoryOwner<byte>
         {
             ThrowIfStale(generation);
             index++;
-            return ReadNextPayload(ref cursor, out data, out totalLength, out type, out ipLayerOffset);
+            return _storage.ReadNextPayload(ref cursor, out data, out totalLength, out type, out ipLayerOffset);
         }
         bool found = TryReadVisible(generation, ref cursor, ref index, out PacketRef packet);
-        return Unpack(found, packet, out data, out totalLength, out type, out ipLayerOffset);
-    }
-
-    /// <summary>Reads only the type of the raw packet at <paramref name="cursor"/>; blocks with a faster walk override it.</summary>
-    private protected virtual bool ReadNextType(ref int cursor, out PacketType type)
-    {
-        bool found = ReadNext(ref cursor, out PacketRef packet);
-        type = packet.Type;
-        return found;
-    }
-
-    /// <summary>
-    /// Calls <paramref name="visitor"/> for each raw packet in order, at most <paramref name="limit"/>, with its raw
-    /// index, its cursor (what <see cref="ReadNext"/> takes to read it again) and its bytes; returns how many it visited.
-    /// Ignores views: for a block that shows all it holds. One call per block, so that a block type with a tight walk
-    /// (the ring's) runs the visitor inlined in its own loop instead of paying a virtual read per packet.
-    /// </summary>
-    /// <exception cref="ObjectDisposedException">The block is not leased.</exception>
-    internal virtual int VisitRaw<TVisitor>(ref TVisitor visitor, int limit) where TVisitor : struct, IRawPacketVisitor
-    {
-        int generation = CurrentGeneration;
-        int cursor = 0, index = 0;
-        while (index < limit)
-        {
-            int at = cursor;
-            if (!ReadNextPayload(ref cursor, out ReadOnlySpan<byte> data, out _, out _, out int ipLayerOffset)) break;
-            visitor.Visit(index++, at, data, ipLayerOffset);
-        }
-        ThrowIfStale(generation);
-        return index;
-    }
-
-    /// <summary>Reads the raw packet at <paramref name="cursor"/> as a payload view; blocks with a faster walk override it.</summary>
-    private protected virtual bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
-    {
-        bool found = ReadNext(ref cursor, out PacketRef packet);
-        return Unpack(found, packet, out data, out totalLength, out type, out ipLayerOffset);
-    }
-
-    /// <summary>The callback's fields of <paramref name="packet"/> when <paramref name="found"/>, else <see cref="NoPayload"/>.</summary>
-    private bool Unpack(bool found, PacketRef packet, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
-    {
-        if (!found) return NoPayload(out data, out totalLength, out type, out ipLayerOffset);
-        data = GetSpan(packet.DataOffset, packet.CapturedLength);
+        if (!found) return BlockStorage.NoPayload(out data, out totalLength, out type, out ipLayerOffset);
+        data = _storage.GetSpan(packet.DataOffset, packet.CapturedLength);
         totalLength = packet.TotalLength;
         type = packet.Type;
         ipLayerOffset = packet.IpLayerOffset;
         return true;
     }
 
-    /// <summary>The end of a walk: no packet. Returns false.</summary>
-    private protected static bool NoPayload(out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
+    /// <summary>
+    /// Calls <paramref name="visitor"/> for each raw packet in order (ignoring views: for a block that shows all it
+    /// holds), at most <paramref name="limit"/>, with its raw index, its cursor and its bytes; returns how many.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The lease ended (before or during the walk).</exception>
+    internal int VisitRaw<TVisitor>(ref TVisitor visitor, int limit) where TVisitor : struct, IRawPacketVisitor
     {
-        data = default;
-        totalLength = 0;
-        type = PacketType.Unknown;
-        ipLayerOffset = LinkTypeInfo.UnknownOffset;
-        return false;
-    }
-
-    /// <summary>The generation of the current lease, for a walk that starts now.</summary>
-    internal int CurrentGeneration
-    {
-        get
-        {
-            int generation = Volatile.Read(ref _generation);
-            if (!IsLeased) ThrowDisposed();
-            return generation;
-        }
+        int generation = CurrentGeneration;
+        int visited = _storage.VisitRaw(ref visitor, limit);
+        ThrowIfStale(generation);
+        return visited;
     }
 
     [DoesNotReturn]
     private static void ThrowStale() =>
-        throw new ObjectDisposedException(nameof(PacketBlock), "The packet's block was released (disposed); its data is no longer readable. Use PacketRef.Detach() to keep a packet past its block.");
+        throw new ObjectDisposedException(nameof(PacketBlock), "The packet is no longer readable: its block was released (disposed, or its source closed), or the stream that produced it has moved on to the next packet. Use PacketRef.Detach() to keep a packet.");
 
     [DoesNotReturn]
-    private protected static void ThrowDisposed() =>
-        throw new ObjectDisposedException(nameof(PacketBlock), "The block was released (disposed).");
+    internal static void ThrowDisposed() =>
+        throw new ObjectDisposedException(nameof(PacketBlock), "The block was released (disposed, or its source closed).");
 
     /// <summary>Allocation-free enumerator over the packets a block shows.</summary>
     public struct Enumerator

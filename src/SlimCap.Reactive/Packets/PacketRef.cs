@@ -13,7 +13,12 @@ namespace SlimCap.Reactive;
 /// The metadata (lengths, type, timestamp, VLAN) is held in the struct itself and stays readable
 /// after release; only <see cref="Data"/>, <see cref="IpLayer"/> and <see cref="Detach"/> need the block.
 /// A span obtained from <see cref="Data"/> must not be used after the block is disposed: the library
-/// cannot check a span, so such a read sees whatever the ring holds by then (never unmapped memory).
+/// cannot check a span, so such a read sees whatever the block's memory holds by then (never unmapped
+/// memory). Copies (<see cref="Detach"/>, the buffer read calls, the writers) are checked after copying and
+/// throw instead of returning bytes that changed under them.
+/// <para>A packet handed out by a stream one at a time (<see cref="CaptureSource.NextPacketRef"/> and the read
+/// calls built on it, <c>ReadAllAsync</c>, <c>Packets()</c>) is valid only until the stream's next packet; a packet
+/// from enumerating a block you hold stays valid while you hold the block.</para>
 /// <para>Thread safety: an immutable view; it may be read on any thread while its block is leased.</para>
 /// </remarks>
 public readonly struct PacketRef
@@ -53,11 +58,6 @@ public readonly struct PacketRef
         _timestampCarrySeconds = timestampCarrySeconds;
     }
 
-    /// <summary>The same packet, seen through <paramref name="block"/> (a view block over this packet's block) and its lease generation.</summary>
-    internal PacketRef Rebind(PacketBlock block, int generation) =>
-        new(block, generation, _dataOffset, _capturedLength, _totalLength, _timestampNs, _type, _ipLayerOffset,
-            _linkType, _interfaceIndex, _vlanTci, _vlanTpid, _hasVlan, _timestampCarrySeconds);
-
     /// <summary>The captured bytes, starting at the link-layer header. Throws <see cref="ObjectDisposedException"/> once the block is released.</summary>
     public ReadOnlySpan<byte> Data
     {
@@ -70,6 +70,12 @@ public readonly struct PacketRef
             return block.GetSpan(_dataOffset, _capturedLength);
         }
     }
+
+    /// <summary>
+    /// After a copy of <see cref="Data"/>: throws <see cref="ObjectDisposedException"/> when the lease ended before the
+    /// copy was complete (its bytes may then be another packet's), so a copy API never hands out foreign bytes.
+    /// </summary>
+    internal void ThrowIfStaleAfterCopy() => _block?.ThrowIfStaleAfterCopy(_generation);
 
     /// <summary>Where the packet's bytes start in its block's storage.</summary>
     internal int DataOffset => _dataOffset;

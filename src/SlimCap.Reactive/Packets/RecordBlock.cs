@@ -4,25 +4,28 @@ using System.Runtime.InteropServices;
 namespace SlimCap.Reactive;
 
 /// <summary>
-/// A block backed by a managed buffer holding packets one after another, each behind a small
-/// fixed header. Used by every source that is not a kernel ring (socket, files, tests): the
-/// source appends packets into a rented block, then leases it out; disposing it returns it to
-/// its <see cref="RecordBlockPool"/>.
+/// A batch buffer holding packets one after another, each behind a small fixed header: the storage
+/// of a socket source's batches (and of test blocks). The source appends packets into a rented buffer,
+/// then leases it out; when the lease's last holder lets go, it returns to its <see cref="RecordBlockPool"/>.
 /// </summary>
-internal sealed class RecordBlock : PacketBlock
+/// <remarks>
+/// The headers are the library's own and never exposed writable (<see cref="PacketBlock"/> hands out no writable
+/// memory); a walk still checks each against the bytes appended, so a walk racing the buffer's reuse stops inside it.
+/// </remarks>
+internal sealed class RecordBlock : BlockStorage
 {
     // Record layout (little-endian, 8-byte aligned): the header, then CapturedLength data bytes.
     internal const int HeaderSize = 40;
     private const int OffCaptured = 0, OffInterface = 4, OffTotal = 8, OffTimestamp = 16, OffType = 24,
         OffFlags = 25, OffVlanTci = 26, OffVlanTpid = 28, OffLinkType = 30, OffIpOffset = 32;
 
-    private readonly RecordBlockPool _pool;
+    private readonly StoragePool<RecordBlock> _pool;
     private readonly byte[] _buffer;
     private int _used;
     private int _count;
     private long _firstTs, _lastTs;
 
-    internal RecordBlock(RecordBlockPool pool, int capacity)
+    internal RecordBlock(StoragePool<RecordBlock> pool, int capacity)
     {
         _pool = pool;
         _buffer = GC.AllocateUninitializedArray<byte>(capacity, pinned: true);
@@ -93,8 +96,15 @@ internal sealed class RecordBlock : PacketBlock
         return true;
     }
 
-    /// <summary>Leases the block with what was appended.</summary>
-    internal void Publish(long sequenceNumber) => Activate(sequenceNumber, _count, _firstTs, _lastTs);
+    /// <summary>Leases the block with what was appended; null once its pool was revoked (the source is closing).</summary>
+    internal PacketBlock? Publish(long sequenceNumber) => Lease(sequenceNumber, _count, _firstTs, _lastTs);
+
+    /// <summary>Empties a rented block that was not published and gives it back.</summary>
+    internal void Discard()
+    {
+        Reset();
+        _pool.Return(this);
+    }
 
     /// <summary>Empties a rented block before it is filled.</summary>
     internal void Reset()
@@ -104,18 +114,30 @@ internal sealed class RecordBlock : PacketBlock
         _firstTs = _lastTs = 0;
     }
 
-    private protected override bool ReadNext(ref int cursor, out PacketRef packet)
+    /// <summary>
+    /// Where the record at <paramref name="cursor"/> starts and how many data bytes it has, checked against what was
+    /// appended (so the walk only moves forward and stays inside the buffer); false at the end.
+    /// </summary>
+    private bool TryStep(int cursor, out int start, out int captured)
     {
-        int start = Align(cursor);
-        if (start >= _used)
+        start = Align(cursor);
+        int used = Math.Min(Volatile.Read(ref _used), _buffer.Length);
+        captured = 0;
+        if (cursor < 0 || start > used - HeaderSize) return false;
+        captured = BinaryPrimitives.ReadInt32LittleEndian(_buffer.AsSpan(start + OffCaptured));
+        return captured >= 0 && captured <= used - start - HeaderSize;
+    }
+
+    internal override bool ReadNext(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
+    {
+        if (!TryStep(cursor, out int start, out int captured))
         {
             packet = default;
             return false;
         }
         ReadOnlySpan<byte> h = _buffer.AsSpan(start, HeaderSize);
-        int captured = BinaryPrimitives.ReadInt32LittleEndian(h[OffCaptured..]);
         int dataOffset = start + HeaderSize;
-        packet = new PacketRef(this, Generation, dataOffset, captured,
+        packet = new PacketRef(owner, generation, dataOffset, captured,
             BinaryPrimitives.ReadInt64LittleEndian(h[OffTotal..]),
             BinaryPrimitives.ReadInt64LittleEndian(h[OffTimestamp..]),
             (PacketType)h[OffType],
@@ -129,10 +151,45 @@ internal sealed class RecordBlock : PacketBlock
         return true;
     }
 
-    internal override ReadOnlySpan<byte> GetSpan(int offset, int length) =>
-        MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(_buffer), _buffer.Length).Slice(offset, length);
+    internal override bool SkipNext(ref int cursor)
+    {
+        if (!TryStep(cursor, out int start, out int captured)) return false;
+        cursor = start + HeaderSize + captured;
+        return true;
+    }
 
-    private protected override Memory<byte> GetMemory() => _buffer.AsMemory(0, _used);
+    internal override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
+    {
+        if (!TryStep(cursor, out int start, out int captured)) return NoPayload(out data, out totalLength, out type, out ipLayerOffset);
+        ReadOnlySpan<byte> h = _buffer.AsSpan(start, HeaderSize);
+        data = _buffer.AsSpan(start + HeaderSize, captured);
+        totalLength = BinaryPrimitives.ReadInt64LittleEndian(h[OffTotal..]);
+        type = (PacketType)h[OffType];
+        ipLayerOffset = BinaryPrimitives.ReadInt16LittleEndian(h[OffIpOffset..]);
+        cursor = start + HeaderSize + captured;
+        return true;
+    }
+
+    internal override bool ReadNextType(ref int cursor, out PacketType type)
+    {
+        if (!TryStep(cursor, out int start, out int captured))
+        {
+            type = PacketType.Unknown;
+            return false;
+        }
+        type = (PacketType)_buffer[start + OffType];
+        cursor = start + HeaderSize + captured;
+        return true;
+    }
+
+    internal override ReadOnlySpan<byte> GetSpan(int offset, int length)
+    {
+        byte[] buffer = _buffer;
+        if ((uint)offset > (uint)buffer.Length || (uint)length > (uint)(buffer.Length - offset)) return default;
+        return MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(buffer), buffer.Length).Slice(offset, length);
+    }
+
+    internal override ReadOnlyMemory<byte> GetBytes() => _buffer.AsMemory(0, _used);
 
     private protected override void OnReleased()
     {

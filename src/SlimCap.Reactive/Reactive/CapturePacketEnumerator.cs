@@ -43,7 +43,8 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
     public ValueTask<bool> MoveNextAsync()
     {
         PacketBlock? block = _block;
-        if (block is not null && block.TryReadVisible(_generation, ref _position, ref _index, out _current))
+        // Scoped: each packet read ends the previous one's validity (a PacketRef is valid until the next MoveNextAsync).
+        if (block is not null && block.TryReadNextScoped(ref _generation, ref _position, ref _index, out _current))
             return new ValueTask<bool>(true);
         return MoveToNextBlockAsync();
     }
@@ -87,7 +88,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
                 _position = 0;
                 _index = 0;
                 _block = next;
-                if (next.TryReadVisible(_generation, ref _position, ref _index, out _current))
+                if (next.TryReadNextScoped(ref _generation, ref _position, ref _index, out _current))
                 {
                     result = true;
                     return true;

@@ -30,10 +30,12 @@ internal sealed class PacketsSink(IObserver<PacketRef> downstream) : IObserver<P
         try
         {
             if (_stopped) return;
-            PacketBlock.Enumerator packets = value.GetEnumerator();
-            while (!_stopped && packets.MoveNext())
+            // Scoped: reading the next packet ends the previous one's validity, so a PacketRef kept past its OnNext
+            // (behind Buffer, ObserveOn, a list) throws every time instead of only after its block went back.
+            int generation = value.CurrentGeneration, cursor = 0, index = 0;
+            while (!_stopped && value.TryReadNextScoped(ref generation, ref cursor, ref index, out PacketRef packet))
             {
-                downstream.OnNext(packets.Current);
+                downstream.OnNext(packet);
             }
         }
         catch (ObjectDisposedException e) when (!value.IsLeased)

@@ -4,8 +4,9 @@ using SlimCap.Reactive.Interop;
 namespace SlimCap.Reactive.Ring;
 
 /// <summary>
-/// A packet socket's ring as the kernel maps it (mmap of the socket). The mapping keeps a reference on the
-/// socket until it is unmapped, so the socket outlives every block still leased from it.
+/// A packet socket's ring as the kernel maps it (mmap of the socket). The mapping keeps a reference on the socket
+/// until it is retired: replaced by read-only zero pages, which drops the kernel's ring from this process so that
+/// closing the socket frees it, while spans kept past their leases still read (zeros).
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed unsafe class MappedRingMemory : RingMemory
@@ -17,7 +18,7 @@ internal sealed unsafe class MappedRingMemory : RingMemory
     /// <summary>Maps the socket's ring of <paramref name="length"/> bytes.</summary>
     public static MappedRingMemory Map(FileDescriptorHandle socket, nuint length, string interfaceName)
     {
-        byte* address = Syscalls.MapShared(socket, length, interfaceName);
+        byte* address = RingAddressSpace.MapSocket(socket, length, interfaceName);
         bool added = false;
         socket.DangerousAddRef(ref added);
         return new MappedRingMemory(address, length, socket);
@@ -28,7 +29,7 @@ internal sealed unsafe class MappedRingMemory : RingMemory
 
     protected override bool ReleaseHandle()
     {
-        Syscalls.Unmap(Address, Length);
+        RingAddressSpace.Retire(Address, Length);
         _socket.DangerousRelease();
         return true;
     }

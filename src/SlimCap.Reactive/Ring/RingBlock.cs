@@ -4,11 +4,16 @@ using static SlimCap.Reactive.Ring.TPacketV3;
 namespace SlimCap.Reactive.Ring;
 
 /// <summary>
-/// One block slot of a TPACKET_V3 ring, leased out as a <see cref="PacketBlock"/>. There is one
-/// object per slot for the ring's lifetime, so leasing allocates nothing. Disposing the lease hands
-/// the block back to the kernel (status TP_STATUS_KERNEL).
+/// One block slot of a TPACKET_V3 ring: the storage behind the <see cref="PacketBlock"/> leases of that slot.
+/// There is one object per slot for the ring's lifetime. When a lease's last holder lets go, the block goes
+/// back to the kernel (status TP_STATUS_KERNEL).
 /// </summary>
-internal sealed unsafe class RingBlock : PacketBlock
+/// <remarks>
+/// Every walk checks each header against the block's bounds before reading through it, so a walk that races the
+/// kernel refilling the block (a holder that lost a race with the lease's end) reads inside the block only; the
+/// ring's memory itself is never unmapped while the process lives (<see cref="RingMemory"/>).
+/// </remarks>
+internal sealed unsafe class RingBlock : BlockStorage
 {
     private readonly RingReader _reader;
     private readonly byte* _block;
@@ -22,8 +27,6 @@ internal sealed unsafe class RingBlock : PacketBlock
         _block = block;
         _blockSize = blockSize;
         Index = index;
-        // The smallest packet slot is a header, sockaddr_ll and a 16-byte MAC area.
-        ReserveSelection(blockSize / MacOffset(0));
     }
 
     internal int Index { get; }
@@ -33,8 +36,8 @@ internal sealed unsafe class RingBlock : PacketBlock
 
     internal byte* BlockAddress => _block;
 
-    /// <summary>Leases the block, whose status the caller saw as TP_STATUS_USER.</summary>
-    internal void Lease()
+    /// <summary>Leases the block, whose status the caller saw as TP_STATUS_USER; null once the ring was revoked.</summary>
+    internal PacketBlock? Lease()
     {
         Volatile.Write(ref _held, 1);
         uint count = U32(_block, BlockNumPackets);
@@ -44,10 +47,10 @@ internal sealed unsafe class RingBlock : PacketBlock
         int packets = _firstOffset == 0 ? 0 : (int)Math.Min(count, (uint)(_blockSize / HeaderSize));
         long firstTs = U32(_block, BlockFirstSec) * 1_000_000_000L + U32(_block, BlockFirstNsec);
         long lastTs = U32(_block, BlockLastSec) * 1_000_000_000L + U32(_block, BlockLastNsec);
-        Activate((long)*(ulong*)(_block + BlockSequence), packets, firstTs, lastTs);
+        PacketBlock? lease = Lease((long)*(ulong*)(_block + BlockSequence), packets, firstTs, lastTs);
+        if (lease is null) Volatile.Write(ref _held, 0);
+        return lease;
     }
-
-    private protected override bool ReadNext(ref int cursor, out PacketRef packet) => ReadRawFor(this, Generation, ref cursor, out packet);
 
     /// <summary>
     /// Steps over the packet at <paramref name="cursor"/>: the checks every walk of this block makes, so all of them
@@ -59,7 +62,7 @@ internal sealed unsafe class RingBlock : PacketBlock
     private bool TryStep(ref int cursor, out byte* header, out int position, out int mac, out uint snap)
     {
         int pos = cursor == 0 ? _firstOffset : cursor;
-        if (pos <= 0 || RawPacketCount == 0 || pos > _blockSize - HeaderAndSllSize)
+        if (pos <= 0 || RawCount == 0 || pos > _blockSize - HeaderAndSllSize)
         {
             header = null;
             position = mac = 0;
@@ -83,8 +86,7 @@ internal sealed unsafe class RingBlock : PacketBlock
         return true;
     }
 
-    /// <summary>Decodes the packet straight into <paramref name="owner"/>'s lease, so a view's read builds one PacketRef, not two.</summary>
-    internal override bool ReadRawFor(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
+    internal override bool ReadNext(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
     {
         if (!TryStep(ref cursor, out byte* h, out int pos, out int mac, out uint snap))
         {
@@ -105,20 +107,18 @@ internal sealed unsafe class RingBlock : PacketBlock
     /// <summary>The walk of <see cref="ReadNextPayload"/> (same checks, same stop) as one loop with the visitor inlined.</summary>
     internal override int VisitRaw<TVisitor>(ref TVisitor visitor, int limit)
     {
-        int generation = CurrentGeneration;
         int count = 0, cursor = 0;
         int ipLayerOffset = _reader.IpLayerOffset;
         while (count < limit && TryStep(ref cursor, out byte* h, out int pos, out int mac, out uint snap))
             visitor.Visit(count++, pos, new ReadOnlySpan<byte>(h + mac, (int)snap), ipLayerOffset); // ReadNext takes pos as the cursor
-        ThrowIfStale(generation);
         return count;
     }
 
     /// <summary>Steps over a packet without decoding it, stopping where <see cref="ReadNext"/> would.</summary>
-    private protected override bool SkipNext(ref int cursor) => TryStep(ref cursor, out _, out _, out _, out _);
+    internal override bool SkipNext(ref int cursor) => TryStep(ref cursor, out _, out _, out _, out _);
 
     /// <summary>The callback's walk: the same checks as <see cref="ReadNext"/>, reading only the fields it passes.</summary>
-    private protected override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
+    internal override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
     {
         if (!TryStep(ref cursor, out byte* h, out _, out int mac, out uint snap))
             return NoPayload(out data, out totalLength, out type, out ipLayerOffset);
@@ -130,7 +130,7 @@ internal sealed unsafe class RingBlock : PacketBlock
     }
 
     /// <summary>The operators' walk: the same checks as <see cref="ReadNext"/> (so the same packets), reading only the type.</summary>
-    private protected override bool ReadNextType(ref int cursor, out PacketType type)
+    internal override bool ReadNextType(ref int cursor, out PacketType type)
     {
         if (!TryStep(ref cursor, out byte* h, out _, out _, out _))
         {
@@ -141,17 +141,22 @@ internal sealed unsafe class RingBlock : PacketBlock
         return true;
     }
 
-    internal override ReadOnlySpan<byte> GetSpan(int offset, int length) => new(_block + offset, length);
+    internal override ReadOnlySpan<byte> GetSpan(int offset, int length) =>
+        (uint)offset <= (uint)_blockSize && (uint)length <= (uint)(_blockSize - offset) ? new(_block + offset, length) : default;
 
-    private protected override Memory<byte> GetMemory() => _reader.GetBlockMemory(Index);
-
-    private protected override bool HasPrivateMemory => false;
+    internal override ReadOnlyMemory<byte> GetBytes() => _reader.GetBlockMemory(Index);
 
     private protected override void OnReleased()
     {
-        // Kernel first, then the slot: the reader treats a slot that is no longer held as the kernel's.
+        // Kernel first, then the slot: the reader treats a slot that is no longer held as the kernel's. The write
+        // holds the ring's memory, so a ring being closed meanwhile is not swapped out under it.
+        _reader.HandBack(this);
+    }
+
+    /// <summary>Writes TP_STATUS_KERNEL and frees the slot; the caller holds a reference on the ring's memory.</summary>
+    internal void WriteKernelStatus()
+    {
         WriteStatus(_block, StatusKernel);
         Volatile.Write(ref _held, 0);
-        _reader.OnBlockReleased(this);
     }
 }

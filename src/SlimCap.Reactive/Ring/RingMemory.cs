@@ -1,15 +1,16 @@
-using System.Runtime.InteropServices;
+using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Ring;
 
 /// <summary>
-/// The ring's memory: a heap image (any OS), or a kernel mapping of a packet socket
-/// (<see cref="MappedRingMemory"/>, Linux). Reference counted through SafeHandle: the source holds one
-/// reference, a reader inside a wait holds one, and every leased block holds one, so the memory is freed
-/// or unmapped only after the last of them is done. That is what makes a read after Close, or a block
-/// disposed after its source, safe.
+/// The ring's memory: an image in process memory (any OS), or a kernel mapping of a packet socket
+/// (<see cref="MappedRingMemory"/>, Linux). Reference counted through SafeHandle: the source holds one reference, a
+/// reader inside a wait holds one, and so does every write the library makes into the ring (a block handed back, an
+/// image being filled). When the last is done the memory is not freed but retired (<see cref="RingAddressSpace"/>): on
+/// Linux replaced by read-only zero pages, elsewhere cleared and kept for the next image, so spans and memory that
+/// consumers kept past their leases still point at readable memory.
 /// </summary>
-internal unsafe class RingMemory : SafeHandle
+internal unsafe class RingMemory : System.Runtime.InteropServices.SafeHandle
 {
     private readonly nuint _length;
 
@@ -19,13 +20,8 @@ internal unsafe class RingMemory : SafeHandle
         _length = length;
     }
 
-    /// <summary>Allocates a zeroed, page-aligned heap image.</summary>
-    public static RingMemory AllocateImage(nuint length)
-    {
-        byte* address = (byte*)NativeMemory.AlignedAlloc(length, 4096);
-        NativeMemory.Clear(address, length);
-        return new RingMemory(address, length);
-    }
+    /// <summary>A zeroed, page-aligned image.</summary>
+    public static RingMemory AllocateImage(nuint length) => new(RingAddressSpace.MapImage(length), length);
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
@@ -33,10 +29,10 @@ internal unsafe class RingMemory : SafeHandle
 
     public nuint Length => _length;
 
-    /// <summary>True for the kernel's mapping of a socket ring, false for a heap image.</summary>
+    /// <summary>True for the kernel's mapping of a socket ring, false for an image.</summary>
     public virtual bool IsKernelMapping => false;
 
-    /// <summary>Takes a reference; false once the memory is being released.</summary>
+    /// <summary>Takes a reference; false once the memory is being retired.</summary>
     public bool TryAddRef()
     {
         bool added = false;
@@ -53,7 +49,7 @@ internal unsafe class RingMemory : SafeHandle
 
     protected override bool ReleaseHandle()
     {
-        NativeMemory.AlignedFree((void*)handle);
+        RingAddressSpace.RetireImage((byte*)handle, _length);
         return true;
     }
 }

@@ -59,22 +59,25 @@ internal sealed unsafe class RingReader
     /// <summary>Blocks marked TP_STATUS_COPY that were handed straight back, as slimcap does.</summary>
     public long CopyBlocksSkipped => Interlocked.Read(ref _copyBlocksSkipped);
 
-    /// <summary>Blocks currently leased to consumers.</summary>
+    /// <summary>Blocks currently leased to consumers (revoked leases no longer count).</summary>
     public int HeldCount
     {
         get
         {
             int held = 0;
-            foreach (RingBlock b in _blocks) if (b.IsHeld) held++;
+            foreach (RingBlock b in _blocks) if (b.Holders > 0) held++;
             return held;
         }
     }
 
-    /// <summary>Invoked after a consumer handed a block back (any thread).</summary>
+    /// <summary>
+    /// Invoked after a consumer handed a block back (any thread), while the ring's memory is still referenced, so the
+    /// callback may write into the block (an image republishing it).
+    /// </summary>
     public Action<int>? BlockReleased { get; set; }
 
     /// <summary>Leases the next block if the kernel has retired it.</summary>
-    public TakeResult TryTake(out RingBlock? block)
+    public TakeResult TryTake(out PacketBlock? block)
     {
         while (true)
         {
@@ -104,23 +107,44 @@ internal sealed unsafe class RingReader
                 Interlocked.Increment(ref _copyBlocksSkipped);
                 continue;
             }
-            if (!_memory.TryAddRef())
-            {
-                block = null;
-                return TakeResult.NotReady;
-            }
-            candidate.Lease();
-            block = candidate;
-            return TakeResult.Taken;
+            block = candidate.Lease();
+            return block is null ? TakeResult.NotReady : TakeResult.Taken; // null: the ring is being closed
+
         }
     }
 
     internal Memory<byte> GetBlockMemory(int index) => _managers[index].Memory;
 
-    internal void OnBlockReleased(RingBlock block)
+    /// <summary>
+    /// Gives a block whose lease ended back to the kernel (any thread). The write holds a reference on the memory, so a
+    /// ring closing meanwhile is retired only after it, and a ring already retired is not written at all.
+    /// </summary>
+    internal void HandBack(RingBlock block)
     {
-        _memory.DangerousRelease();
-        BlockReleased?.Invoke(block.Index);
+        if (!_memory.TryAddRef()) return; // closed: the ring is zero pages now, and its slots are retired
+        try
+        {
+            block.WriteKernelStatus();
+            BlockReleased?.Invoke(block.Index);
+        }
+        finally
+        {
+            _memory.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// Ends every lease of the ring at once (the source is closing): their reads throw from now on, their disposes do
+    /// nothing, and no block is leased again. Returns how many leases were still out.
+    /// </summary>
+    internal int RevokeAll()
+    {
+        int revoked = 0;
+        foreach (RingBlock b in _blocks)
+        {
+            if (b.Revoke()) revoked++;
+        }
+        return revoked;
     }
 
     /// <summary>The slot at <paramref name="index"/>, for the image writer.</summary>

@@ -64,10 +64,10 @@ public sealed class SocketBatchLayoutTests
                 region[i * stride + j] = (byte)(i * 31 + j);
         for (int i = 0; i < lengths.Length; i++)
             block.CommitAt(first + i * stride, lengths[i], 1000 + i, 10 + i, PacketType.Broadcast, 14, LinkType.Ethernet, 7, (ushort)i, 0x8100, i % 2 == 0);
-        block.Publish(1);
+        PacketBlock lease = block.Publish(1)!;
 
         int n = 0;
-        foreach (PacketRef p in block)
+        foreach (PacketRef p in lease)
         {
             Assert.Equal(lengths[n], p.CapturedLength);
             Assert.Equal(1000 + n, p.TotalLength);
@@ -80,7 +80,7 @@ public sealed class SocketBatchLayoutTests
         Assert.Equal(lengths.Length, n);
         // Packed, not at slot spacing: the 5 records take less than 5 slots, so the block holds more.
         Assert.True(block.AppendDataOffset < first + lengths.Length * stride - stride);
-        block.Dispose();
+        lease.Dispose();
     }
 
     [Fact]

@@ -13,8 +13,7 @@ internal static class TestBlocks
             Assert.True(block.TryAppend(p.Data, p.Data.Length + 10, p.Ns, p.Type, LinkTypeInfo.IpLayerOffset(p.LinkType), p.LinkType, p.Interface,
                 vlanTci: p.VlanTci, hasVlan: p.HasVlan));
         }
-        block.Publish(1);
-        return block;
+        return block.Publish(1)!;
     }
 
     public static PacketBlock Simple(int count, long firstNs = 1_000_000_000, LinkType linkType = LinkType.Ethernet) =>

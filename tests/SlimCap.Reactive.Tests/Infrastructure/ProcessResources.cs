@@ -50,6 +50,13 @@ internal readonly record struct ProcessResources(int Sockets, int EventFds, int 
         return count;
     }
 
+    /// <summary>
+    /// True when there are no more sockets, eventfds or ring mappings than in <paramref name="other"/> (other tests'
+    /// and the runtime's own sockets may close meanwhile; none of ours may stay open).
+    /// </summary>
+    public bool NoMoreCaptureResourcesThan(ProcessResources other) =>
+        Sockets <= other.Sockets && EventFds <= other.EventFds && SocketMappings <= other.SocketMappings;
+
     /// <summary>True when no socket, eventfd or ring mapping was added (the runtime's own descriptors may vary slightly).</summary>
     public bool SameCaptureResourcesAs(ProcessResources other) =>
         Sockets == other.Sockets && EventFds == other.EventFds && SocketMappings == other.SocketMappings;

@@ -95,8 +95,7 @@ internal sealed class TestCaptureSource : CaptureSource
             record.Commit(length, length, TestTraffic.TimestampOf(i), TestTraffic.TypeOf(i), 14, LinkType.Ethernet, 1);
         }
         Interlocked.Add(ref _next, n);
-        record.Publish(Interlocked.Increment(ref _sequence));
-        block = record;
-        return CaptureStatus.Packet;
+        block = record.Publish(Interlocked.Increment(ref _sequence));
+        return block is null ? CaptureStatus.Stopped : CaptureStatus.Packet;
     }
 }

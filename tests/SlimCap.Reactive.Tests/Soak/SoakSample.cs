@@ -8,7 +8,7 @@ internal readonly record struct SoakSample(double Seconds, long RssBytes, long H
     {
         long pages = long.Parse(File.ReadAllText("/proc/self/statm").Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         var capture = SlimCap.Reactive.Tests.Infrastructure.ProcessResources.Read();
-        return new SoakSample(seconds, pages * Environment.SystemPageSize, GC.GetTotalMemory(false), GC.CollectionCount(2),
+        return new SoakSample(seconds, pages * Environment.SystemPageSize, GC.GetTotalMemory(forceFullCollection: true), GC.CollectionCount(2),
             capture.AllDescriptors, packets, dropped, capture);
     }
 

@@ -2,16 +2,16 @@ using SlimCap.Reactive.Tests.Reactive;
 
 namespace SlimCap.Reactive.Tests.Dataflow;
 
-/// <summary>The pooled views that let several consumers share one lease, each with its own selection.</summary>
-public class PacketViewBlockTests
+/// <summary>The views that let several consumers share one lease, each with its own selection.</summary>
+public class BlockViewTests
 {
     [Fact]
     public void Views_share_a_lease_by_reference_and_each_dies_on_its_own()
     {
         using var source = new TestCaptureSource(16, packetsPerBlock: 16, poolBlocks: 1);
         Assert.Equal(CaptureStatus.Packet, source.NextBlock(out PacketBlock? block));
-        PacketViewBlock a = PacketViewBlock.Create(block!);
-        PacketViewBlock b = PacketViewBlock.Create(block!);
+        PacketBlock a = block!.CreateView();
+        PacketBlock b = block!.CreateView();
         var outgoing = new TypeSelector(PacketTypes.Outgoing);
         Assert.Equal(4, a.Restrict(ref outgoing)); // a narrows; b and the block still show everything
         Assert.Equal(16, b.PacketCount);
@@ -42,7 +42,7 @@ public class PacketViewBlockTests
         block!.Restrict(ref keep);
         var everySecond = new EveryNthSelector(2);
         Assert.Equal(4, block.Restrict(ref everySecond)); // hosts are 0,2,4,6,8,10,12,14: keeps 2,6,10,14
-        using PacketViewBlock view = PacketViewBlock.Create(block);
+        using PacketBlock view = block.CreateView();
         block.Dispose();
         var indices = new List<long>();
         foreach (PacketRef p in view) indices.Add(TestTraffic.IndexOf(p));
@@ -55,7 +55,7 @@ public class PacketViewBlockTests
         using var source = new TestCaptureSource(16, packetsPerBlock: 16, poolBlocks: 1);
         Assert.Equal(CaptureStatus.Packet, source.NextBlock(out PacketBlock? block));
         block!.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => PacketViewBlock.Create(block));
+        Assert.Throws<ObjectDisposedException>(() => block.CreateView());
         Assert.True(source.AllBlocksReturned);
     }
 }
