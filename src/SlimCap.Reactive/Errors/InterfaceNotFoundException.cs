@@ -5,7 +5,7 @@ public sealed class InterfaceNotFoundException : CaptureException
 {
     /// <summary>Creates the exception for <paramref name="interfaceName"/>.</summary>
     public InterfaceNotFoundException(string interfaceName, IReadOnlyList<string> available)
-        : base($"Network interface '{interfaceName}' does not exist. Available interfaces: {(available.Count == 0 ? "(none)" : string.Join(", ", available))}.")
+        : base($"Network interface '{InterfaceNames.Escape(interfaceName)}' does not exist. Available interfaces: {(available.Count == 0 ? "(none)" : string.Join(", ", available.Select(InterfaceNames.Escape)))}.")
     {
         InterfaceName = interfaceName;
         AvailableInterfaces = available;

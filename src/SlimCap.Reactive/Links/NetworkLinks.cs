@@ -40,13 +40,12 @@ public static class NetworkLinks
     public static bool Exists(string name) => TryGet(name, out _);
 
     /// <summary>Describes the interface <paramref name="name"/>.</summary>
-    /// <exception cref="ArgumentException">The name is empty or not a valid interface name.</exception>
+    /// <exception cref="InvalidInterfaceNameException">No interface can have this name (the kernel's rules; the message escapes it).</exception>
     /// <exception cref="InterfaceNotFoundException">No such interface; the message lists those that exist.</exception>
     public static LinkInfo Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (!IsValidName(name))
-            throw new ArgumentException($"'{name}' is not a valid interface name (1 to 15 bytes, no '/', ':', whitespace or NUL).", nameof(name));
+        if (InterfaceNames.Problem(name) is { } problem) throw new InvalidInterfaceNameException(name, problem);
         if (!TryGet(name, out LinkInfo? link)) throw new InterfaceNotFoundException(name, Names());
         return link;
     }
@@ -66,9 +65,7 @@ public static class NetworkLinks
         return true;
     }
 
-    internal static bool IsValidName(string name) =>
-        name.Length > 0 && Encoding.UTF8.GetByteCount(name) < 16 && name != "." && name != ".."
-        && !name.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c) || c == '\0');
+    internal static bool IsValidName(string name) => InterfaceNames.Problem(name) is null;
 
     /// <summary>Reads an interface's receive drop counter from sysfs, or -1 when sysfs does not show its namespace.</summary>
     internal static long ReadReceiveDropped(string name, int index)

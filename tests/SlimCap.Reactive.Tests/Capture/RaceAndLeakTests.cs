@@ -129,12 +129,14 @@ public sealed class RaceAndLeakTests
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
         ProcessResources before = ProcessResources.Read();
-        // A program the kernel's checker refuses (division by zero constant) fails SO_ATTACH_FILTER
-        // after the socket exists: the socket must be closed on the way out.
-        var program = new SlimCap.Reactive.Filters.BpfProgram([new SlimCap.Reactive.Filters.BpfInstruction(0x04 | 0x30, 0, 0, 0), SlimCap.Reactive.Filters.BpfInstruction.Return(1)]);
-        var error = Assert.ThrowsAny<NativeCallException>(() => net.Capture<RingSource>(() => new RingSource(net.CaptureInterface, new RingOptions { BpfFilter = program })));
-        Assert.Contains("SO_ATTACH_FILTER", error.Message);
-        Assert.Equal("EINVAL", error.ErrnoName);
+        // A program libpcap's checker accepts but the kernel's refuses (a load of scratch memory never stored: the
+        // kernel's check_load_and_stores) fails SO_ATTACH_FILTER after the socket exists: the socket must be closed on
+        // the way out.
+        var program = new SlimCap.Reactive.Filters.BpfProgram([new SlimCap.Reactive.Filters.BpfInstruction(0x60, 0, 0, 0), SlimCap.Reactive.Filters.BpfInstruction.Return(1)]);
+        Assert.False(program.IsLinuxCompatible);
+        // The kernel's EINVAL comes back as the typed error naming the instruction and why.
+        var error = Assert.Throws<InvalidBpfProgramException>(() => net.Capture<RingSource>(() => new RingSource(net.CaptureInterface, new RingOptions { BpfFilter = program })));
+        Assert.Contains("scratch memory", error.Message);
         Assert.True(ProcessResources.Read().SameCaptureResourcesAs(before), "a failed open left a socket or mapping behind");
     }
 }

@@ -44,8 +44,8 @@ public sealed class LinkTableTests
         var error = Assert.Throws<InterfaceNotFoundException>(() => NetworkLinks.Get("nope0"));
         Assert.Contains("lo", error.AvailableInterfaces);
         Assert.Contains("'nope0' does not exist", error.Message);
-        Assert.Throws<ArgumentException>(() => NetworkLinks.Get("a/b"));
-        Assert.Throws<ArgumentException>(() => NetworkLinks.Get("waytoolonginterfacename"));
+        Assert.Throws<InvalidInterfaceNameException>(() => NetworkLinks.Get("a/b"));
+        Assert.Throws<InvalidInterfaceNameException>(() => NetworkLinks.Get("waytoolonginterfacename"));
         Assert.False(NetworkLinks.TryGet("", out _));
     }
 }
