@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using SlimCap.Reactive.Files;
+using SlimCap.Shared;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Filters;
 
@@ -69,7 +71,19 @@ internal static class DumpCommand
             }
             string kind = readFile is not null ? "file" : useSocket ? "socket" : "TPACKET_V3 ring";
             Console.WriteLine($"Reading {count} packets from {source.Name} ({LinkTypeInfo.Name(source.LinkType)}, {kind}){(filter is null ? "" : $" matching '{filter}'")}; read styles: {string.Join(", ", styles)}{(writer is null ? "" : $"; writing {writeFile}")}");
-            using LoopbackTraffic? traffic = readFile is null && device == "lo" && !noTraffic ? new LoopbackTraffic(count * 2, TimeSpan.FromMilliseconds(50)) : null;
+            using var stopTraffic = new CancellationTokenSource();
+            Task traffic = readFile is null && device == "lo" && !noTraffic
+                ? LoopbackSender.SendAsync(count * 2, TimeSpan.FromMilliseconds(50), 33333, stopTraffic.Token) : Task.CompletedTask;
+            // Ctrl+C and SIGTERM close the source, which wakes a read blocked on a quiet interface at once.
+            bool interrupted = false;
+            using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            void OnSignal(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                interrupted = true;
+                source.Dispose();
+            }
             using var deadline = new Timer(_ => source.Dispose(), null, TimeSpan.FromSeconds(timeoutSeconds), Timeout.InfiniteTimeSpan);
             byte[] buffer = new byte[snapLength];
             int seen = 0;
@@ -84,12 +98,13 @@ internal static class DumpCommand
                         "buffer" => ReadIntoBuffer(source, buffer, seen),
                         "zerocopy" => ReadZeroCopy(source, seen),
                         "ref" => ReadAndWrite(source, writer, seen),
-                        _ => source.NextPacket(seen, static (i, payload, total, type, ip) =>
-                            Console.WriteLine($"#{i,-4} callback  {PacketFormatter.Describe(payload, total, type, ip)}")),
+                        _ => source.NextPacket((seen, source.LinkType), static (s, payload, total, type, ip) =>
+                            Console.WriteLine($"#{s.seen,-4} callback  {PacketFormatter.Describe(payload, total, type, s.LinkType)}")),
                     };
                     if (status == CaptureStatus.Stopped)
                     {
-                        Console.Error.WriteLine(readFile is not null
+                        Console.Error.WriteLine(interrupted ? $"Interrupted after {seen} of {count} packets."
+                            : readFile is not null
                             ? $"The file ended after {seen} packets."
                             : $"Timed out after {timeoutSeconds} s with {seen} of {count} packets.");
                         break;
@@ -99,7 +114,7 @@ internal static class DumpCommand
             }
             catch (ObjectDisposedException)
             {
-                Console.Error.WriteLine($"Timed out after {timeoutSeconds} s with {seen} of {count} packets.");
+                Console.Error.WriteLine(interrupted ? $"Interrupted after {seen} of {count} packets." : $"Timed out after {timeoutSeconds} s with {seen} of {count} packets.");
             }
             catch (CaptureException e)
             {
@@ -109,6 +124,8 @@ internal static class DumpCommand
             finally
             {
                 writer?.Dispose();
+                stopTraffic.Cancel();
+                traffic.Wait(TimeSpan.FromSeconds(1));
             }
             CaptureStats stats = source.Stats;
             Console.WriteLine(readFile is not null
@@ -124,7 +141,7 @@ internal static class DumpCommand
         if (packet is not null)
         {
             using (packet)
-                Console.WriteLine($"#{index,-4} new       {PacketFormatter.Describe(packet.Data, packet.TotalLength, packet.Type, packet.IpLayerOffset)}  @ {DateTimeOffset.UnixEpoch.AddTicks(packet.TimestampNanoseconds / 100):HH:mm:ss.ffffff}");
+                Console.WriteLine($"#{index,-4} new       {PacketFormatter.Describe(packet.Data, packet.TotalLength, packet.Type, packet.LinkType)}  @ {DateTimeOffset.UnixEpoch.AddTicks(packet.TimestampNanoseconds / 100):HH:mm:ss.ffffff}");
         }
         return status;
     }
@@ -133,7 +150,7 @@ internal static class DumpCommand
     {
         CaptureStatus status = source.NextPayload(buffer, out int written, out PacketRef packet);
         if (status == CaptureStatus.Packet)
-            Console.WriteLine($"#{index,-4} buffer    {PacketFormatter.Describe(buffer.AsSpan(0, written), packet.TotalLength, packet.Type, packet.IpLayerOffset)}");
+            Console.WriteLine($"#{index,-4} buffer    {PacketFormatter.Describe(buffer.AsSpan(0, written), packet.TotalLength, packet.Type, packet.LinkType)}");
         return status;
     }
 
@@ -143,7 +160,7 @@ internal static class DumpCommand
         if (status == CaptureStatus.Packet)
         {
             writer?.Write(packet);
-            Console.WriteLine($"#{index,-4} {PacketFormatter.Describe(packet.Data, packet.TotalLength, packet.Type, packet.IpLayerOffset)}  @ {packet.Timestamp:HH:mm:ss.ffffff}");
+            Console.WriteLine($"#{index,-4} {PacketFormatter.Describe(packet.Data, packet.TotalLength, packet.Type, packet.LinkType)}  @ {packet.Timestamp:HH:mm:ss.ffffff}");
         }
         return status;
     }
@@ -152,7 +169,7 @@ internal static class DumpCommand
     {
         CaptureStatus status = source.NextPayloadZeroCopy(out ReadOnlySpan<byte> payload, out PacketRef packet);
         if (status == CaptureStatus.Packet)
-            Console.WriteLine($"#{index,-4} zerocopy  {PacketFormatter.Describe(payload, packet.TotalLength, packet.Type, packet.IpLayerOffset)}");
+            Console.WriteLine($"#{index,-4} zerocopy  {PacketFormatter.Describe(payload, packet.TotalLength, packet.Type, packet.LinkType)}");
         return status;
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Files;
+using SlimCap.Shared;
 using SlimCap.Reactive.Filters;
 
 namespace Dump;
@@ -43,7 +44,9 @@ internal static class FanoutDump
                 return 1;
             }
             Console.WriteLine($"Reading {settings.Count} packets from {group.Name} through a fan-out group of {members} rings (group {group.GroupId}, flow hash){(writer is null ? "" : $"; writing {settings.WriteFile}")}");
-            using LoopbackTraffic? traffic = settings.Device == "lo" && !settings.NoTraffic ? new LoopbackTraffic(settings.Count * 2, TimeSpan.FromMilliseconds(50)) : null;
+            using var stopTraffic = new CancellationTokenSource();
+            Task traffic = settings.Device == "lo" && !settings.NoTraffic
+                ? LoopbackSender.SendAsync(settings.Count * 2, TimeSpan.FromMilliseconds(50), 33333, stopTraffic.Token) : Task.CompletedTask;
             using var done = new ManualResetEventSlim();
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
@@ -64,7 +67,7 @@ internal static class FanoutDump
                         if (seen == settings.Count) break;
                         writer?.Write(packet);
                         perMember[packet.FanoutMember]++;
-                        Console.WriteLine($"#{seen,-4} m{packet.FanoutMember,-3} {PacketFormatter.Describe(packet.Data, packet.TotalLength, packet.Type, packet.IpLayerOffset)}  @ {packet.Timestamp:HH:mm:ss.ffffff}");
+                        Console.WriteLine($"#{seen,-4} m{packet.FanoutMember,-3} {PacketFormatter.Describe(packet.Data, packet.TotalLength, packet.Type, packet.LinkType)}  @ {packet.Timestamp:HH:mm:ss.ffffff}");
                         seen++;
                     }
                 }
@@ -77,6 +80,8 @@ internal static class FanoutDump
             bool finished = done.Wait(TimeSpan.FromSeconds(settings.TimeoutSeconds));
             subscription.Dispose();
             Console.CancelKeyPress -= onCancel;
+            stopTraffic.Cancel();
+            traffic.Wait(TimeSpan.FromSeconds(1));
             writer?.Dispose();
             if (failure is not null)
             {

@@ -33,4 +33,5 @@ root.SetAction(result =>
         result.GetValue(read), result.GetValue(write), result.GetValue(fanout), filter);
     return result.GetValue(compile) ? FilterCompile.Run(settings, result.GetValue(ddd)) : DumpCommand.Run(settings);
 });
-return root.Parse(args).Invoke();
+// Signals are DumpCommand's own (they close the source), so System.CommandLine must not hold the process for 2 s.
+return root.Parse(args).Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
