@@ -29,7 +29,7 @@ internal sealed class FanoutGroupMode(bool dataflow, bool dedicated = false) : M
     {
         using var done = new ManualResetEventSlim();
         stop.Attach(source, done.Set);
-        using (source.ToObservable().Subscribe(new Consumer(meter, want, done, new StartOnce())))
+        using (source.ToObservable().Subscribe(new SharedMeterConsumer(meter, want, done, new SharedMeterConsumer.StartOnce())))
             done.Wait();
         meter.Finish();
         stop.Attach(null);
@@ -62,8 +62,8 @@ internal sealed class FanoutGroupMode(bool dataflow, bool dedicated = false) : M
     private static void RunStreams(FanoutGroupSource group, Meter meter, long want, ManualResetEventSlim done)
     {
         var subscriptions = new IDisposable[group.MemberCount];
-        var start = new StartOnce();
-        for (int i = 0; i < subscriptions.Length; i++) subscriptions[i] = group.MemberBlocks(i).Subscribe(new Consumer(meter, want, done, start));
+        var start = new SharedMeterConsumer.StartOnce();
+        for (int i = 0; i < subscriptions.Length; i++) subscriptions[i] = group.MemberBlocks(i).Subscribe(new SharedMeterConsumer(meter, want, done, start));
         done.Wait();
         meter.Finish();
         foreach (IDisposable s in subscriptions) s.Dispose();
@@ -79,10 +79,10 @@ internal sealed class FanoutGroupMode(bool dataflow, bool dedicated = false) : M
             TaskScheduler = scheduler ?? TaskScheduler.Default,
         };
         var targets = new ActionBlock<PacketBlock>[group.MemberCount];
-        var start = new StartOnce();
+        var start = new SharedMeterConsumer.StartOnce();
         for (int i = 0; i < targets.Length; i++)
         {
-            var consumer = new Consumer(meter, want, done, start);
+            var consumer = new SharedMeterConsumer(meter, want, done, start);
             targets[i] = new ActionBlock<PacketBlock>(consumer.OnNext, options);
         }
         using (FanoutGroupFeed feed = group.LinkTo(targets))
@@ -91,42 +91,5 @@ internal sealed class FanoutGroupMode(bool dataflow, bool dedicated = false) : M
             done.Wait();
             meter.Finish();
         }
-    }
-
-    /// <summary>Walks a block as every mode does (length and first byte of each packet) and adds to the shared meter once per block.</summary>
-    private sealed class Consumer(Meter meter, long want, ManualResetEventSlim done, StartOnce start) : IObserver<PacketBlock>
-    {
-        public void OnNext(PacketBlock block)
-        {
-            Meter m = meter;
-            if (Volatile.Read(ref start.Started) == 0 && Interlocked.Exchange(ref start.Started, 1) == 0) m.Start();
-            long n = 0, bytes = 0, touch = 0;
-            foreach (PacketRef p in block)
-            {
-                ReadOnlySpan<byte> data = p.Data;
-                n++;
-                bytes += data.Length;
-                touch += data[0];
-            }
-            block.Dispose();
-            Interlocked.Add(ref m.Bytes, bytes);
-            Interlocked.Add(ref m.Touch, touch);
-            m.MarkWall();
-            if (Interlocked.Add(ref m.Packets, n) >= want)
-            {
-                m.Finish();
-                done.Set();
-            }
-        }
-
-        public void OnError(Exception error) => done.Set();
-
-        public void OnCompleted() => done.Set();
-    }
-
-    /// <summary>One run's "the meter has started": the first member's first block starts it, whichever member that is.</summary>
-    private sealed class StartOnce
-    {
-        public int Started;
     }
 }

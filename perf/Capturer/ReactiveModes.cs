@@ -159,7 +159,6 @@ internal sealed class DataflowMode(bool dedicated = false) : Mode
     public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
     {
         using var done = new ManualResetEventSlim();
-        int started = 0;
         using DedicatedTaskScheduler? scheduler = dedicated ? new DedicatedTaskScheduler(2) : null;
         var options = new ExecutionDataflowBlockOptions
         {
@@ -167,27 +166,8 @@ internal sealed class DataflowMode(bool dedicated = false) : Mode
             SingleProducerConstrained = true,
             TaskScheduler = scheduler ?? TaskScheduler.Default,
         };
-        ActionBlock<PacketBlock> Target() => new(view =>
-        {
-            if (Volatile.Read(ref started) == 0 && Interlocked.Exchange(ref started, 1) == 0) meter.Start();
-            long n = 0, bytes = 0, touch = 0;
-            foreach (PacketRef p in view)
-            {
-                ReadOnlySpan<byte> data = p.Data;
-                n++;
-                bytes += data.Length;
-                touch += data[0];
-            }
-            view.Dispose();
-            Interlocked.Add(ref meter.Bytes, bytes);
-            Interlocked.Add(ref meter.Touch, touch);
-            meter.MarkWall();
-            if (Interlocked.Add(ref meter.Packets, n) >= want)
-            {
-                meter.Finish();
-                done.Set();
-            }
-        }, options);
+        var start = new SharedMeterConsumer.StartOnce();
+        ActionBlock<PacketBlock> Target() => new(new SharedMeterConsumer(meter, want, done, start).OnNext, options);
         ActionBlock<PacketBlock>[] targets = [Target(), Target()];
         using var cts = new CancellationTokenSource();
         stop.Attach(source, done.Set);

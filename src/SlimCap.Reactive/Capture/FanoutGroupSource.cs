@@ -53,7 +53,7 @@ public sealed class FanoutGroupSource : IDisposable
     /// Pins member i's capture threads to CPU <c>memberCpus[i % memberCpus.Count]</c> (sched_setaffinity); null (the
     /// default) leaves them to the scheduler. Each CPU must be one this process may run on.
     /// </param>
-    /// <exception cref="InvalidCaptureOptionException">An option or CPU is invalid (checked before any socket is opened).</exception>
+    /// <exception cref="InvalidCaptureOptionException">An option or CPU is invalid (checked before any socket is opened, or, for an option that depends on the interface, when the first member opens).</exception>
     /// <exception cref="FanoutMemberOpenException">A member could not be opened; none is left open. The inner exception says why.</exception>
     public FanoutGroupSource(string interfaceName, int memberCount, RingOptions? options = null, IReadOnlyList<int>? memberCpus = null)
     {
@@ -81,7 +81,7 @@ public sealed class FanoutGroupSource : IDisposable
                 {
                     member = new RingSource(interfaceName, options);
                 }
-                catch (Exception e) when (e is CaptureException or ArgumentException)
+                catch (CaptureException e)
                 {
                     throw new FanoutMemberOpenException(interfaceName, opened == 0 ? fanout.GroupId : _members[0].FanoutGroupId, opened, memberCount, e);
                 }
