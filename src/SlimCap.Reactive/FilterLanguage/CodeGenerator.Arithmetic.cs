@@ -87,28 +87,14 @@ internal sealed partial class CodeGenerator
                 break;
             case Q.Link:
             {
-                List<Stmt>? s = VariablePart(ref _offLinkHeader);
-                if (s is not null)
-                {
-                    s.Add(S(ClassLd | ModeMem, (uint)inst.Reg));
-                    s.Add(S(ClassAlu | AluAdd | SrcX));
-                    s.Add(S(ClassMisc | MiscTax));
-                }
-                else s = [S(ClassLdx | ModeMem, (uint)inst.Reg)];
+                List<Stmt> s = IndexIntoX(ref _offLinkHeader, inst.Reg);
                 s.Add(S((ushort)(ClassLd | ModeInd | sizeCode), _offLinkHeader.Constant));
                 inst.Stmts.AddRange(s);
                 break;
             }
             case Q.Ip or Q.Arp or Q.Rarp or Q.Atalk or Q.Decnet or Q.Sca or Q.Lat or Q.MopRc or Q.MopDl or Q.Ipv6:
             {
-                List<Stmt>? s = VariablePart(ref _offLinkPayload);
-                if (s is not null)
-                {
-                    s.Add(S(ClassLd | ModeMem, (uint)inst.Reg));
-                    s.Add(S(ClassAlu | AluAdd | SrcX));
-                    s.Add(S(ClassMisc | MiscTax));
-                }
-                else s = [S(ClassLdx | ModeMem, (uint)inst.Reg)];
+                List<Stmt> s = IndexIntoX(ref _offLinkPayload, inst.Reg);
                 s.Add(S((ushort)(ClassLd | ModeInd | sizeCode), _offLinkPayload.Constant + _offNl));
                 inst.Stmts.AddRange(s);
                 Cond b = ProtoAbbrev(proto);
@@ -133,14 +119,7 @@ internal sealed partial class CodeGenerator
                 Cond b = ProtoAbbrev(Q.Ipv6);
                 inst.Checks = inst.Checks is null ? b : Cond.And(inst.Checks, b);
                 inst.Checks = Cond.And(inst.Checks, Cmp(OffsetBase.LinkPayload, 6, SizeB, Numbers.IpProtoIcmpv6));
-                List<Stmt>? s = VariablePart(ref _offLinkPayload);
-                if (s is not null)
-                {
-                    s.Add(S(ClassLd | ModeMem, (uint)inst.Reg));
-                    s.Add(S(ClassAlu | AluAdd | SrcX));
-                    s.Add(S(ClassMisc | MiscTax));
-                }
-                else s = [S(ClassLdx | ModeMem, (uint)inst.Reg)];
+                List<Stmt> s = IndexIntoX(ref _offLinkPayload, inst.Reg);
                 s.Add(S((ushort)(ClassLd | ModeInd | sizeCode), _offLinkPayload.Constant + _offNl + 40));
                 inst.Stmts.AddRange(s);
                 break;
@@ -152,6 +131,17 @@ internal sealed partial class CodeGenerator
         inst.Reg = regno;
         inst.Stmts.Add(S(ClassSt, (uint)regno));
         return inst;
+    }
+
+    /// <summary>X = the index computed into <paramref name="reg"/>, plus the variable part of <paramref name="off"/> when it has one.</summary>
+    private List<Stmt> IndexIntoX(ref AbsOffset off, int reg)
+    {
+        List<Stmt>? s = VariablePart(ref off);
+        if (s is null) return [S(ClassLdx | ModeMem, (uint)reg)];
+        s.Add(S(ClassLd | ModeMem, (uint)reg));
+        s.Add(S(ClassAlu | AluAdd | SrcX));
+        s.Add(S(ClassMisc | MiscTax));
+        return s;
     }
 
     private Cond Relation(RelationNode r)
