@@ -7,13 +7,13 @@ using SlimCap.Reactive.Filters;
 namespace Dump;
 
 internal sealed record DumpSettings(string Device, int Count, string Style, bool UseSocket, bool Promiscuous, int SnapLength,
-    double TimeoutSeconds, bool NoTraffic, string? ReadFile, string? WriteFile, int Fanout = 0);
+    double TimeoutSeconds, bool NoTraffic, string? ReadFile, string? WriteFile, int Fanout = 0, string? Filter = null);
 
 internal static class DumpCommand
 {
     public static int Run(DumpSettings settings)
     {
-        var (device, count, style, useSocket, promiscuous, snapLength, timeoutSeconds, noTraffic, readFile, writeFile, fanout) = settings;
+        var (device, count, style, useSocket, promiscuous, snapLength, timeoutSeconds, noTraffic, readFile, writeFile, fanout, filter) = settings;
         if (count < 1)
         {
             Console.Error.WriteLine("--count must be at least 1.");
@@ -21,9 +21,9 @@ internal static class DumpCommand
         }
         if (fanout != 0)
         {
-            if (fanout < 0 || useSocket || readFile is not null)
+            if (fanout < 0 || useSocket || readFile is not null || filter is not null)
             {
-                Console.Error.WriteLine("--fanout takes a member count of 1 or more, and works on rings only (not with --socket or --read).");
+                Console.Error.WriteLine("--fanout takes a member count of 1 or more, and works on rings only (not with --socket, --read or a filter expression).");
                 return 2;
             }
             if (!OperatingSystem.IsLinux())
@@ -46,11 +46,11 @@ internal static class DumpCommand
         {
             var length = CaptureLength.Fixed(snapLength);
             // Live capture is Linux-only ([SupportedOSPlatform("linux")]); the guard tells the platform analyzer these branches are.
-            source = readFile is not null ? CaptureFileSource.Open(readFile)
+            source = readFile is not null ? CaptureFileSource.Open(readFile, new CaptureFileOptions { Filter = filter })
                 : !OperatingSystem.IsLinux() ? throw new PlatformNotSupportedException("live capture needs Linux; on this OS read a capture file with -r FILE")
                 : useSocket
-                ? new SocketSource(device, new SocketOptions { Promiscuous = promiscuous, CaptureLength = length })
-                : new RingSource(device, new RingOptions { Promiscuous = promiscuous, CaptureLength = length, BlockTimeout = TimeSpan.FromMilliseconds(20) });
+                ? new SocketSource(device, new SocketOptions { Promiscuous = promiscuous, CaptureLength = length, Filter = filter })
+                : new RingSource(device, new RingOptions { Promiscuous = promiscuous, CaptureLength = length, Filter = filter, BlockTimeout = TimeSpan.FromMilliseconds(20) });
         }
         catch (Exception e) when (e is CaptureException or ArgumentException or IOException or UnauthorizedAccessException)
         {
@@ -70,7 +70,7 @@ internal static class DumpCommand
                 return 1;
             }
             string kind = readFile is not null ? "file" : useSocket ? "socket" : "TPACKET_V3 ring";
-            Console.WriteLine($"Reading {count} packets from {source.Name} ({LinkTypeInfo.Name(source.LinkType)}, {kind}); read styles: {string.Join(", ", styles)}{(writer is null ? "" : $"; writing {writeFile}")}");
+            Console.WriteLine($"Reading {count} packets from {source.Name} ({LinkTypeInfo.Name(source.LinkType)}, {kind}){(filter is null ? "" : $" matching '{filter}'")}; read styles: {string.Join(", ", styles)}{(writer is null ? "" : $"; writing {writeFile}")}");
             using var stopTraffic = new CancellationTokenSource();
             Task traffic = readFile is null && device == "lo" && !noTraffic
                 ? LoopbackSender.SendAsync(count * 2, TimeSpan.FromMilliseconds(50), 33333, stopTraffic.Token) : Task.CompletedTask;

@@ -1,3 +1,4 @@
+using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
 
 namespace SlimCap.Reactive;
@@ -35,6 +36,18 @@ public record class CaptureOptions
     /// </summary>
     public BpfProgram? BpfFilter { get; init; }
 
+    /// <summary>
+    /// A pcap-filter expression (tcpdump's language, <c>"tcp port 80 and host 198.18.0.1"</c>) compiled for the
+    /// interface's link type as libpcap compiles it for live Linux capture (<see cref="PcapFilterOptions.LinuxKernel"/>:
+    /// <c>vlan</c> tests the tag the kernel stripped, <c>inbound</c>/<c>outbound</c> the packet type) and attached with
+    /// SO_ATTACH_FILTER; accepted packets are kept up to the capture length. With <see cref="AutoBpfFilter"/> or
+    /// <see cref="IgnoreVlans"/> the automatic program runs first and the expression's program only on what it
+    /// accepts (a packet must pass both). Cannot be combined with <see cref="BpfFilter"/> or
+    /// <see cref="ExtraBpfInstructions"/>. Null (the default): no expression. An invalid expression raises
+    /// <see cref="FilterExpressionException"/> (with the offending column) when the source opens, before any socket.
+    /// </summary>
+    public string? Filter { get; init; }
+
     /// <summary>Do not capture packets this host sends (PACKET_IGNORE_OUTGOING). Defaults to false.</summary>
     public bool IgnoreOutgoing { get; init; }
 
@@ -58,6 +71,10 @@ public record class CaptureOptions
             throw new InvalidCaptureOptionException(nameof(BpfFilter), "a caller's program and the automatic filter exclude each other; choose one.");
         if (BpfFilter is not null && IgnoreVlans)
             throw new InvalidCaptureOptionException(nameof(IgnoreVlans), "cannot be added to a caller's own BpfFilter program; check SKF_AD_VLAN_TAG in the program instead.");
+        if (Filter is not null && BpfFilter is not null)
+            throw new InvalidCaptureOptionException(nameof(Filter), "an expression and a caller's own BpfFilter program exclude each other; choose one.");
+        if (Filter is not null && ExtraBpfInstructions is { Count: > 0 })
+            throw new InvalidCaptureOptionException(nameof(ExtraBpfInstructions), "extra instructions cannot be spliced into a compiled expression; put their test into the Filter expression.");
         BpfFilter?.EnsureLinuxCompatible();
     }
 
@@ -67,17 +84,37 @@ public record class CaptureOptions
         if (IgnoreVlans && link.IsVlan)
             throw new InvalidCaptureOptionException(nameof(IgnoreVlans), $"'{link.Name}' is itself a VLAN interface; its frames arrive untagged, so there is nothing to ignore (slimcap's ErrIgnoreVLANonVLANIface).");
         if (BpfFilter is not null) return BpfFilter;
+        return BuildFilter(link, Filter);
+    }
+
+    /// <summary>The program for <paramref name="link"/> with <paramref name="expression"/> as the user's filter (what SetFilter attaches).</summary>
+    internal BpfProgram? BuildFilter(Links.LinkInfo link, string? expression)
+    {
         int snap = CaptureLength.Resolve(link.IpLayerOffset);
-        if (AutoBpfFilter) return AutoFilter.Build(link.AutoFilterKind, snap, IgnoreVlans, ExtraBpfInstructions);
-        if (IgnoreVlans)
-        {
-            return new BpfProgram([
+        BpfProgram? gate = AutoBpfFilter ? AutoFilter.Build(link.AutoFilterKind, snap, IgnoreVlans, ExtraBpfInstructions)
+            : IgnoreVlans ? new BpfProgram([
                 BpfInstruction.LoadWordAbsolute(BpfInstruction.AncillaryVlanTag),
                 BpfInstruction.JumpIfEqual(0, 0, 1),
                 BpfInstruction.Return((uint)snap),
                 BpfInstruction.Return(0),
-            ]);
-        }
-        return snap >= CaptureLength.Maximum ? null : BpfProgram.AcceptAll((uint)snap);
+            ])
+            : null;
+        if (expression is null) return gate ?? (snap >= CaptureLength.Maximum ? null : BpfProgram.AcceptAll((uint)snap));
+        BpfProgram compiled = CompileForKernel(expression, link, snap);
+        return gate is null ? compiled : BpfComposition.Then(gate, compiled);
+    }
+
+    /// <summary>Compiles <paramref name="expression"/> as libpcap does for a live Linux socket on <paramref name="link"/>.</summary>
+    internal static BpfProgram CompileForKernel(string expression, Links.LinkInfo link, int snapLength)
+    {
+        // Netmask 0: what tcpdump passes when it cannot look one up (only 'ip broadcast' depends on it).
+        BpfProgram program = PcapFilter.Compile(expression, new PcapFilterOptions
+        {
+            LinkType = link.LinkType,
+            SnapLength = (uint)Math.Clamp(snapLength, 1, CaptureLength.Maximum),
+            LinuxKernel = true,
+        });
+        program.EnsureLinuxCompatible();
+        return program;
     }
 }

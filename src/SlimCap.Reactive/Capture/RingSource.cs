@@ -91,7 +91,7 @@ public sealed class RingSource : LiveCaptureSource
             _memory = memory;
             _reader = new RingReader(memory, blockSize, options.BlockCount, link.LinkType);
             // The grace lets the kernel's block timer retire the partly filled block after a link goes down.
-            Attach(link, socket, wake, filter, snap, options.LinkDown,
+            Attach(link, options, socket, wake, filter, snap, options.LinkDown,
                 TimeSpan.FromMilliseconds(Math.Min(options.BlockTimeout.TotalMilliseconds, 800) + LinkMonitor.PollMilliseconds));
             SetupFault.Check("attached", link.Name);
         }
@@ -126,9 +126,12 @@ public sealed class RingSource : LiveCaptureSource
 
     private protected override long Starvations => _reader.Starvations;
 
+    /// <summary>Every block of the ring may hold packets of the old program, the one the kernel is filling included.</summary>
+    private protected override int RefilterBlocks => _reader.BlockCount;
+
     internal override string SourceKind => "ring";
 
-    private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
+    private protected override CaptureStatus ReadKernelBlock(out PacketBlock? block)
     {
         block = null;
         if (!_memory.TryAddRef()) return CaptureStatus.Stopped;

@@ -69,7 +69,7 @@ public sealed class SocketSource : LiveCaptureSource
             if (filter is not null) PacketSocketSetup.AttachFilter(socket, filter, link.Name);
             wake = new WakeSignal();
             PacketSocketSetup.Bind(socket, link);
-            Attach(link, socket, wake, filter, snap, options.LinkDown, TimeSpan.FromMilliseconds(2 * LinkMonitor.PollMilliseconds));
+            Attach(link, options, socket, wake, filter, snap, options.LinkDown, TimeSpan.FromMilliseconds(2 * LinkMonitor.PollMilliseconds));
             SetupFault.Check("attached", link.Name);
         }
         catch
@@ -92,7 +92,10 @@ public sealed class SocketSource : LiveCaptureSource
 
     private protected override long Starvations => _pool.Starvations;
 
-    private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
+    /// <summary>Until a batch empties the socket's queue (<see cref="LiveCaptureSource.LastBlockDrainedQueue"/>), whatever its length.</summary>
+    private protected override int RefilterBlocks => int.MaxValue;
+
+    private protected override CaptureStatus ReadKernelBlock(out PacketBlock? block)
     {
         block = null;
         if (Wake.IsStopped) return CaptureStatus.Stopped;
@@ -102,6 +105,7 @@ public sealed class SocketSource : LiveCaptureSource
         try
         {
             Socket.DangerousAddRef(ref added);
+            bool drained = false;
             while (true)
             {
                 int errno = Errno.EAGAIN;
@@ -119,6 +123,7 @@ public sealed class SocketSource : LiveCaptureSource
                         int received = ReceiveInto(batch, slots);
                         // Every slot filled: more may be queued, and the batch may have room for it.
                         if (received == slots) continue;
+                        drained = true;
                         // Fewer than asked: the queue ran dry (an error met after some packets is kept
                         // by the kernel for the next call), so the batch goes out without an extra call.
                         if (received < 0) errno = -received;
@@ -127,6 +132,7 @@ public sealed class SocketSource : LiveCaptureSource
                 if (batch.Count > 0)
                 {
                     if (errno != Errno.EAGAIN) _pendingErrno = errno;
+                    LastBlockDrainedQueue = drained;
                     block = batch.Publish(++_sequence);
                     batch = null;
                     return block is null ? CaptureStatus.Stopped : CaptureStatus.Packet; // null: the source is closing

@@ -84,6 +84,8 @@ public sealed record CaptureFileOptions
             throw new InvalidCaptureOptionException(nameof(ReadBufferSize), $"must be between 4096 bytes and {MaxReadBufferSize} bytes (16 MiB); got {ReadBufferSize}.");
         if (MaxRecordLength is < 1 or > MaxRecordLengthLimit)
             throw new InvalidCaptureOptionException(nameof(MaxRecordLength), $"must be between 1 and {MaxRecordLengthLimit} bytes (128 MiB, libpcap's largest for any link type); got {MaxRecordLength}.");
+        if (Filter is not null && BpfFilter is not null)
+            throw new InvalidCaptureOptionException(nameof(Filter), "an expression and a BpfFilter program exclude each other; choose one.");
     }
 
     /// <summary>
@@ -95,4 +97,13 @@ public sealed record CaptureFileOptions
     /// every record.
     /// </summary>
     public Filters.BpfProgram? BpfFilter { get; init; }
+
+    /// <summary>
+    /// A pcap-filter expression (tcpdump's language, <c>"tcp port 80 and host 198.18.0.1"</c>) every record must match
+    /// to be read: compiled as tcpdump compiles a file's filter (netmask 0, optimized) for the file's link type when the
+    /// file opens (an invalid one raises <see cref="FilterLanguage.FilterExpressionException"/> with the column then) and
+    /// for any further link type a pcapng file brings when its first record arrives; applied as <see cref="BpfFilter"/>
+    /// is. Cannot be combined with <see cref="BpfFilter"/>. Null (the default) keeps every record.
+    /// </summary>
+    public string? Filter { get; init; }
 }

@@ -54,7 +54,7 @@ public sealed class CaptureFileSource : CaptureSource
     private readonly bool _publishPartial;
     private readonly object _readGate = new();
     private readonly Func<bool> _stopWaiting; // made once: a lambda per rent would allocate per block
-    private readonly BpfSelector? _filter;
+    private readonly RecordFilter.Selector? _filter;
     private CaptureFileException? _pendingError;
     private bool _ended;
     private int _unblockRequested;
@@ -71,7 +71,7 @@ public sealed class CaptureFileSource : CaptureSource
         _blockSize = options.BlockSize;
         _pool = new PipeViewBlockPool(options.BlockCount);
         _publishPartial = publishPartial;
-        if (options.BpfFilter is { } program) _filter = new BpfSelector(program, Filters.BpfDialect.Libpcap);
+        if (RecordFilter.For(options, format.LinkType) is { } filter) _filter = new RecordFilter.Selector(filter);
         // A wait for a free block ends on Unblock as well as on Dispose: a stream that stops its capture while its
         // consumer still holds every block (read ahead, queued behind an operator) must not leave this thread parked.
         _stopWaiting = () => IsDisposed || Volatile.Read(ref _unblockRequested) != 0;

@@ -37,6 +37,38 @@ public class ConvertExampleTests
     }
 
     [Fact]
+    public void A_filter_expression_keeps_what_libpcap_keeps_and_a_bad_one_exits_1_before_writing()
+    {
+        // port-01 ('tcp port 22') over a file of the filter ground truth.
+        string input = Corpus.PathOf("files", "tcpdump-afs.pcap");
+        string output = TempFile(".pcap");
+        try
+        {
+            (int exit, _, string stderr) = RunConvert(null, input, output, "--filter", "udp and port 7000");
+            Assert.True(exit == 0, stderr);
+            (List<FileRecordCopy> records, Exception? error) = FileRecords.Read(File.ReadAllBytes(output));
+            Assert.Null(error);
+            var program = Filters.TcpdumpPrograms.Compile("udp and port 7000");
+            var bpf = new SlimCap.Reactive.Filters.BpfProgram(program);
+            List<FileRecordCopy> all = FileRecords.Read(() => CaptureFileSource.Open(input)).Records;
+            List<FileRecordCopy> expected = all.Where(r => bpf.Run(r.Data, (uint)r.TotalLength) != 0).ToList();
+            Assert.InRange(expected.Count, 1, all.Count - 1);
+            Assert.Equal(FileRecords.ManifestEncoding(expected), FileRecords.ManifestEncoding(records));
+            Assert.Contains($"{expected.Count} records", stderr, StringComparison.Ordinal);
+            File.Delete(output);
+
+            (exit, _, stderr) = RunConvert(null, input, output, "--filter", "udp and port");
+            Assert.Equal(1, exit);
+            Assert.Contains("syntax error", stderr, StringComparison.Ordinal);
+            Assert.False(File.Exists(output), "a bad expression left an output file behind");
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [Fact]
     public void Several_link_types_to_pcap_fail_saying_to_write_pcapng_and_pcapng_works()
     {
         string input = Corpus.PathOf("files", "gopacket-pcapgo-tests-le-test101.pcapng");

@@ -91,6 +91,30 @@ public sealed class FilterPlacementTests
     }
 
     [Fact]
+    public void TheFileOptionsExpressionIsCompiledForTheFilesLinkTypeAndKeepsTheGroundTruth()
+    {
+        var expressions = FilterGroundTruth.Expressions().ToDictionary(e => e.Id, e => e.Expression);
+        var differences = new List<string>();
+        foreach (string id in Ids)
+        {
+            var options = new CaptureFileOptions { Filter = expressions[id] };
+            foreach ((string file, _) in FilterGroundTruth.Records)
+            {
+                (int, string) expected = FilterGroundTruth.Detail.TryGetValue((id, file), out var e) ? e : (0, "d41d8cd98f00b204e9800998ecf8427e");
+                (List<FileRecordCopy> packets, Exception? error) = FileRecords.Read(() => CaptureFileSource.Open(PathOf(file), options));
+                Assert.Null(error);
+                if (FilterGroundTruth.Digest(packets, _ => true) != expected) differences.Add($"{id} {file}");
+            }
+        }
+        Assert.Empty(differences);
+
+        string any = FilterGroundTruth.Records[0].File;
+        var syntax = Assert.Throws<SlimCap.Reactive.FilterLanguage.FilterSyntaxException>(() => CaptureFileSource.Open(PathOf(any), new CaptureFileOptions { Filter = "tcp port" }));
+        Assert.True(syntax.Column > 0);
+        Assert.Throws<InvalidCaptureOptionException>(() => CaptureFileSource.Open(PathOf(any), new CaptureFileOptions { Filter = "tcp", BpfFilter = BpfProgram.AcceptAll(1) }));
+    }
+
+    [Fact]
     public void TheOperatorsCheckTheirArgumentsWhenApplied()
     {
         var backward = new BpfProgram([BpfInstruction.LoadByteAbsolute(0), new(0x05, 0, 0, 0xfffffffe), BpfInstruction.Return(1)]);
