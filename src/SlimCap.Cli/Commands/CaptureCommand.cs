@@ -33,7 +33,7 @@ internal static class CaptureCommand
         var print = new Option<bool>("--print") { Description = "Print one line per packet (the default without -w or --json)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per packet and line." };
         var duration = new Option<string?>("--duration") { Description = "Stop after this long, e.g. 30s or 1h." };
-        var selfTest = new Option<bool>("--self-test-traffic") { Description = "On lo: send this process a few UDP datagrams to 127.0.0.1, so a capture shows packets with no set-up." };
+        var selfTest = new Option<bool>("--self-test-traffic") { Description = "On lo: send this process a few UDP datagrams to 127.0.0.1 and show only those (unless EXPR says otherwise), so a capture shows packets with no set-up." };
         var expression = new Argument<string[]>("EXPR") { Description = "A pcap-filter expression, as tcpdump takes it (e.g. udp port 53).", Arity = ArgumentArity.ZeroOrMore };
 
         var command = new Command("capture", "Capture packets from an interface (Ctrl+C or SIGTERM ends it cleanly).")
@@ -51,7 +51,8 @@ internal static class CaptureCommand
                 retire is null ? null : Quantity.ParseDuration("--timeout", retire),
                 !parse.GetValue(noPromiscuous),
                 parse.GetValue(socket),
-                FilterExpression.Join(parse.GetValue(expression)),
+                // The self-test shows its own datagrams, not whatever else loopback carries, unless a filter is given.
+                FilterExpression.Join(parse.GetValue(expression)) ?? (parse.GetValue(selfTest) ? $"udp port {SelfTestPort}" : null),
                 parse.GetValue(fanout));
             var settings = new CaptureSettings(live, parse.GetValue(count), parse.GetValue(write), parse.GetValue(rotate),
                 parse.GetValue(onRotate), parse.GetValue(print), parse.GetValue(json), period is null ? null : Quantity.ParseDuration("--duration", period),

@@ -25,6 +25,7 @@ internal static class ErrorReport
         UsageException e => (OneLine(e.Message), ExitCodes.Usage),
         InvalidCaptureOptionException e => ($"{OptionFlag(e.OptionName)} {OneLine(e.Reason)}; change that value (see --help).", ExitCodes.Usage),
         FilterExpressionException e => ($"{OneLine(e.Message)}; fix the expression (pcap-filter(7) describes the language).", ExitCodes.Usage),
+        InvalidInterfaceNameException e => ($"-i: {OneLine(e.Message).TrimEnd('.')}; 'slimcap list' shows the interfaces.", ExitCodes.Usage),
         InterfaceNotFoundException e => (OneLine(e.Message).TrimEnd('.') + "; 'slimcap list' shows them.", ExitCodes.Failure),
         CaptureFileException e => (OneLine(e.Message), ExitCodes.Failure),
         CaptureException e => (OneLine(e.Message), ExitCodes.Failure),

@@ -119,7 +119,7 @@ public sealed class CliFileTests : IDisposable
     [InlineData(new[] { "capture", "-i", "lo", "-w", "x.pcap", "--rotate", "bytes=1" }, 2, "unknown key 'bytes'")]
     [InlineData(new[] { "capture", "-i", "lo", "-w", "x.pcap", "--rotate", "files=3" }, 2, "never ends a file")]
     [InlineData(new[] { "capture", "-i", "lo", "--socket", "--fanout", "2" }, 2, "--fanout")]
-    [InlineData(new[] { "capture", "-i", "no/such" }, 2, "-i: 'no/such' is not an interface name")]
+    [InlineData(new[] { "capture", "-i", "no/such" }, 2, "-i: 'no/such' is not a valid network interface name")]
     [InlineData(new[] { "capture", "-i", "nosuch0" }, 1, "'slimcap list' shows them")]
     [InlineData(new[] { "capture", "-i", "lo", "--bogus" }, 2, "--bogus: is not an option")]
     public void Errors_are_one_line_naming_the_problem_with_the_documented_exit_code(string[] arguments, int code, string text)
