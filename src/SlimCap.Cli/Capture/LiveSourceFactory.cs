@@ -53,7 +53,7 @@ internal static class LiveSourceFactory
         {
             return NetworkLinks.Get(name);
         }
-        catch (ArgumentException e) when (e is not InvalidCaptureOptionException)
+        catch (Exception e) when (e is InvalidInterfaceNameException || (e is ArgumentException && e is not InvalidCaptureOptionException))
         {
             throw new UsageException("-i", $"'{name}' is not an interface name (1 to 15 bytes, no '/', ':' or spaces); 'slimcap list' shows the interfaces.");
         }
