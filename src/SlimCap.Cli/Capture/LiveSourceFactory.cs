@@ -55,7 +55,7 @@ internal static class LiveSourceFactory
         }
         catch (Exception e) when (e is InvalidInterfaceNameException || (e is ArgumentException && e is not InvalidCaptureOptionException))
         {
-            throw new UsageException("-i", $"'{name}' is not an interface name (1 to 15 bytes, no '/', ':' or spaces); 'slimcap list' shows the interfaces.");
+            throw new UsageException("-i", $"'{name}' is not a valid network interface name (1 to 15 bytes, no '/', ':' or spaces); 'slimcap list' shows the interfaces.");
         }
     }
 

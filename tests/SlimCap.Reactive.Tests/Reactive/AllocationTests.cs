@@ -109,14 +109,21 @@ public class AllocationTests
     [Fact]
     public async Task Await_foreach_allocates_nothing_per_packet_or_per_block()
     {
-        using var source = new TestCaptureSource(Packets, packetsPerBlock: PerBlock, poolBlocks: 6);
-        var (allocated, count, packets, bytesRead) = await MeasureAwaitForeachAsync(source);
-        Assert.Equal(Packets, count);
-        Assert.True(bytesRead > 0);
         // Process-wide: includes the capture thread, the consumer thread's wake-ups and the enumerator's
         // continuations, and the enumerator's own disposal (stopping the capture allocates a little, once).
-        AssertAtMostTheLeasePerBlock("await foreach (process-wide, incl. end of enumeration)", allocated, packets, BlocksOf(packets, PerBlock), EndOfEnumerationSlack);
-        Assert.True(source.AllBlocksReturned);
+        // Other threads of the test host add noise, so the least of up to three runs counts (see the ring image test).
+        (long Allocated, long Packets) least = (long.MaxValue, 0);
+        for (int attempt = 0; attempt < ProcessWideAttempts; attempt++)
+        {
+            using var source = new TestCaptureSource(Packets, packetsPerBlock: PerBlock, poolBlocks: 6);
+            var (allocated, count, packets, bytesRead) = await MeasureAwaitForeachAsync(source);
+            Assert.Equal(Packets, count);
+            Assert.True(bytesRead > 0);
+            Assert.True(source.AllBlocksReturned);
+            if (allocated < least.Allocated) least = (allocated, packets);
+            if (allocated <= BlocksOf(packets, PerBlock) * LeaseObjectBytes + EndOfEnumerationSlack) break;
+        }
+        AssertAtMostTheLeasePerBlock("await foreach (process-wide, incl. end of enumeration, least of runs)", least.Allocated, least.Packets, BlocksOf(least.Packets, PerBlock), EndOfEnumerationSlack);
     }
     [Fact]
     public async Task Await_foreach_filters_and_samplers_allocate_nothing_per_packet()
@@ -187,6 +194,9 @@ public class AllocationTests
     /// <summary>What ending an enumeration costs once (stopping the capture thread, completing its tasks).</summary>
     private const long EndOfEnumerationSlack = 4096;
 
+    /// <summary>Runs of a process-wide measurement, of which the least counts.</summary>
+    private const int ProcessWideAttempts = 3;
+
     private const int RingImageBlockSize = 1 << 16;
 
     /// <summary>How many test frames one ring-image block holds.</summary>
@@ -235,11 +245,19 @@ public class AllocationTests
     [Fact]
     public async Task Ring_image_await_foreach_allocates_nothing_per_packet_or_per_block()
     {
-        using RingImageSource image = ReplayingRingImage(Packets);
-        var (allocated, _, packets, bytesRead) = await MeasureAwaitForeachAsync(image);
-        Assert.True(packets >= 100_000 && bytesRead > 0);
-        AssertAtMostTheLeasePerBlock("ring image await foreach (process-wide)", allocated, packets, BlocksOf(packets, RingImagePerBlock), EndOfEnumerationSlack);
-        Assert.Equal(0, image.LeasedBlocks);
+        // Process-wide counters also see other threads of the test host (a finished test's timers, the runner's
+        // reporting): take the least of up to three runs. Noise only adds; a per-packet allocation adds to every run.
+        (long Allocated, long Packets) least = (long.MaxValue, 0);
+        for (int attempt = 0; attempt < ProcessWideAttempts; attempt++)
+        {
+            using RingImageSource image = ReplayingRingImage(Packets);
+            var (allocated, _, packets, bytesRead) = await MeasureAwaitForeachAsync(image);
+            Assert.True(packets >= 100_000 && bytesRead > 0);
+            Assert.Equal(0, image.LeasedBlocks);
+            if (allocated < least.Allocated) least = (allocated, packets);
+            if (allocated <= BlocksOf(packets, RingImagePerBlock) * LeaseObjectBytes + EndOfEnumerationSlack) break;
+        }
+        AssertAtMostTheLeasePerBlock("ring image await foreach (process-wide, least of runs)", least.Allocated, least.Packets, BlocksOf(least.Packets, RingImagePerBlock), EndOfEnumerationSlack);
     }
 
     /// <summary>
