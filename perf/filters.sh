@@ -7,6 +7,8 @@
 # the whole valid expression set (114) beside pcap_compile's. Default runtime settings (tiered JIT on).
 #   build   the C baseline (gcc -lpcap; libpcap-dev from apt unless NO_APT=1) and the benchmarks (Release, perf/out/bench)
 #   run     C passes, BenchmarkDotNet, C passes again, all pinned to CPU 0; prints the table (markdown)
+#   sweep   the same over every valid expression (114), in the cache only, on a short schedule (C_PASSES 7;
+#           BenchmarkDotNet 2 warm-up + 5 iterations of 100 ms): the "every expression" check, noisier per row
 # Knobs: PERF_FILTER_IDS (the representative set of FilterData.cs; "all" = every valid expression),
 # C_PASSES (21 per expression and set size, before and after), BENCH_OUT (/tmp/slimcap-bench).
 set -euo pipefail
@@ -25,18 +27,23 @@ step_build() {
 }
 
 step_run() {
+  local sweep="${1:-0}"
   [[ -x "$P/out/pcapfilter" && -f "$P/out/bench/SlimCap.Reactive.Benchmarks.dll" ]] || { echo "filters.sh: run 'perf/filters.sh build' first" >&2; exit 2; }
   local d="$BENCH_OUT/results/filters-$(date +%Y%m%d-%H%M%S)" ids
+  [[ $sweep == 1 ]] && export PERF_FILTER_IDS=all C_PASSES="${C_PASSES:-7}" PERF_FILTER_WARMUPS=2 PERF_FILTER_ITERATIONS=5 PERF_FILTER_ITERATION_MS=100
   read -r -a ids <<<"$(dotnet "$P/out/bench/SlimCap.Reactive.Benchmarks.dll" filters ids)"   # FilterData.SelectedIds()
+  local sizes="1 64"; [[ $sweep == 1 ]] && sizes=1
   mkdir -p "$d"
-  c_passes() { for n in 1 64; do taskset -c 0 "$P/out/pcapfilter" "$ROOT" "$n" "${C_PASSES:-21}" "${ids[@]}"; done; }
+  c_passes() { for n in $sizes; do taskset -c 0 "$P/out/pcapfilter" "$ROOT" "$n" "${C_PASSES:-21}" "${ids[@]}"; done; }
   c_passes >"$d/libpcap-before.txt"
   # Both set sizes for the compiled delegate, the cached one for the interpreter (past the cache both are the miss).
   bdn() { (cd "$d" && PERF_FILTER_COPIES="$1" taskset -c 0 dotnet "$P/out/bench/SlimCap.Reactive.Benchmarks.dll" filters --filter "$2" --artifacts "$d/bdn-$3" >"$d/bdn-$3.log" 2>&1) \
     || { echo "filters.sh: BenchmarkDotNet failed, see $d/bdn-$3.log" >&2; tail -20 "$d/bdn-$3.log" >&2; exit 1; }; }
   bdn 1 '*FilterBenchmarks*' cached
-  bdn 64 '*FilterBenchmarks.Compiled*' large
-  bdn 1 '*FilterCompileBenchmarks*' compile
+  if [[ $sweep != 1 ]]; then
+    bdn 64 '*FilterBenchmarks.Compiled*' large
+    bdn 1 '*FilterCompileBenchmarks*' compile
+  fi
   c_passes >"$d/libpcap-after.txt"
   python3 - "$d" <<'PY' | tee "$d/FILTER-TABLE.md"
 import csv, glob, os, re, statistics, sys
@@ -67,7 +74,7 @@ for f in glob.glob(os.path.join(d, "bdn-*", "results", "*-report.csv")):
         bdn[key] = (ns(r["Median"]), ns(r["Min"]), ns(r["Max"]), r.get("Allocated", "?"))
 ids = sorted({k[0] for k in c}, key=lambda i: (i.split("-")[0], i))
 print(f"## filter benchmark ({d})\n")
-print("CPU ns per record: ours = BenchmarkDotNet median (thread CPU time, 12 iterations); libpcap = median of its passes before and after (process CPU time)\n")
+print("CPU ns per record: ours = BenchmarkDotNet median (thread CPU time); libpcap = median of its passes before and after (process CPU time)\n")
 print("| id | instructions ours / libpcap | kept (per corpus copy) | libpcap ns | compiled ns | x libpcap | interpreter ns | x libpcap | libpcap ns (130 MB) | compiled ns (130 MB) | x libpcap |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 ratios, ratios_large, bad = [], [], []
@@ -101,6 +108,7 @@ for s in "${steps[@]}"; do
   case "$s" in
     build) step_build ;;
     run) step_run ;;
+    sweep) step_run 1 ;;
     all) step_build; step_run ;;
     *) echo "filters.sh: unknown step '$s'" >&2; exit 2 ;;
   esac
