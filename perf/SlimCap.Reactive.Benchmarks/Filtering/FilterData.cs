@@ -40,9 +40,11 @@ public static class FilterData
     private static IEnumerable<string[]> Rows(string name) =>
         File.ReadAllLines(Path.Combine(Repository.Value, "tests", "data", "filters", name)).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t'));
 
-    // The benchmark runs from perf/out/bench (perf/filters.sh) or a bin folder: the data is in a parent folder.
+    // The benchmark runs from perf/out/bench (perf/filters.sh) or a bin folder: the data is in a parent folder
+    // (PERF_REPO names the repository when the build went elsewhere).
     private static string FindRepository()
     {
+        if (Environment.GetEnvironmentVariable("PERF_REPO") is { Length: > 0 } repo) return repo;
         for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "tests", "data", "filters", "expressions.tsv"))) return d.FullName;
         throw new DirectoryNotFoundException($"tests/data/filters not found above {AppContext.BaseDirectory}");
