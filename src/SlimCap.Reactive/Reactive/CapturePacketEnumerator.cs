@@ -40,6 +40,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
 
     public PacketRef Current => _current;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask<bool> MoveNextAsync()
     {
         PacketBlock? block = _block;
@@ -49,6 +50,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         return MoveToNextBlockAsync();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ValueTask<bool> MoveToNextBlockAsync()
     {
         try
@@ -78,6 +80,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
     /// Takes the next block that shows a packet. True when the answer is known (<paramref name="result"/>: a
     /// packet, or the end); false when it must wait, having registered <see cref="OnBlockArrived"/> to go on.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryAdvance(out bool result)
     {
         while (!_finished)
@@ -120,6 +123,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnBlockArrived()
     {
         try
