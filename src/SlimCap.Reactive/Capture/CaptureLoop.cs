@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SlimCap.Reactive;
 
 /// <summary>
@@ -257,6 +258,7 @@ internal sealed class CaptureLoop : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (bool Completed, Exception? Error, Exception? SinkFault) ReadAll(CaptureSource source)
     {
         while (!StopRequested)

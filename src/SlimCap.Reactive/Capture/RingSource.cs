@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Filters;
@@ -131,6 +132,7 @@ public sealed class RingSource : LiveCaptureSource
 
     internal override string SourceKind => "ring";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override CaptureStatus ReadKernelBlock(out PacketBlock? block)
     {
         block = null;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Sources;
 
@@ -37,6 +38,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     // ---- writer side (capture thread) ----
 
     /// <summary>Queues the block, waiting while the queue is full. Disposes it (false: stop capturing) when the reader is gone.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool OnBlock(PacketBlock block)
     {
         bool accepted, wake = false;
@@ -88,6 +90,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     // ---- reader side ----
 
     /// <summary>Takes the oldest queued block, which the caller then owns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool TryRead(out PacketBlock? block)
     {
         lock (_gate)
@@ -109,6 +112,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     /// True once nothing more will come: the writer finished and the queue is empty, or the read was cancelled.
     /// Throws the capture's error, if it failed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool IsFinished(CancellationToken cancellationToken)
     {
         Exception? error;
@@ -123,6 +127,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     }
 
     /// <summary>Completes when a block arrives, the writer finishes, or the read is cancelled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ValueTask WaitAsync()
     {
         lock (_gate)
@@ -159,6 +164,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     }
 
     /// <summary>Disposes every block still queued. Call after <see cref="CloseReader"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void DisposeQueued()
     {
         while (TryRead(out PacketBlock? block)) block!.Dispose();
@@ -171,18 +177,23 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
         return waiting;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Wake()
     {
         if (_consumer is not null) _consumer.Schedule(this);
         else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IThreadPoolWorkItem.Execute() => _waiter.SetResult(true);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource.GetResult(short token) => _waiter.GetResult(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _waiter.GetStatus(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _waiter.OnCompleted(continuation, state, token, flags);
 }

@@ -38,8 +38,13 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         _completion.RunContinuationsAsynchronously = false;
     }
 
-    public PacketRef Current => _current;
+    public PacketRef Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        get => _current;
+    }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask<bool> MoveNextAsync()
     {
         PacketBlock? block = _block;
@@ -49,6 +54,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         return MoveToNextBlockAsync();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ValueTask<bool> MoveToNextBlockAsync()
     {
         try
@@ -78,6 +84,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
     /// Takes the next block that shows a packet. True when the answer is known (<paramref name="result"/>: a
     /// packet, or the end); false when it must wait, having registered <see cref="OnBlockArrived"/> to go on.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryAdvance(out bool result)
     {
         while (!_finished)
@@ -120,6 +127,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnBlockArrived()
     {
         try
@@ -134,10 +142,13 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool IValueTaskSource<bool>.GetResult(short token) => _completion.GetResult(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _completion.GetStatus(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _completion.OnCompleted(continuation, state, token, flags);
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SlimCap.Reactive;
 
 /// <summary>
@@ -25,6 +26,7 @@ internal sealed class ConsumerThread
     internal Thread? ThreadForTests => Volatile.Read(ref _thread);
 
     /// <summary>Runs <paramref name="item"/> on this thread, starting it if needed. Never blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Schedule(IThreadPoolWorkItem item)
     {
         if (_stopping)
@@ -69,6 +71,7 @@ internal sealed class ConsumerThread
 
     // The event is never disposed: a Schedule racing with Stop may still set it after the thread ended (its
     // SafeHandle is released by finalization).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run()
     {
         while (true)
