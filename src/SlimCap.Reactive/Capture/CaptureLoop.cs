@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// The one capture thread behind every stream (Rx, <c>await foreach</c>, Dataflow): reads blocks from a source and

@@ -1,4 +1,7 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
+
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// Feeds a capture loop's blocks to a fan-out and turns the way the capture ended into <see cref="PacketFanOut.RunAsync"/>'s

@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>
 /// A ring could not take its place in a PACKET_FANOUT group. The subtypes say why: the group is set up

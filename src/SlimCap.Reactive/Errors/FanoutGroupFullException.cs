@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>
 /// The group already has as many members as its limit allows (the kernel's ENOSPC on PACKET_FANOUT): 256 unless the

@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>What differs between a ring that asked to join a fan-out group and the group's existing members.</summary>
 [Flags]

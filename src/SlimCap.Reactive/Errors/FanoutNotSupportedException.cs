@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>
 /// The running kernel refused a fan-out group that it would have to create: it lacks the mode, a flag, or struct

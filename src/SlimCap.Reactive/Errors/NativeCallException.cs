@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>
 /// A system call failed. Names the call, the interface it was made for (where there is one)

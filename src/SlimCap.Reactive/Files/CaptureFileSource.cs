@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
 using SlimCap.Reactive.Interop;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 

@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 

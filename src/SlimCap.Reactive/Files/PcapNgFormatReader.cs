@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Interop;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Interop;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Interop;
 

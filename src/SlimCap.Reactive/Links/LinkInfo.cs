@@ -1,5 +1,6 @@
 using System.Net.NetworkInformation;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Links;
 

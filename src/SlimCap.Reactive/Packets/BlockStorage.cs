@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// The memory behind leases: one TPACKET_V3 ring block slot, one socket batch buffer, or one batch of file records.

@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Dataflow;
+
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// The names under which the library reports through <see cref="System.Diagnostics.Metrics"/>: one meter,

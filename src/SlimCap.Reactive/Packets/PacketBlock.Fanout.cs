@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+
+namespace SlimCap.Reactive.Packets;
 
 public sealed partial class PacketBlock
 {

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>The fixed set of a socket source's batch buffers (see <see cref="StoragePool{T}"/>).</summary>
 internal sealed class RecordBlockPool : StoragePool<RecordBlock>

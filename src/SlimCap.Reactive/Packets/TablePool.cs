@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// The process-wide pool of the small per-lease tables a walk needs: view bitmaps (<c>ulong[]</c>) and a partitioner's

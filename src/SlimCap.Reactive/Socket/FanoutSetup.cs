@@ -2,6 +2,8 @@ using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Socket;
 

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Tests.Files;
 
 /// <summary>Leased blocks made in memory, as a live source would hand them out.</summary>

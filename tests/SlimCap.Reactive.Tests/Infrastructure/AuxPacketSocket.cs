@@ -2,6 +2,7 @@ using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Socket;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

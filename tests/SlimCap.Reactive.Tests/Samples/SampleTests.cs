@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 
