@@ -1,5 +1,4 @@
 using System.Runtime.Versioning;
-using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;

@@ -40,7 +40,7 @@ public sealed class RingSource : LiveCaptureSource
     }
 
     /// <summary>Opens a ring on <paramref name="link"/> (re-read, so its state is current).</summary>
-    public unsafe RingSource(LinkInfo link, RingOptions? options = null)
+    public RingSource(LinkInfo link, RingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(link);
         options ??= new RingOptions();

@@ -187,7 +187,7 @@ public sealed class SocketSource : LiveCaptureSource
         {
             ReceivedPacket p = _receiver.Packet(i);
             long timestamp = p.TimestampNs != 0 ? p.TimestampNs : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
-            batch.CommitAt(first + i * _slotStride, p.CapturedLength, p.WireLength, timestamp, p.Type, _ipLayerOffset, Link.LinkType,
+            batch.CommitAt(first + i * _slotStride, p.CapturedLength, p.WireLength, timestamp, (PacketType)p.PacketType, _ipLayerOffset, Link.LinkType,
                 p.InterfaceIndex, p.VlanTci, p.VlanTpid, p.HasVlan);
         }
         return received;

@@ -26,12 +26,12 @@ public class NativeCallException : CaptureException
     public string? InterfaceName { get; }
 
     /// <summary>The errno's symbolic name, for example <c>EPERM</c>.</summary>
-    public string ErrnoName => Interop.Errno.Name(Errno);
+    public string ErrnoName => Errors.Errno.Name(Errno);
 
     private static string Format(string call, int errno, string? interfaceName, string? detail)
     {
         string where = interfaceName is null ? "" : $" on interface '{interfaceName}'";
         string extra = detail is null ? "" : " " + detail;
-        return $"{call} failed{where}: {Interop.Errno.Name(errno)} ({errno}, {Interop.Errno.Describe(errno)}).{extra}";
+        return $"{call} failed{where}: {Errors.Errno.Name(errno)} ({errno}, {Errors.Errno.Describe(errno)}).{extra}";
     }
 }

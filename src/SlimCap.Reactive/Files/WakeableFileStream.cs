@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Interop;
 

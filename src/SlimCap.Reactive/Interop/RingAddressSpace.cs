@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Tmds.Linux;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Interop;
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Tmds.Linux;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Interop;
 
@@ -54,8 +55,21 @@ internal static unsafe partial class Syscalls
         }
     }
 
-    /// <summary>setsockopt with a raw buffer (BPF programs).</summary>
-    public static int TrySetSocketOption(FileDescriptorHandle fd, int level, int name, void* value, int length)
+    /// <summary>
+    /// setsockopt of a classic BPF program as struct sock_fprog (SO_ATTACH_FILTER, or a fan-out group's PACKET_FANOUT_DATA);
+    /// returns 0 or the errno. The kernel copies the instructions during the call, so they need to live only that long.
+    /// </summary>
+    public static int TrySetSocketFilter(FileDescriptorHandle fd, int level, int name, ReadOnlySpan<SockFilter> code)
+    {
+        fixed (SockFilter* instructions = code)
+        {
+            var program = new SockFprog { Length = (ushort)code.Length, Filter = instructions };
+            return TrySetSocketOption(fd, level, name, &program, sizeof(SockFprog));
+        }
+    }
+
+    /// <summary>setsockopt with a raw buffer.</summary>
+    private static int TrySetSocketOption(FileDescriptorHandle fd, int level, int name, void* value, int length)
     {
         bool added = false;
         try
@@ -132,12 +146,13 @@ internal static unsafe partial class Syscalls
     /// ppoll on <paramref name="fds"/>. Returns the number ready, 0 on time-out, or -errno.
     /// EINTR is retried. <paramref name="timeoutMs"/> &lt; 0 waits forever.
     /// </summary>
-    public static int Poll(PollFd* fds, int count, int timeoutMs)
+    public static int Poll(Span<PollFd> fds, int timeoutMs)
     {
         while (true)
         {
             TimeSpec ts = new() { Seconds = timeoutMs / 1000, Nanoseconds = (timeoutMs % 1000) * 1_000_000L };
-            int rv = ppoll(fds, (nuint)count, timeoutMs < 0 ? null : &ts, null);
+            int rv;
+            fixed (PollFd* pinned = fds) rv = ppoll(pinned, (nuint)fds.Length, timeoutMs < 0 ? null : &ts, null);
             if (rv >= 0) return rv;
             int errno = Errno.Last;
             if (errno != Errno.EINTR) return -errno;

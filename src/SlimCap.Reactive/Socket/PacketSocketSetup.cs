@@ -12,7 +12,7 @@ namespace SlimCap.Reactive.Socket;
 /// set before that, as libpcap does, so no frame slips in unfiltered.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal static unsafe class PacketSocketSetup
+internal static class PacketSocketSetup
 {
     public static FileDescriptorHandle Open(LinkInfo link) => Syscalls.OpenPacketSocket(0, link.Name);
 
@@ -55,14 +55,13 @@ internal static unsafe class PacketSocketSetup
     public static int TrySetProgram(FileDescriptorHandle fd, int level, int name, BpfProgram program)
     {
         int n = program.Length;
-        SockFilter* code = stackalloc SockFilter[n];
+        Span<SockFilter> code = stackalloc SockFilter[n]; // at most BPF_MAXINSNS (4,096) x 8 bytes, checked when built
         for (int i = 0; i < n; i++)
         {
             BpfInstruction ins = program.Instructions[i];
             code[i] = new SockFilter { Code = ins.Code, Jt = ins.JumpTrue, Jf = ins.JumpFalse, K = ins.K };
         }
-        var fprog = new SockFprog { Length = (ushort)n, Filter = code };
-        return Syscalls.TrySetSocketOption(fd, level, name, &fprog, sizeof(SockFprog));
+        return Syscalls.TrySetSocketFilter(fd, level, name, code);
     }
 
     /// <summary>Attaches a drop-everything filter, so a closing socket stops filling a ring consumers still read.</summary>

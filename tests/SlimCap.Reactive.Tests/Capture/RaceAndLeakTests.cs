@@ -1,5 +1,6 @@
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
 

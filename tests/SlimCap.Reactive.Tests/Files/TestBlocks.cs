@@ -1,3 +1,4 @@
+using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Files;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
 

@@ -45,7 +45,7 @@ internal sealed unsafe class AuxPacketSocket : IDisposable
         while (true)
         {
             var poll = new PollFd { Fd = (int)_socket.DangerousGetHandle(), Events = 1 };
-            if (Syscalls.Poll(&poll, 1, quietMs) <= 0) return frames;
+            if (Syscalls.Poll(new Span<PollFd>(ref poll), quietMs) <= 0) return frames;
             SockaddrLl address;
             fixed (byte* data = buffer)
             fixed (byte* cmsg = control)

@@ -1,3 +1,4 @@
+using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Packets;
 

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive.Packets;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// A batch buffer holding packets one after another, each behind a small fixed header: the storage

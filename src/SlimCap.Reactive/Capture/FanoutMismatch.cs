@@ -1,6 +1,5 @@
-using SlimCap.Reactive.Capture;
 
-namespace SlimCap.Reactive.Errors;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>What differs between a ring that asked to join a fan-out group and the group's existing members.</summary>
 [Flags]

@@ -1,6 +1,5 @@
-using SlimCap.Reactive.Capture;
 
-namespace SlimCap.Reactive.Errors;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// The group already has as many members as its limit allows (the kernel's ENOSPC on PACKET_FANOUT): 256 unless the

@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
-using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 
-namespace SlimCap.Reactive.Socket;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// Follows the captured interface once the socket reported ENETDOWN: while down, the reader polls on

@@ -1,6 +1,5 @@
-using SlimCap.Reactive.Capture;
 
-namespace SlimCap.Reactive.Errors;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// The running kernel refused a fan-out group that it would have to create: it lacks the mode, a flag, or struct

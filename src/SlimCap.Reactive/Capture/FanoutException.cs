@@ -1,6 +1,6 @@
-using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 
-namespace SlimCap.Reactive.Errors;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// A ring could not take its place in a PACKET_FANOUT group. The subtypes say why: the group is set up

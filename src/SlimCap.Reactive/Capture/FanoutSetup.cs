@@ -1,11 +1,11 @@
 using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Socket;
 using static SlimCap.Reactive.Interop.LinuxConstants;
-using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Errors;
 
-namespace SlimCap.Reactive.Socket;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// Joins a bound packet socket to its PACKET_FANOUT group and turns the kernel's refusals into typed errors. The

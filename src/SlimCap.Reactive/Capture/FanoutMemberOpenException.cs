@@ -1,6 +1,6 @@
-using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 
-namespace SlimCap.Reactive.Errors;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// One member of a <see cref="FanoutGroupSource"/> could not be opened. Nothing is left half-open: every member opened
