@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Events;
@@ -102,6 +103,7 @@ public abstract class LiveCaptureSource : CaptureSource
     /// <summary>Reads the next block from the kernel (ring or socket); <see cref="ReadBlockCore"/> adds the user-space refilter.</summary>
     private protected abstract CaptureStatus ReadKernelBlock(out PacketBlock? block);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected sealed override CaptureStatus ReadBlockCore(out PacketBlock? block)
     {
         while (true)

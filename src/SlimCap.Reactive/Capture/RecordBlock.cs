@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using SlimCap.Reactive.Packets;
@@ -40,9 +41,11 @@ internal sealed class RecordBlock : BlockStorage
     internal int Capacity => _buffer.Length;
 
     /// <summary>Space for the next record's data; fill it, then <see cref="Commit"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal Span<byte> GetAppendSpan() => _buffer.AsSpan(Align(_used) + HeaderSize);
 
     /// <summary>Appends one record whose data was written into <see cref="GetAppendSpan"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Commit(int capturedLength, long totalLength, long timestampNs, PacketType type, int ipLayerOffset,
         LinkType linkType, int interfaceIndex, ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false)
     {
@@ -74,6 +77,7 @@ internal sealed class RecordBlock : BlockStorage
     /// snap length, not knowing its length in advance; the move keeps the records packed, so a block
     /// of small packets holds as many as when they were received one by one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void CommitAt(int dataOffset, int capturedLength, long totalLength, long timestampNs, PacketType type, int ipLayerOffset,
         LinkType linkType, int interfaceIndex, ushort vlanTci, ushort vlanTpid, bool hasVlan)
     {
@@ -98,6 +102,7 @@ internal sealed class RecordBlock : BlockStorage
     }
 
     /// <summary>Leases the block with what was appended; null once its pool was revoked (the source is closing).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal PacketBlock? Publish(long sequenceNumber) => Lease(sequenceNumber, _count, _firstTs, _lastTs);
 
     /// <summary>Empties a rented block that was not published and gives it back.</summary>
@@ -108,6 +113,7 @@ internal sealed class RecordBlock : BlockStorage
     }
 
     /// <summary>Empties a rented block before it is filled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Reset()
     {
         _used = 0;
@@ -129,6 +135,7 @@ internal sealed class RecordBlock : BlockStorage
         return captured >= 0 && captured <= used - start - HeaderSize;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool ReadNext(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
     {
         if (!TryStep(cursor, out int start, out int captured))
@@ -152,6 +159,7 @@ internal sealed class RecordBlock : BlockStorage
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool SkipNext(ref int cursor)
     {
         if (!TryStep(cursor, out int start, out int captured)) return false;
@@ -159,6 +167,7 @@ internal sealed class RecordBlock : BlockStorage
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
     {
         if (!TryStep(cursor, out int start, out int captured)) return NoPayload(out data, out totalLength, out type, out ipLayerOffset);
@@ -171,6 +180,7 @@ internal sealed class RecordBlock : BlockStorage
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool ReadNextType(ref int cursor, out PacketType type)
     {
         if (!TryStep(cursor, out int start, out int captured))
@@ -183,6 +193,7 @@ internal sealed class RecordBlock : BlockStorage
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length)
     {
         byte[] buffer = _buffer;
@@ -192,6 +203,7 @@ internal sealed class RecordBlock : BlockStorage
 
     internal override ReadOnlyMemory<byte> GetBytes() => _buffer.AsMemory(0, _used);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void OnReleased()
     {
         Reset();

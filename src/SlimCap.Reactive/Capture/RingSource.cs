@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Events;
@@ -133,6 +134,7 @@ public sealed class RingSource : LiveCaptureSource
 
     internal override string SourceKind => "ring";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override CaptureStatus ReadKernelBlock(out PacketBlock? block)
     {
         block = null;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Filters;
@@ -97,6 +98,7 @@ public sealed class SocketSource : LiveCaptureSource
     /// <summary>Until a batch empties the socket's queue (<see cref="LiveCaptureSource.LastBlockDrainedQueue"/>), whatever its length.</summary>
     private protected override int RefilterBlocks => int.MaxValue;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override CaptureStatus ReadKernelBlock(out PacketBlock? block)
     {
         block = null;
@@ -167,6 +169,7 @@ public sealed class SocketSource : LiveCaptureSource
     }
 
     /// <summary>How many more snap-length slots the batch has room for, capped by the messages per call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FreeSlots(RecordBlock batch)
     {
         int free = batch.FreeDataBytes;
@@ -179,6 +182,7 @@ public sealed class SocketSource : LiveCaptureSource
     /// Receives up to <paramref name="slots"/> queued packets into the batch with one recvmmsg, without
     /// blocking. Returns how many arrived, or -errno (EAGAIN when none was queued).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ReceiveInto(RecordBlock batch, int slots)
     {
         int first = batch.AppendDataOffset;

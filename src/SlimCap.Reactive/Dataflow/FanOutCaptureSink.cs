@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Packets;
 
@@ -31,6 +32,7 @@ internal sealed class FanOutCaptureSink(PacketFanOut fanOut, CancellationToken c
         await _done.Task.ConfigureAwait(false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool OnBlock(PacketBlock block) => fanOut.PostCore(block, cancellationToken);
 
     public void OnError(Exception error) => Fail(error);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Packets;
 
@@ -39,6 +40,7 @@ internal sealed class FanOutTarget
         Interlocked.Read(ref _blocksDropped), Interlocked.Read(ref _packetsDropped));
 
     /// <summary>Hands <paramref name="view"/> (owned by the caller until then) to the buffer, or disposes and counts it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Deliver(PacketBlock view, BackPressurePolicy policy, CancellationToken cancellationToken)
     {
         int packets = view.PacketCount; // read now: once accepted, the target may release the view at any time

@@ -30,6 +30,7 @@ public static class FlowKey
     public static ulong Symmetric5Tuple(in PacketRef packet) => Symmetric5Tuple(packet.IpLayer);
 
     /// <summary>As <see cref="Symmetric5Tuple(in PacketRef)"/>, over bytes starting at the IPv4 or IPv6 header.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ulong Symmetric5Tuple(ReadOnlySpan<byte> ip)
     {
         if (ip.IsEmpty) return 0;
@@ -55,6 +56,7 @@ public static class FlowKey
     // Addresses and ports are read as whole little-endian words, not byte by byte: any fixed total order of the
     // endpoints makes the key symmetric, it need not be the numeric one, and little-endian reads cost nothing on
     // the platforms .NET runs AF_PACKET on while keeping the values the same everywhere.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong IPv4(ReadOnlySpan<byte> ip)
     {
         if (ip.Length < 20) return 0;
@@ -74,6 +76,7 @@ public static class FlowKey
         return Mix((low * Golden) ^ high ^ (((ulong)protocol << 48) | (4UL << 56)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong IPv6(ReadOnlySpan<byte> ip)
     {
         if (ip.Length < 40) return 0;

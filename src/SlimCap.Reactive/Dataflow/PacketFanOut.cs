@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Packets;
@@ -129,6 +130,7 @@ public abstract class PacketFanOut : IDisposable
     /// <summary>The meter's <see cref="CaptureMetrics.FanOutKindTag"/>.</summary>
     internal abstract string MetricsKind { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool PostCore(PacketBlock block, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(block);
@@ -161,6 +163,7 @@ public abstract class PacketFanOut : IDisposable
     private protected abstract void Distribute(PacketBlock block, CancellationToken cancellationToken);
 
     /// <summary>Hands <paramref name="view"/>, which the caller owns until then, to target <paramref name="target"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected void Deliver(int target, PacketBlock view, CancellationToken cancellationToken) =>
         _targets[target].Deliver(view, Options.BackPressure, cancellationToken);
 

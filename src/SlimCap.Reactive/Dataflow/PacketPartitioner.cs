@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Packets;
 
@@ -56,6 +57,7 @@ public sealed class PacketPartitioner : PacketFanOut
 
     internal override string MetricsKind => "partition";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void Distribute(PacketBlock block, CancellationToken cancellationToken)
     {
         int visible = block.PacketCount;

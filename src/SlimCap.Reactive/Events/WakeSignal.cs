@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using static SlimCap.Reactive.Interop.LinuxConstants;
@@ -35,6 +36,7 @@ internal sealed class WakeSignal : IDisposable
     /// Waits until <paramref name="socket"/> is readable, a signal arrives, or the time-out passes
     /// (&lt; 0: forever). A signal is consumed; a stop stays visible through <see cref="IsStopped"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public WaitResult Wait(FileDescriptorHandle socket, int timeoutMs, out int errno, bool socketToo = true)
     {
         errno = 0;

@@ -132,6 +132,7 @@ internal sealed class PipeViewBlock : BlockStorage
             record.TimestampCarrySeconds, record.LinkType, LinkTypeInfo.IpLayerOffset(record.LinkType),
             record.InterfaceIndex, record.Type, record.Size);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool ReadNext(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
     {
         int index = cursor;
@@ -153,6 +154,7 @@ internal sealed class PipeViewBlock : BlockStorage
     /// The callback's walk: the record's bytes and the three fields it passes, straight from the entry, instead of
     /// the base class's PacketRef (all fields) followed by a virtual <see cref="GetSpan"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
     {
         int index = cursor;
@@ -169,6 +171,7 @@ internal sealed class PipeViewBlock : BlockStorage
     }
 
     /// <summary>A type-only walk (filters by type) reads one field instead of building a PacketRef.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool ReadNextType(ref int cursor, out PacketType type)
     {
         int index = cursor;
@@ -184,6 +187,7 @@ internal sealed class PipeViewBlock : BlockStorage
     }
 
     /// <summary>Skipping a record is moving the index: nothing to decode.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool SkipNext(ref int cursor)
     {
         if ((uint)cursor >= (uint)_count) return false;
@@ -191,6 +195,7 @@ internal sealed class PipeViewBlock : BlockStorage
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length)
     {
         Entry[] entries = _entries;

@@ -82,6 +82,7 @@ internal sealed unsafe class PacketBatchReceiver
     /// <param name="stride">Bytes from one slot's start to the next one's (at least <paramref name="slotLength"/>).</param>
     /// <param name="slotLength">Bytes the kernel may write per message: the snap length.</param>
     /// <param name="count">Messages to ask for, 1 to <see cref="Capacity"/>; every slot must fit the region.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Receive(int fd, Span<byte> region, int stride, int slotLength, int count)
     {
         // Checked here, not trusted from the caller: a wrong slot would let the kernel write past the buffer.
@@ -106,6 +107,7 @@ internal sealed unsafe class PacketBatchReceiver
     }
 
     /// <summary>Message <paramref name="index"/> of the last <see cref="Receive"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReceivedPacket Packet(int index)
     {
         ref MMsgHdr message = ref _messages[index];
@@ -124,6 +126,7 @@ internal sealed unsafe class PacketBatchReceiver
         return new ReceivedPacket(captured, total, timestamp, from.PktType, from.IfIndex, tci, tpid, hasVlan);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParseControl(byte* control, int length, ref long total, ref long timestamp,
         ref ushort tci, ref ushort tpid, ref bool hasVlan)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Tmds.Linux;
@@ -146,6 +147,7 @@ internal static unsafe partial class Syscalls
     /// ppoll on <paramref name="fds"/>. Returns the number ready, 0 on time-out, or -errno.
     /// EINTR is retried. <paramref name="timeoutMs"/> &lt; 0 waits forever.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Poll(Span<PollFd> fds, int timeoutMs)
     {
         while (true)
@@ -199,6 +201,7 @@ internal static unsafe partial class Syscalls
     /// <c>msg_len</c> set) or -errno; EINTR retried. An error met after the first message ends the
     /// call early with the count so far, and the kernel keeps the error for the next call.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ReceiveMessages(int fd, MMsgHdr* messages, uint count, int flags)
     {
         while (true)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net.NetworkInformation;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Packets;
@@ -69,6 +70,7 @@ public sealed class LinkInfo
     };
 
     /// <summary>Maps an ARPHRD type to the pcap link type of frames an AF_PACKET SOCK_RAW socket delivers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static LinkType LinkTypeFor(HardwareType hardwareType) => hardwareType switch
     {
         HardwareType.Ethernet or HardwareType.Loopback => LinkType.Ethernet,

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SlimCap.Reactive.Packets;
 
 /// <summary>
@@ -40,6 +41,7 @@ internal abstract class BlockStorage
     internal int Holders => (int)Volatile.Read(ref _state);
 
     /// <summary>True while a lease of <paramref name="epoch"/> is live.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool IsLive(int epoch)
     {
         long s = Volatile.Read(ref _state);
@@ -50,6 +52,7 @@ internal abstract class BlockStorage
     /// Starts a lease of this (free) storage with what it holds and returns its first holder, which the caller hands
     /// out; null once the source revoked the storage for good (it is closing). Producer thread only.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected PacketBlock? Lease(long sequenceNumber, int packetCount, long firstTimestampNs, long lastTimestampNs)
     {
         SequenceNumber = sequenceNumber;
@@ -68,6 +71,7 @@ internal abstract class BlockStorage
     }
 
     /// <summary>Adds a holder to the lease <paramref name="epoch"/>; false when that lease has ended.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool TryAddHolder(int epoch)
     {
         while (true)
@@ -82,6 +86,7 @@ internal abstract class BlockStorage
     /// Drops one holder of the lease <paramref name="epoch"/>; the last one ends the lease and gives the storage back.
     /// Does nothing when that lease already ended (revoked by the source).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Release(int epoch)
     {
         while (true)
@@ -116,6 +121,7 @@ internal abstract class BlockStorage
     /// <summary>True once <see cref="Revoke"/> retired the storage.</summary>
     internal bool IsRetired => (int)Volatile.Read(ref _state) < 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EndLease()
     {
         int[]? cursors = _rawCursors;
@@ -130,6 +136,7 @@ internal abstract class BlockStorage
     /// publish what was filled with <see cref="PublishRawCursors"/>. Returned when the lease ends. Producer side only,
     /// before any view of the lease exists.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int[]? RentRawCursors()
     {
         if (_rawCursors is not null || RawCount == 0) return null;

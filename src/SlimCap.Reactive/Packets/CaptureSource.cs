@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics.CodeAnalysis;
 
 namespace SlimCap.Reactive.Packets;
@@ -53,6 +54,7 @@ public abstract class CaptureSource : IDisposable
     /// <paramref name="block"/> is null).
     /// </summary>
     /// <exception cref="InvalidOperationException">A block is partly read through the packet calls: finish it with them first (the two styles must not interleave within a block).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CaptureStatus NextBlock(out PacketBlock? block)
     {
         if (_cursorBlock is not null)
@@ -60,6 +62,7 @@ public abstract class CaptureSource : IDisposable
         return ReadBlock(out block);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private CaptureStatus ReadBlock(out PacketBlock? block)
     {
         if (IsDisposed) ThrowDisposed();
@@ -69,6 +72,7 @@ public abstract class CaptureSource : IDisposable
     }
 
     /// <summary>Adds a block to the meter's counters: a count per block, a header walk for the bytes only while a listener wants them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CountRead(PacketBlock block)
     {
         Volatile.Write(ref _packetsRead, _packetsRead + block.RawPacketCount);
@@ -101,6 +105,7 @@ public abstract class CaptureSource : IDisposable
     /// Reads the next packet as a zero-copy view, valid until the next read call on this source.
     /// The block behind it is returned to the kernel on the read after its last packet.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CaptureStatus NextPacketRef(out PacketRef packet)
     {
         while (true)
@@ -119,6 +124,7 @@ public abstract class CaptureSource : IDisposable
     }
 
     /// <summary>Gives back the block the packet calls walked (it is exhausted) and starts the walk of the next one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private CaptureStatus NextCursorBlock()
     {
         PacketBlock? done = _cursorBlock;
@@ -141,6 +147,7 @@ public abstract class CaptureSource : IDisposable
     /// If the callback throws, the exception propagates and the block holding the packet is given back at once (its
     /// later packets are skipped): a caller that stops reading leaves no lease behind.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CaptureStatus NextPacket(PacketCallback callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
@@ -167,6 +174,7 @@ public abstract class CaptureSource : IDisposable
     }
 
     /// <summary>As <see cref="NextPacket(PacketCallback)"/>, passing <paramref name="state"/> so the callback needs no closure.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CaptureStatus NextPacket<TState>(TState state, PacketCallback<TState> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);

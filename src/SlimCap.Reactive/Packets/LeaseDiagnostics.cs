@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 
 namespace SlimCap.Reactive.Packets;
@@ -110,6 +111,7 @@ internal sealed class LeaseOrigin
         s_origins.AddOrUpdate(lease, new LeaseOrigin());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static LeaseOrigin? Of(PacketBlock lease) =>
         Volatile.Read(ref s_recorded) != 0 && s_origins.TryGetValue(lease, out LeaseOrigin? origin) ? origin : null;
 

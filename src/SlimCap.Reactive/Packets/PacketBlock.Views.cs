@@ -12,6 +12,7 @@ public sealed partial class PacketBlock
     private int _narrowing; // 1 while Restrict writes the bitmap: Dispose then leaves the bitmap to the GC
 
     /// <summary>The selection bitmap, with room for <paramref name="words"/> words (rented on first use).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ulong[] SelectionFor(int words)
     {
         ulong[]? selection = _selection;
@@ -24,6 +25,7 @@ public sealed partial class PacketBlock
     }
 
     /// <summary>Gives the bitmap back when the lease ends, unless a (misused, concurrent) narrowing still writes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReturnSelection()
     {
         ulong[]? selection = _selection;
@@ -34,6 +36,7 @@ public sealed partial class PacketBlock
     }
 
     /// <summary>Makes this fresh lease show exactly what <paramref name="source"/> shows (both hold the same block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyViewFrom(PacketBlock source)
     {
         _visibleCount = source._visibleCount;
@@ -49,6 +52,7 @@ public sealed partial class PacketBlock
     /// which number <paramref name="visible"/> and must all be visible already: how a partitioner that sorted the block's
     /// packets in one pass hands each target its share, instead of a <see cref="Restrict"/> walk per target.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Select(ReadOnlySpan<ulong> bits, int visible)
     {
         if (!IsLeased) ThrowDisposed();
@@ -63,6 +67,7 @@ public sealed partial class PacketBlock
     /// Rents the block's cursor table for a partitioner's walk: null when this lease shows a view (whose walk skips
     /// packets) or the block already has one. See <see cref="BlockStorage.RentRawCursors"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int[]? RentRawCursors() => _hasSelection ? null : _storage.RentRawCursors();
 
     /// <summary>Marks the first <paramref name="count"/> entries of the rented cursor table as filled.</summary>
@@ -73,6 +78,7 @@ public sealed partial class PacketBlock
     /// <see cref="BlockStorage.SkipNext"/>, without decoding them, since a partition's view hides most of its block. A
     /// packet beyond the bitmap (a block whose chain is longer than its count) counts as hidden.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryReadSelected(int generation, ref int cursor, ref int index, out PacketRef packet)
     {
         ulong[] selection = _selection!;
@@ -111,6 +117,7 @@ public sealed partial class PacketBlock
     }
 
     /// <summary>The first set bit at or after <paramref name="from"/> and below <paramref name="limit"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int NextSelected(ulong[] selection, int from, int limit)
     {
         if (from >= limit) return -1;
@@ -141,6 +148,7 @@ public sealed partial class PacketBlock
     /// visible packet in order. Returns the new <see cref="PacketCount"/>.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The lease ended.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int Restrict<TSelector>(ref TSelector selector) where TSelector : struct, IPacketSelector
     {
         Interlocked.Exchange(ref _narrowing, 1); // before the check: Dispose, seeing it, leaves the bitmap alone
@@ -169,6 +177,7 @@ public sealed partial class PacketBlock
     }
 
     /// <summary>The walk of <see cref="Restrict"/> for selectors that need only each packet's type (through <see cref="BlockStorage.ReadNextType"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int SelectTypes<TSelector>(ref TSelector selector, ulong[] selection) where TSelector : struct, IPacketSelector
     {
         var walker = new TypeWalker(_storage);
@@ -179,6 +188,7 @@ public sealed partial class PacketBlock
     /// Writes the new view into <paramref name="selection"/>, a word per 64 packets; <see cref="IsVisible"/> still reads
     /// the previous view's word, which is only overwritten once complete. Returns how many packets stay visible.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int SelectLoop<TSelector, TWalker>(ref TSelector selector, ref TWalker walker, ulong[] selection)
         where TSelector : struct, IPacketSelector
         where TWalker : struct, IPacketWalker

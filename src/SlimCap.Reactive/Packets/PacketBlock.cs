@@ -121,6 +121,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     /// Releases the lease: a ring block goes back to the kernel (once no view of it is left), other blocks to
     /// their pool. Calling it again, or on a lease the source already ended, does nothing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _released, 1) != 0)
@@ -140,6 +141,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     /// (and every other view) are disposed. How a fan-out gives each target a view of its own.
     /// </summary>
     /// <exception cref="ObjectDisposedException">This lease ended.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal PacketBlock CreateView()
     {
         if (Volatile.Read(ref _released) != 0 || !_storage.TryAddHolder(_epoch)) ThrowDisposed();
@@ -218,6 +220,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     /// of the lease <paramref name="generation"/>; false at the end. The walk shared by the enumerator and by the
     /// sources' packet calls.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryReadVisible(int generation, ref int cursor, ref int index, out PacketRef packet)
     {
         ThrowIfStale(generation);
@@ -234,6 +237,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     /// back. <paramref name="generation"/> is the walk's own and moves with each packet. The stream must own this lease
     /// alone (it never hands the block out).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryReadNextScoped(ref int generation, ref int cursor, ref int index, out PacketRef packet)
     {
         ThrowIfStale(generation);
@@ -249,6 +253,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     /// As <see cref="TryReadVisible"/>, but yields only what slimcap's callback passes (bytes, wire length, type,
     /// IP-layer offset). Without a view this skips building a <see cref="PacketRef"/> (the callback's hot path).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryReadVisiblePayload(int generation, ref int cursor, ref int index, out ReadOnlySpan<byte> data,
         out long totalLength, out PacketType type, out int ipLayerOffset)
     {
@@ -272,6 +277,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     /// holds), at most <paramref name="limit"/>, with its raw index, its cursor and its bytes; returns how many.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The lease ended (before or during the walk).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int VisitRaw<TVisitor>(ref TVisitor visitor, int limit) where TVisitor : struct, IRawPacketVisitor
     {
         int generation = CurrentGeneration;
@@ -310,6 +316,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
         public readonly PacketRef Current => _current;
 
         /// <summary>Moves to the next visible packet. Throws <see cref="ObjectDisposedException"/> if the block was released.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool MoveNext() => _block.TryReadVisible(_generation, ref _cursor, ref _index, out _current);
     }
 }

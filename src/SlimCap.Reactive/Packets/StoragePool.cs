@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SlimCap.Reactive.Packets;
 
 /// <summary>
@@ -58,6 +59,7 @@ internal class StoragePool<T> where T : BlockStorage
     /// Takes a free storage, waiting while all are leased. Returns null when <paramref name="shouldStop"/> says so
     /// (checked at least every <paramref name="pollMilliseconds"/>) or once the pool was revoked.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal T? Rent(Func<bool> shouldStop, int pollMilliseconds = 10)
     {
         lock (_gate)
@@ -78,6 +80,7 @@ internal class StoragePool<T> where T : BlockStorage
     }
 
     /// <summary>Gives a storage back whose lease ended (called by the storage itself).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Return(T storage)
     {
         lock (_gate)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SlimCap.Reactive.Packets;
 
 /// <summary>
@@ -18,6 +19,7 @@ internal static class TablePool<T>
     private static readonly object s_gate = new();
 
     /// <summary>A table of at least <paramref name="length"/> entries (contents unspecified).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static T[] Rent(int length)
     {
         T[]? table;
@@ -27,6 +29,7 @@ internal static class TablePool<T>
     }
 
     /// <summary>Gives a table back once no walk writes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Return(T[] table)
     {
         lock (s_gate)

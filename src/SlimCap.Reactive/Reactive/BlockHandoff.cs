@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Sources;
 using SlimCap.Reactive.Capture;
@@ -39,6 +40,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     // ---- writer side (capture thread) ----
 
     /// <summary>Queues the block, waiting while the queue is full. Disposes it (false: stop capturing) when the reader is gone.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool OnBlock(PacketBlock block)
     {
         bool accepted, wake = false;
@@ -90,6 +92,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     // ---- reader side ----
 
     /// <summary>Takes the oldest queued block, which the caller then owns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool TryRead(out PacketBlock? block)
     {
         lock (_gate)
@@ -125,6 +128,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     }
 
     /// <summary>Completes when a block arrives, the writer finishes, or the read is cancelled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ValueTask WaitAsync()
     {
         lock (_gate)
@@ -173,6 +177,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
         return waiting;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Wake()
     {
         if (_consumer is not null) _consumer.Schedule(this);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Reactive.Disposables;
 using SlimCap.Reactive.Packets;
 
@@ -35,6 +36,7 @@ internal abstract class BlockOperatorSink : IObserver<PacketBlock>, IDisposable
         return this;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnNext(PacketBlock value)
     {
         if (_done)

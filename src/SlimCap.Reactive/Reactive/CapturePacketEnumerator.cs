@@ -42,6 +42,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
 
     public PacketRef Current => _current;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask<bool> MoveNextAsync()
     {
         PacketBlock? block = _block;
@@ -51,6 +52,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         return MoveToNextBlockAsync();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ValueTask<bool> MoveToNextBlockAsync()
     {
         try
@@ -80,6 +82,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
     /// Takes the next block that shows a packet. True when the answer is known (<paramref name="result"/>: a
     /// packet, or the end); false when it must wait, having registered <see cref="OnBlockArrived"/> to go on.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryAdvance(out bool result)
     {
         while (!_finished)
@@ -122,6 +125,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnBlockArrived()
     {
         try

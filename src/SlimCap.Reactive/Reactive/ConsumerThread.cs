@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SlimCap.Reactive;
 
 /// <summary>
@@ -25,6 +26,7 @@ internal sealed class ConsumerThread
     internal Thread? ThreadForTests => Volatile.Read(ref _thread);
 
     /// <summary>Runs <paramref name="item"/> on this thread, starting it if needed. Never blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Schedule(IThreadPoolWorkItem item)
     {
         if (_stopping)

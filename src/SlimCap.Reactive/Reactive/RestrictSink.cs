@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
@@ -11,6 +12,7 @@ internal sealed class RestrictSink<TSelector>(IObserver<PacketBlock> downstream,
 {
     private TSelector _selector = selector; // mutable struct: never readonly
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void OnBlock(PacketBlock block)
     {
         int visible;

@@ -38,6 +38,7 @@ internal sealed unsafe class RingBlock : BlockStorage
     internal byte* BlockAddress => _block;
 
     /// <summary>Leases the block, whose status the caller saw as TP_STATUS_USER; null once the ring was revoked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal PacketBlock? Lease()
     {
         Volatile.Write(ref _held, 1);
@@ -87,6 +88,7 @@ internal sealed unsafe class RingBlock : BlockStorage
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool ReadNext(PacketBlock owner, int generation, ref int cursor, out PacketRef packet)
     {
         if (!TryStep(ref cursor, out byte* h, out int pos, out int mac, out uint snap))
@@ -106,6 +108,7 @@ internal sealed unsafe class RingBlock : BlockStorage
     }
 
     /// <summary>The walk of <see cref="ReadNextPayload"/> (same checks, same stop) as one loop with the visitor inlined.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override int VisitRaw<TVisitor>(ref TVisitor visitor, int limit)
     {
         int count = 0, cursor = 0;
@@ -119,6 +122,7 @@ internal sealed unsafe class RingBlock : BlockStorage
     internal override bool SkipNext(ref int cursor) => TryStep(ref cursor, out _, out _, out _, out _);
 
     /// <summary>The callback's walk: the same checks as <see cref="ReadNext"/>, reading only the fields it passes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool ReadNextPayload(ref int cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset)
     {
         if (!TryStep(ref cursor, out byte* h, out _, out int mac, out uint snap))
@@ -131,6 +135,7 @@ internal sealed unsafe class RingBlock : BlockStorage
     }
 
     /// <summary>The operators' walk: the same checks as <see cref="ReadNext"/> (so the same packets), reading only the type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override bool ReadNextType(ref int cursor, out PacketType type)
     {
         if (!TryStep(ref cursor, out byte* h, out _, out _, out _))
@@ -142,6 +147,7 @@ internal sealed unsafe class RingBlock : BlockStorage
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override ReadOnlySpan<byte> GetSpan(int offset, int length) =>
         (uint)offset <= (uint)_blockSize && (uint)length <= (uint)(_blockSize - offset) ? new(_block + offset, length) : default;
 
@@ -155,6 +161,7 @@ internal sealed unsafe class RingBlock : BlockStorage
     }
 
     /// <summary>Writes TP_STATUS_KERNEL and frees the slot; the caller holds a reference on the ring's memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void WriteKernelStatus()
     {
         WriteStatus(_block, StatusKernel);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Ring;
@@ -33,6 +34,7 @@ internal unsafe class RingMemory : System.Runtime.InteropServices.SafeHandle
     public virtual bool IsKernelMapping => false;
 
     /// <summary>Takes a reference; false once the memory is being retired.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAddRef()
     {
         bool added = false;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using static SlimCap.Reactive.Ring.TPacketV3;
 using SlimCap.Reactive.Packets;
@@ -78,6 +79,7 @@ internal sealed unsafe class RingReader
     public Action<int>? BlockReleased { get; set; }
 
     /// <summary>Leases the next block if the kernel has retired it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TakeResult TryTake(out PacketBlock? block)
     {
         while (true)
@@ -120,6 +122,7 @@ internal sealed unsafe class RingReader
     /// Gives a block whose lease ended back to the kernel (any thread). The write holds a reference on the memory, so a
     /// ring closing meanwhile is retired only after it, and a ring already retired is not written at all.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void HandBack(RingBlock block)
     {
         if (!_memory.TryAddRef()) return; // closed: the ring is zero pages now, and its slots are retired
