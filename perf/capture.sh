@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # perf/capture.sh [STEP...]  -- the performance suite of issue 5, end to end. Needs root (netns, AF_PACKET).
 #   build            the referee (shared/bench/build.sh: apt + gen, ringcount, pcapcount, SharpPcapCount),
-#                    the capturer (Release, perf/out/capturer), the benchmarks (Release), the C baselines
+#                    the capturer (Release, perf/out/capturer), the benchmarks (Release), the C baselines;
+#                    slimcap (Go) too when SLIMCAP and GOTOOLS name its source trees (shared/bench/README.md)
 #   matrix [REPS]    every mode and peer on the same traffic, interleaved (shared/bench/matrix.sh):
-#                    REPS (5) x {full rate, FIXED_PPS} x COUNT (2,000,000) frames of SIZE (64) bytes,
-#                    capturer pinned to CPU 0, generator to CPU 1; prints perf/table.py's table
+#                    REPS (5) x {full rate, FIXED_PPS} x COUNT (3,000,000) frames of SIZE (64) bytes,
+#                    capturer pinned to CPU 0, generator to CPU 1; prints perf/table.py's table, then the drift check
+#   drift [DIR]      default runtime against DOTNET_TieredCompilation=0 for callback, blocks and async in a matrix's
+#                    results (the newest by default): fails when a default-runtime median is more than DRIFT_PCT (15) % above
 #   capped [PCT]     the same with the capturer's CPU capped at PCT% (5) of a core (CAP_CPU_PCT):
 #                    drops show who is cheaper; CAPPED_REPS (3), CAPPED_PPS (500000)
 #   micro            BenchmarkDotNet over the in-memory ring image (and a capture file) + the C walk
 #   files            the file-read benchmark (perf/files.sh)
 #   all              build matrix capped micro files (the default)
+# Every .NET capturer runs as a user's process runs: the default runtime (tiered compilation and dynamic PGO on),
+# no runtime knobs, and no warm-up (WARMUP_MS=0: the clock starts at the first live packet, with whatever the JIT has
+# done by then). The `-tc0` rows are the diagnostic beside them: the same code with DOTNET_TieredCompilation=0, i.e.
+# fully optimised from the start without dynamic PGO. `SharpPcap` is the peer as its users run it.
 # Knobs: MODES (callback buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket
 # fanout fanout-dataflow + the diagnostics leases walk; fanout-dataflow-dedicated on request; FANOUT_MEMBERS (2),
-# FANOUT_MODE (hash) and FANOUT_CPUS reach the fanout modes),
-# COUNT, SIZE, FIXED_PPS,
-# TIERED (1: also run `callback-tiered`, default tiering + warm-up), NOSPIN (1: also run async-pool and
-# dataflow with DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0), BENCH (shared/bench),
-# BENCH_OUT (/tmp/slimcap-bench), NO_APT=1. .NET capturers (ours and SharpPcap-tc0) run with
-# DOTNET_TieredCompilation=0 (the referee's advice for a fair .NET comparison); `SharpPcap` is the
-# peer with default tiering, as its users run it.
+# FANOUT_MODE (hash) and FANOUT_CPUS reach the fanout modes), TC0_MODES (callback blocks async: the diagnostic rows),
+# COUNT, SIZE, FIXED_PPS, WARMUP_MS (0; up to 1500 for an image warm-up before `ready`, said in the table's rows),
+# BENCH (shared/bench), BENCH_OUT (/tmp/slimcap-bench), NO_APT=1.
 set -euo pipefail
 P="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$P")"
@@ -26,7 +29,7 @@ BENCH="${BENCH:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || echo /work/sh
 export BENCH_OUT="${BENCH_OUT:-/tmp/slimcap-bench}"
 O="$BENCH_OUT"
 MODES="${MODES:-callback buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket fanout fanout-dataflow leases walk}"
-COUNT="${COUNT:-2000000}" SIZE="${SIZE:-64}" FIXED_PPS="${FIXED_PPS:-500000}"
+COUNT="${COUNT:-3000000}" SIZE="${SIZE:-64}" FIXED_PPS="${FIXED_PPS:-500000}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 step_build() {
@@ -36,34 +39,38 @@ step_build() {
   dotnet publish "$P/peers/SharpPcapRead/SharpPcapRead.csproj" -c Release -o "$P/out/sharppcapread" -nologo -v quiet
   gcc -O2 -Wall -Wextra -o "$P/out/ringwalk" "$P/baseline/ringwalk.c"
   gcc -O2 -Wall -Wextra -o "$P/out/pcapread" "$P/baseline/pcapread.c" -lpcap
-  echo "built: $P/out/capturer $P/out/bench $P/out/ringwalk"
+  if [[ -n "${SLIMCAP:-}" && -n "${GOTOOLS:-}" ]]; then bash "$BENCH/peers/slimcap-go/build.sh"; fi
+  echo "built: $P/out/capturer $P/out/bench $P/out/ringwalk${SLIMCAP:+ $O/slimcap-go}"
 }
 
 capturers() {
-  local tc="env DOTNET_TieredCompilation=0" list m
-  list="ringcount=$O/ringcount;pcapcount=$O/pcapcount"
-  list+=";SharpPcap-tc0=$tc $O/sharppcap/SharpPcapCount;SharpPcap=$O/sharppcap/SharpPcapCount"
-  for m in $MODES; do list+=";$m=$tc WARMUP_MS=500 $P/capture $m"; done
-  [[ "${TIERED:-1}" == 1 ]] && list+=";callback-tiered=$P/capture callback"
-  # The thread-pool surfaces again without the pool's idle spinning (sched_yield loops, counted as CPU):
-  if [[ "${NOSPIN:-1}" == 1 ]]; then
-    for m in async-pool dataflow; do
-      [[ " $MODES " == *" $m "* ]] && list+=";$m-nospin=$tc DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 WARMUP_MS=500 $P/capture $m"
-    done
-  fi
+  local tc0="env DOTNET_TieredCompilation=0" warm="WARMUP_MS=${WARMUP_MS:-0}" list m
+  list="ringcount=$O/ringcount;pcapcount=$O/pcapcount;SharpPcap=$O/sharppcap/SharpPcapCount"
+  [[ -x "$O/slimcap-go" ]] && list+=";slimcap-go=$O/slimcap-go"
+  for m in $MODES; do list+=";$m=env $warm $P/capture $m"; done
+  for m in ${TC0_MODES-callback blocks async}; do
+    [[ " $MODES " == *" $m "* ]] && list+=";$m-tc0=$tc0 $warm $P/capture $m"
+  done
   echo "$list"
 }
 
 step_matrix() {
   local reps="${1:-5}" tag="perf-$(date +%Y%m%d-%H%M%S)"
   CAPTURERS="$(capturers)" TAG="$tag" bash "$BENCH/matrix.sh" "$reps" "$COUNT" "$SIZE" "$FIXED_PPS" >/dev/null
-  echo "## matrix $tag: $reps reps, $COUNT x $SIZE B, full rate and $FIXED_PPS pps ($O/results/$tag)"
+  echo "## matrix $tag: $reps reps, $COUNT x $SIZE B, full rate and $FIXED_PPS pps, WARMUP_MS=${WARMUP_MS:-0} ($O/results/$tag)"
   python3 "$P/table.py" "$O/results/$tag" | tee "$O/results/$tag/PERF-TABLE.md"
+  step_drift "$O/results/$tag"
+}
+
+step_drift() {
+  local dir="${1:-$(ls -dt "$O"/results/perf-2* 2>/dev/null | head -1)}"
+  [[ -d "$dir" ]] || { echo "capture.sh drift: no matrix results (run: capture.sh matrix)" >&2; return 2; }
+  python3 "$P/drift.py" --limit-pct "${DRIFT_PCT:-15}" "$dir"
 }
 
 step_capped() {
   local pct="${1:-5}" tag="perf-capped$1-$(date +%Y%m%d-%H%M%S)"
-  CAP_CPU_PCT="$pct" CAPTURERS="$(TIERED=0 capturers)" TAG="$tag" \
+  CAP_CPU_PCT="$pct" CAPTURERS="$(TC0_MODES= capturers)" TAG="$tag" \
     bash "$BENCH/matrix.sh" "${CAPPED_REPS:-3}" "$COUNT" "$SIZE" "${CAPPED_PPS:-500000}" >/dev/null
   echo "## capped at $pct% of CPU 0 ($tag): ${CAPPED_REPS:-3} reps, full rate and ${CAPPED_PPS:-500000} pps"
   python3 "$P/table.py" "$O/results/$tag" | tee "$O/results/$tag/PERF-TABLE.md"
@@ -81,6 +88,7 @@ while (( i < ${#steps[@]} )); do
   case "$s" in
     build) step_build ;;
     matrix) step_matrix $arg ;;
+    drift) step_drift ;;
     capped) step_capped ${arg:-5} ;;
     micro) step_micro ;;
     files) step_files ;;

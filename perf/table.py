@@ -28,7 +28,7 @@ def load(path):
     return rec if "cpu_ns_per_pkt" in rec["cap"] else None
 
 
-def main(dirs, sharp="SharpPcap-tc0"):
+def main(dirs, sharp="SharpPcap"):
     runs, order = {}, []
     for d in dirs:
         for fn in sorted(os.listdir(d)):
@@ -45,7 +45,7 @@ def main(dirs, sharp="SharpPcap-tc0"):
                 runs[key].append(r)
     floor = {r["round"]: float(r["cap"]["cpu_ns_per_pkt"]) for (n, _), rs in runs.items() if n == "ringcount" for r in rs}
     med = {k: statistics.median(float(r["cap"]["cpu_ns_per_pkt"]) for r in rs) for k, rs in runs.items() if rs}
-    print("| capturer | offered | runs | CPU ns/pkt median (min-max) | x C floor | x cheaper than SharpPcap (default tiering / TC=0) | lost % max | kernel drops max | alloc B/pkt |")
+    print("| capturer | offered | runs | CPU ns/pkt median (min-max) | x C floor | x cheaper than SharpPcap | lost % max | kernel drops max | alloc B/pkt |")
     print("|---|---|---|---|---|---|---|---|---|")
     order.sort(key=lambda k: (k[1] != 0, k[1]))
     for key in order:
@@ -58,8 +58,8 @@ def main(dirs, sharp="SharpPcap-tc0"):
         ns = sorted(float(r["cap"]["cpu_ns_per_pkt"]) for r in rs)
         ratios = [float(r["cap"]["cpu_ns_per_pkt"]) / floor[r["round"]] for r in rs if r["round"] in floor]
         xf = f"{statistics.median(ratios):.2f}" if ratios else "-"
-        sp, sd = med.get((sharp, rate)), med.get(("SharpPcap", rate))
-        xs = " / ".join(f"{v / med[key]:.1f}" if v else "-" for v in (sd, sp))
+        sp = med.get((sharp, rate))
+        xs = f"{sp / med[key]:.1f}" if sp else "-"
         lost = max(float(r["summary"]["lost_pct"]) for r in rs)
         drops = max(int(r["cap"].get("kernel_dropped", "0")) if r["cap"].get("kernel_dropped", "?").isdigit() else 0 for r in rs)
         alloc = [float(r["cap"]["alloc_bytes_per_pkt"]) for r in rs if "alloc_bytes_per_pkt" in r["cap"]]
@@ -69,7 +69,7 @@ def main(dirs, sharp="SharpPcap-tc0"):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    sharp = "SharpPcap-tc0"
+    sharp = "SharpPcap"
     if args and args[0].startswith("--sharp="):
         sharp = args.pop(0).split("=", 1)[1]
     main(args or ["."], sharp)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Capture;
@@ -200,6 +201,7 @@ internal sealed class CaptureLoop : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (bool Completed, Exception? Error, Exception? SinkFault) ReadAll(CaptureSource source)
     {
         while (!StopRequested)

@@ -111,6 +111,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
 
     /// <summary>Enumerates the packets the block shows, without allocating.</summary>
     /// <exception cref="ObjectDisposedException">The lease ended.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public Enumerator GetEnumerator()
     {
         int generation = CurrentGeneration;
@@ -193,7 +194,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     }
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> unless PacketRefs of <paramref name="generation"/> are still readable.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal void ThrowIfStale(int generation)
     {
         if (Volatile.Read(ref _generation) != generation || _storage.Epoch != _epoch) ThrowStale();
@@ -212,7 +213,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     internal bool IsCurrent(int generation) => Volatile.Read(ref _generation) == generation && IsLeased;
 
     /// <summary>The bytes of a packet of this lease; callers checked the generation.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal ReadOnlySpan<byte> GetSpan(int offset, int length) => _storage.GetSpan(offset, length);
 
     /// <summary>
@@ -313,7 +314,11 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
         }
 
         /// <summary>The current packet.</summary>
-        public readonly PacketRef Current => _current;
+        public readonly PacketRef Current
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+            get => _current;
+        }
 
         /// <summary>Moves to the next visible packet. Throws <see cref="ObjectDisposedException"/> if the block was released.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

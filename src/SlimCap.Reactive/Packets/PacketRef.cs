@@ -61,7 +61,10 @@ public readonly struct PacketRef
     /// <summary>The captured bytes, starting at the link-layer header. Throws <see cref="ObjectDisposedException"/> once the block is released.</summary>
     public ReadOnlySpan<byte> Data
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // Both flags, as on the other per-packet members: code that inlines it (an optimised caller) inlines it, and a
+        // caller still running tier-0 code calls one optimised body instead of the tier-0, instrumented and tier-1
+        // copies the JIT would otherwise compile inside a capture's first seconds (perf/RESULTS.md, "Tiering").
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         get
         {
             PacketBlock? block = _block;
@@ -110,6 +113,7 @@ public readonly struct PacketRef
     /// <summary>The captured bytes from the IP header on; empty when the offset is unknown or beyond the captured bytes.</summary>
     public ReadOnlySpan<byte> IpLayer
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         get
         {
             ReadOnlySpan<byte> data = Data;

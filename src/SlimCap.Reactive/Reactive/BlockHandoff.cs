@@ -114,6 +114,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     /// True once nothing more will come: the writer finished and the queue is empty, or the read was cancelled.
     /// Throws the capture's error, if it failed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool IsFinished(CancellationToken cancellationToken)
     {
         Exception? error;
@@ -165,6 +166,7 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
     }
 
     /// <summary>Disposes every block still queued. Call after <see cref="CloseReader"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void DisposeQueued()
     {
         while (TryRead(out PacketBlock? block)) block!.Dispose();
@@ -184,12 +186,16 @@ internal sealed class BlockHandoff : ICaptureSink, IValueTaskSource, IThreadPool
         else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IThreadPoolWorkItem.Execute() => _waiter.SetResult(true);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource.GetResult(short token) => _waiter.GetResult(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _waiter.GetStatus(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _waiter.OnCompleted(continuation, state, token, flags);
 }

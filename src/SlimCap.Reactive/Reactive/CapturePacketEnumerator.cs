@@ -40,7 +40,11 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         _completion.RunContinuationsAsynchronously = false;
     }
 
-    public PacketRef Current => _current;
+    public PacketRef Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        get => _current;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask<bool> MoveNextAsync()
@@ -140,10 +144,13 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool IValueTaskSource<bool>.GetResult(short token) => _completion.GetResult(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _completion.GetStatus(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _completion.OnCompleted(continuation, state, token, flags);
 

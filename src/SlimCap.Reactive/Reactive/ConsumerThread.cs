@@ -71,6 +71,7 @@ internal sealed class ConsumerThread
 
     // The event is never disposed: a Schedule racing with Stop may still set it after the thread ended (its
     // SafeHandle is released by finalization).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run()
     {
         while (true)

@@ -153,6 +153,7 @@ internal sealed unsafe class RingBlock : BlockStorage
 
     internal override ReadOnlyMemory<byte> GetBytes() => _reader.GetBlockMemory(Index);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void OnReleased()
     {
         // Kernel first, then the slot: the reader treats a slot that is no longer held as the kernel's. The write
