@@ -79,6 +79,6 @@ internal sealed class LinkMonitor
             OnNetworkDown();
             return;
         }
-        throw ThrowHelper.NativeCall(call, errno, _link.Name);
+        throw NativeCallException.For(call, errno, _link.Name);
     }
 }

@@ -18,7 +18,7 @@ internal static unsafe partial class Syscalls
     public static FileDescriptorHandle OpenPacketSocket(ushort protocolHostOrder, string? interfaceName)
     {
         int fd = LibC.socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, HostToNetwork(protocolHostOrder));
-        if (fd < 0) ThrowHelper.ThrowLastError("socket(AF_PACKET, SOCK_RAW)", interfaceName);
+        if (fd < 0) NativeCallException.ThrowLastError("socket(AF_PACKET, SOCK_RAW)", interfaceName);
         return new FileDescriptorHandle(fd);
     }
 
@@ -26,7 +26,7 @@ internal static unsafe partial class Syscalls
     public static FileDescriptorHandle OpenEventFd()
     {
         int fd = LibC.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (fd < 0) ThrowHelper.ThrowLastError("eventfd", null);
+        if (fd < 0) NativeCallException.ThrowLastError("eventfd", null);
         return new FileDescriptorHandle(fd);
     }
 
@@ -35,7 +35,7 @@ internal static unsafe partial class Syscalls
         where T : unmanaged
     {
         int errno = TrySetSocketOption(fd, level, name, value);
-        if (errno != 0) ThrowHelper.ThrowNativeCall(call, errno, interfaceName);
+        if (errno != 0) NativeCallException.Throw(call, errno, interfaceName);
     }
 
     /// <summary>setsockopt returning 0 or the errno.</summary>
@@ -116,7 +116,7 @@ internal static unsafe partial class Syscalls
         {
             fd.DangerousAddRef(ref added);
             if (LibC.bind(fd.Fd, (sockaddr*)&address, (uint)sizeof(SockaddrLl)) != 0)
-                ThrowHelper.ThrowLastError("bind(AF_PACKET)", interfaceName);
+                NativeCallException.ThrowLastError("bind(AF_PACKET)", interfaceName);
         }
         finally
         {
@@ -132,7 +132,7 @@ internal static unsafe partial class Syscalls
         {
             fd.DangerousAddRef(ref added);
             void* p = LibC.mmap(null, (size_t)(ulong)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd.Fd, 0);
-            if (p == LibC.MAP_FAILED) ThrowHelper.ThrowLastError("mmap(PACKET_RX_RING)", interfaceName);
+            if (p == LibC.MAP_FAILED) NativeCallException.ThrowLastError("mmap(PACKET_RX_RING)", interfaceName);
             return (byte*)p;
         }
         finally

@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
@@ -46,7 +47,7 @@ internal static class PacketSocketSetup
     public static void AttachFilter(FileDescriptorHandle fd, BpfProgram program, string? interfaceName)
     {
         int errno = TryAttachFilter(fd, program);
-        if (errno != 0) ThrowHelper.ThrowNativeCall($"setsockopt(SO_ATTACH_FILTER, {program.Length} instructions)", errno, interfaceName);
+        if (errno != 0) NativeCallException.Throw($"setsockopt(SO_ATTACH_FILTER, {program.Length} instructions)", errno, interfaceName);
     }
 
     public static int TryAttachFilter(FileDescriptorHandle fd, BpfProgram program) => TrySetProgram(fd, SOL_SOCKET, SO_ATTACH_FILTER, program);
