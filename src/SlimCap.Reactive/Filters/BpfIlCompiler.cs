@@ -34,9 +34,11 @@ internal static class BpfIlCompiler
     [RequiresDynamicCode("Emits IL; callers check IsSupported (false under Native AOT) and interpret instead.")]
     public static BpfFilterFunction Compile(ReadOnlySpan<BpfInstruction> code)
     {
-        var method = new DynamicMethod("bpf_filter", typeof(uint), [typeof(ReadOnlySpan<byte>), typeof(uint)], typeof(BpfIlCompiler).Module, skipVisibility: true);
+        // A first parameter the delegate is closed over (null): invoking a delegate of a static method with no target
+        // goes through a shuffle thunk that moves every argument one register over; a closed delegate calls straight in.
+        var method = new DynamicMethod("bpf_filter", typeof(uint), [typeof(object), typeof(ReadOnlySpan<byte>), typeof(uint)], typeof(BpfIlCompiler).Module, skipVisibility: true);
         new Emitter(method.GetILGenerator(), code).Emit();
-        return method.CreateDelegate<BpfFilterFunction>();
+        return (BpfFilterFunction)method.CreateDelegate(typeof(BpfFilterFunction), null);
     }
 
     private ref struct Emitter
@@ -65,10 +67,10 @@ internal static class BpfIlCompiler
         public void Emit()
         {
             // A, X and every scratch slot start at 0 (locals are zero-initialised: DynamicMethod sets InitLocals).
-            _il.Emit(OpCodes.Ldarg_0);
+            _il.Emit(OpCodes.Ldarg_1);
             _il.Emit(OpCodes.Call, GetReference);
             _il.Emit(OpCodes.Stloc, _data);
-            _il.Emit(OpCodes.Ldarga_S, (byte)0);
+            _il.Emit(OpCodes.Ldarga_S, (byte)1);
             _il.Emit(OpCodes.Call, SpanLength);
             _il.Emit(OpCodes.Stloc, _length);
             for (int pc = 0; pc < _code.Length; pc++)
@@ -102,8 +104,8 @@ internal static class BpfIlCompiler
                     _il.Emit(OpCodes.Shl);
                     _il.Emit(OpCodes.Stloc, _x);
                     return;
-                case ClassLd | SizeW | ModeLen: _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Stloc, _a); return;
-                case ClassLdx | SizeW | ModeLen: _il.Emit(OpCodes.Ldarg_1); _il.Emit(OpCodes.Stloc, _x); return;
+                case ClassLd | SizeW | ModeLen: _il.Emit(OpCodes.Ldarg_2); _il.Emit(OpCodes.Stloc, _a); return;
+                case ClassLdx | SizeW | ModeLen: _il.Emit(OpCodes.Ldarg_2); _il.Emit(OpCodes.Stloc, _x); return;
                 case ClassLd | ModeImm: Constant(k); _il.Emit(OpCodes.Stloc, _a); return;
                 case ClassLdx | ModeImm: Constant(k); _il.Emit(OpCodes.Stloc, _x); return;
                 case ClassLd | ModeMem: _il.Emit(OpCodes.Ldloc, Memory(k)); _il.Emit(OpCodes.Stloc, _a); return;

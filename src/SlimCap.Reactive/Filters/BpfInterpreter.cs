@@ -39,20 +39,27 @@ internal static class BpfInterpreter
             {
                 case ClassRet | SrcK: return k;
                 case ClassRet | SrcA: return a;
+                // One case per load size: with the size a constant, the inlined Load reads with one fixed-width read.
                 case ClassLd | SizeW | ModeAbs:
+                    if (linux && k >= AncillaryBase) a = LinuxAncillary.Load(k, data, a, x, in info);
+                    else if (!Load(data, k, 0, 4, linux, info.NetworkOffset, out a)) return 0;
+                    break;
                 case ClassLd | SizeH | ModeAbs:
+                    if (linux && k >= AncillaryBase) a = LinuxAncillary.Load(k, data, a, x, in info);
+                    else if (!Load(data, k, 0, 2, linux, info.NetworkOffset, out a)) return 0;
+                    break;
                 case ClassLd | SizeB | ModeAbs:
-                    if (linux && k >= AncillaryBase)
-                    {
-                        a = LinuxAncillary.Load(k, data, a, x, in info);
-                        break;
-                    }
-                    if (!Load(data, k, 0, SizeOf(ins.Code), linux, info.NetworkOffset, out a)) return 0;
+                    if (linux && k >= AncillaryBase) a = LinuxAncillary.Load(k, data, a, x, in info);
+                    else if (!Load(data, k, 0, 1, linux, info.NetworkOffset, out a)) return 0;
                     break;
                 case ClassLd | SizeW | ModeInd:
+                    if (!Load(data, k, x, 4, linux, info.NetworkOffset, out a)) return 0;
+                    break;
                 case ClassLd | SizeH | ModeInd:
+                    if (!Load(data, k, x, 2, linux, info.NetworkOffset, out a)) return 0;
+                    break;
                 case ClassLd | SizeB | ModeInd:
-                    if (!Load(data, k, x, SizeOf(ins.Code), linux, info.NetworkOffset, out a)) return 0;
+                    if (!Load(data, k, x, 1, linux, info.NetworkOffset, out a)) return 0;
                     break;
                 case ClassLdx | SizeB | ModeMsh:
                     if (!Load(data, k, 0, 1, linux, info.NetworkOffset, out uint b)) return 0;
@@ -108,9 +115,6 @@ internal static class BpfInterpreter
         }
         return 0;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SizeOf(ushort code) => (code & 0x18) switch { SizeW => 4, SizeH => 2, _ => 1 };
 
     /// <summary>
     /// A packet load at <paramref name="k"/> (+ <paramref name="x"/> for indexed loads). libpcap: the

@@ -41,7 +41,8 @@ internal static partial class Privileges
 /// <summary>Runs short commands (ip, tcpdump) with a time limit.</summary>
 internal static class Shell
 {
-    public static (int ExitCode, string Output) Run(string file, string arguments, int timeoutMs = 20_000, string? workingDirectory = null)
+    public static (int ExitCode, string Output) Run(string file, string arguments, int timeoutMs = 20_000, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file, arguments)
         {
@@ -50,6 +51,7 @@ internal static class Shell
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
