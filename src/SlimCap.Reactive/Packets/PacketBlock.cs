@@ -264,6 +264,14 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
             index++;
             return _storage.ReadNextPayload(ref cursor, out data, out totalLength, out type, out ipLayerOffset);
         }
+        return TryReadSelectedPayload(generation, ref cursor, ref index, out data, out totalLength, out type, out ipLayerOffset);
+    }
+
+    // Out of line: its PacketRef local would otherwise be zeroed in every caller's frame on every packet.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReadSelectedPayload(int generation, ref int cursor, ref int index, out ReadOnlySpan<byte> data,
+        out long totalLength, out PacketType type, out int ipLayerOffset)
+    {
         bool found = TryReadVisible(generation, ref cursor, ref index, out PacketRef packet);
         if (!found) return BlockStorage.NoPayload(out data, out totalLength, out type, out ipLayerOffset);
         data = _storage.GetSpan(packet.DataOffset, packet.CapturedLength);
