@@ -51,6 +51,7 @@ public sealed class CaptureFileSource : CaptureSource
     private const int MaxRecordsPerBlock = 4096;
 
     private readonly PipeViewBlockPool _pool;
+    private bool _closingAtEnd; // set before Dispose by CloseAtEnd: the leases out stay live
     private readonly int _blockSize;
     private readonly bool _publishPartial;
     private readonly object _readGate = new();
@@ -237,10 +238,20 @@ public sealed class CaptureFileSource : CaptureSource
         _input.CancelPendingRead();
     }
 
+    /// <summary>
+    /// At the end of the file the stream that opened it closes it, but the blocks still on their way downstream stay
+    /// readable: they hold the pipe buffers their records lie in (managed memory), not the file.
+    /// </summary>
+    internal override void CloseAtEnd()
+    {
+        _closingAtEnd = true;
+        Dispose();
+    }
+
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        _pool.RevokeAll(); // every lease ends now: reads throw, disposes do nothing
+        if (!_closingAtEnd) _pool.RevokeAll(); // every lease ends now: reads throw, disposes do nothing
         _input.CancelPendingRead();
         // The reader thread leaves the gate promptly once its read is cancelled; then the pipe is ours to close.
         lock (_readGate) _input.Release();
