@@ -97,18 +97,14 @@ internal sealed class TypeDependencies
             foreach (FieldDefinitionHandle f in type.GetFields())
             {
                 FieldDefinition field = _md.GetFieldDefinition(f);
-                _where = $"{typeName}.{_md.GetString(field.Name)}";
-                _signatures.Own = true;
+                Member(typeName, field.Name, field.GetCustomAttributes());
                 field.DecodeSignature(_signatures, null);
-                Attributes(field.GetCustomAttributes());
             }
             foreach (PropertyDefinitionHandle p in type.GetProperties())
             {
                 PropertyDefinition property = _md.GetPropertyDefinition(p);
-                _where = $"{typeName}.{_md.GetString(property.Name)}";
-                _signatures.Own = true;
+                Member(typeName, property.Name, property.GetCustomAttributes());
                 property.DecodeSignature(_signatures, null);
-                Attributes(property.GetCustomAttributes());
             }
             foreach (EventDefinitionHandle e in type.GetEvents())
             {
@@ -165,6 +161,14 @@ internal sealed class TypeDependencies
                     default: il.Offset += 4; break; // InlineI, InlineBrTarget, InlineString, ShortInlineR
                 }
             }
+        }
+
+        /// <summary>Starts on a member of the type's own: names it for the edges, and reads its attributes.</summary>
+        private void Member(string typeName, StringHandle name, CustomAttributeHandleCollection attributes)
+        {
+            _where = $"{typeName}.{_md.GetString(name)}";
+            Attributes(attributes);
+            _signatures.Own = true;
         }
 
         private void Attributes(CustomAttributeHandleCollection attributes)
