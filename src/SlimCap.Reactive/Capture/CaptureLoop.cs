@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// The one capture thread behind every stream (Rx, <c>await foreach</c>, Dataflow): reads blocks from a source and

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Events;
 
@@ -12,7 +13,7 @@ namespace SlimCap.Reactive.Events;
 /// however many readers wait and whenever they started waiting.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal sealed unsafe class WakeSignal : IDisposable
+internal sealed class WakeSignal : IDisposable
 {
     private const ulong UnblockValue = 1;
     private const ulong StopValue = 1UL << 56;
@@ -45,10 +46,10 @@ internal sealed unsafe class WakeSignal : IDisposable
         {
             socket.DangerousAddRef(ref socketAdded);
             _eventFd.DangerousAddRef(ref eventAdded);
-            PollFd* fds = stackalloc PollFd[2];
+            Span<PollFd> fds = stackalloc PollFd[2];
             fds[0] = new PollFd { Fd = _eventFd.Fd, Events = POLLIN };
             fds[1] = new PollFd { Fd = socket.Fd, Events = POLLIN };
-            int rv = Syscalls.Poll(fds, socketToo ? 2 : 1, timeoutMs);
+            int rv = Syscalls.Poll(fds[..(socketToo ? 2 : 1)], timeoutMs);
             if (rv < 0)
             {
                 errno = -rv;

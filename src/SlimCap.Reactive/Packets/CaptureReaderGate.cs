@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// Makes sure an existing <see cref="CaptureSource"/> feeds at most one stream at a time: its read calls are

@@ -1,5 +1,8 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

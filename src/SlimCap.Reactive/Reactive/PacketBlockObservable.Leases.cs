@@ -1,4 +1,5 @@
 using System.Reactive.Concurrency;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive;
 
 /// <summary>Forwards the blocks a caller's predicate accepts and disposes the others (Rx's <c>Where</c> drops them undisposed).</summary>

@@ -1,4 +1,5 @@
 using System.Reactive.Linq;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Reactive.Operators;

@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Reactive.Operators;
 
