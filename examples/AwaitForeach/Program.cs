@@ -1,6 +1,10 @@
-using SlimCap.Shared;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
+using SlimCap.Shared;
 
 // await foreach over a capture: each PacketRef is valid until the next iteration; the block behind it goes back to
 // the kernel as soon as the loop moves past its last packet. Ends after 20 packets, or 10 seconds.

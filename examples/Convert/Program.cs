@@ -4,6 +4,7 @@
 // and the exit code is 1. --filter EXPR keeps only the records a pcap-filter expression matches, as
 // tcpdump -r IN -w OUT EXPR does; an invalid expression is an error (exit 1) before OUT is created.
 using System.CommandLine;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Files;
 
 var input = new Argument<string>("IN") { Description = "Capture file to read (pcap, pcapng, optionally gzip-compressed), or - for stdin." };
@@ -25,7 +26,7 @@ static int Run(string inputPath, string outputPath, string? filter)
         Console.Error.WriteLine($"convert: {records} records from {inputPath} ({source.Format}{(source.IsCompressed ? ", gzip" : "")}) to {outputPath} ({writer.Format})");
         return 0;
     }
-    catch (Exception e) when (e is CaptureFileException or SlimCap.Reactive.FilterLanguage.FilterExpressionException or SlimCap.Reactive.InvalidCaptureOptionException)
+    catch (Exception e) when (e is CaptureFileException or SlimCap.Reactive.FilterLanguage.FilterExpressionException or SlimCap.Reactive.Errors.InvalidCaptureOptionException)
     {
         Console.Error.WriteLine($"convert: {e.Message}");
         return 1;

@@ -1,7 +1,11 @@
 using System.Threading.Tasks.Dataflow;
-using SlimCap.Shared;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
+using SlimCap.Shared;
 
 // A Dataflow pipeline with partitioned fan-out: packets are spread over 3 workers by a symmetric 5-tuple hash, so
 // each worker sees whole flows (both directions) in order. Bounded everywhere; full workers drop, and count it.

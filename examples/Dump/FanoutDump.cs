@@ -1,8 +1,11 @@
 using System.Runtime.Versioning;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Files;
-using SlimCap.Shared;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
+using SlimCap.Shared;
 
 namespace Dump;
 

@@ -1,8 +1,10 @@
 using SlimCap.Reactive;
-using SlimCap.Reactive.FilterLanguage;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Packets;
 
 namespace Dump;
 

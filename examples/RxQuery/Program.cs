@@ -1,7 +1,10 @@
 using System.Reactive.Linq;
-using SlimCap.Shared;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
+using SlimCap.Shared;
 
 // An Rx query over a capture: packets and bytes per second by packet type, for 5 seconds (of wall-clock time: a
 // capture file is read as fast as it goes, so its packets mostly land in the first second, and the query ends with it).

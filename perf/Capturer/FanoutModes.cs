@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Capturer;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Capturer;
 

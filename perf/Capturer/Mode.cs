@@ -1,3 +1,6 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Capturer;
 
 /// <summary>

@@ -11,6 +11,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Capturer;
+using SlimCap.Reactive.Packets;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length > 0 && args[0] == "read") return FileRead.Run(args);

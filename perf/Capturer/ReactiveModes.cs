@@ -1,4 +1,6 @@
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Capturer;
 

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Capturer;
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Capturer;
 

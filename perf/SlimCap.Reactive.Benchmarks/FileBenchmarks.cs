@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Benchmarks;
 

@@ -1,3 +1,6 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Benchmarks;
 
 /// <summary>The in-memory stream every ring benchmark reads, identical to perf/baseline/ringwalk.c's.</summary>

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Benchmarks;
 

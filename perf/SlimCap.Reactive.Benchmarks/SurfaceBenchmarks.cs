@@ -1,5 +1,8 @@
 using System.Threading.Tasks.Dataflow;
 using BenchmarkDotNet.Attributes;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Benchmarks;
 

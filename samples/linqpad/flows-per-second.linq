@@ -1,9 +1,10 @@
 <Query Kind="Statements">
   <NuGetReference>SlimCap.Reactive</NuGetReference>
-  <Namespace>SlimCap.Reactive</Namespace>
-  <Namespace>SlimCap.Reactive.Files</Namespace>
   <Namespace>System.Net</Namespace>
   <Namespace>System.Reactive.Linq</Namespace>
+  <Namespace>SlimCap.Reactive</Namespace>
+  <Namespace>SlimCap.Reactive.Dataflow</Namespace>
+  <Namespace>SlimCap.Reactive.Files</Namespace>
 </Query>
 
 // Flows per second with Rx: packets grouped into one-second windows of their capture timestamps (a file replays far

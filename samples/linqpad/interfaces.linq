@@ -1,9 +1,10 @@
 <Query Kind="Statements">
   <NuGetReference>SlimCap.Reactive</NuGetReference>
-  <Namespace>SlimCap.Reactive</Namespace>
-  <Namespace>SlimCap.Reactive.Files</Namespace>
   <Namespace>System.Net</Namespace>
   <Namespace>System.Reactive.Linq</Namespace>
+  <Namespace>SlimCap.Reactive</Namespace>
+  <Namespace>SlimCap.Reactive.Files</Namespace>
+  <Namespace>SlimCap.Reactive.Packets</Namespace>
 </Query>
 
 // A pcapng file with several interfaces (and link types): packets kept as snapshots, plain values that outlive their

@@ -1,9 +1,10 @@
 <Query Kind="Statements">
   <NuGetReference>SlimCap.Reactive</NuGetReference>
-  <Namespace>SlimCap.Reactive</Namespace>
-  <Namespace>SlimCap.Reactive.Files</Namespace>
   <Namespace>System.Net</Namespace>
   <Namespace>System.Reactive.Linq</Namespace>
+  <Namespace>SlimCap.Reactive</Namespace>
+  <Namespace>SlimCap.Reactive.Files</Namespace>
+  <Namespace>SlimCap.Reactive.Packets</Namespace>
 </Query>
 
 // Packet-size histogram with Rx: each packet's length on the wire into a power-of-two bucket, counted per bucket.

@@ -1,9 +1,10 @@
 <Query Kind="Statements">
   <NuGetReference>SlimCap.Reactive</NuGetReference>
-  <Namespace>SlimCap.Reactive</Namespace>
-  <Namespace>SlimCap.Reactive.Files</Namespace>
   <Namespace>System.Net</Namespace>
   <Namespace>System.Reactive.Linq</Namespace>
+  <Namespace>SlimCap.Reactive</Namespace>
+  <Namespace>SlimCap.Reactive.Files</Namespace>
+  <Namespace>SlimCap.Reactive.Packets</Namespace>
 </Query>
 
 // Top talkers: packets and bytes on the wire by IPv4 source, from a capture file (no root needed).

@@ -9,6 +9,7 @@
 using PacketDotNet;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 string path = args.Length > 0 ? args[0] : throw new ArgumentException("usage: decode-packetdotnet.cs FILE [COUNT]");
 int count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;

@@ -4,7 +4,9 @@
 //   sudo dotnet run samples/scripts/top-talkers.cs -- eth0 10        Linux: capture 10 seconds on eth0
 using System.Net;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 string target = args.Length > 0 ? args[0] : "lo";
 TimeSpan duration = TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);

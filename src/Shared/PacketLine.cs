@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using PacketDotNet;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Shared;
 

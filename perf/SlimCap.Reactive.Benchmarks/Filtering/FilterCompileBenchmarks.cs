@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Benchmarks.Filtering;
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Capture;
 

@@ -2,6 +2,7 @@ using SlimCap.Cli.Infrastructure;
 using SlimCap.Reactive;
 using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Capture;
 

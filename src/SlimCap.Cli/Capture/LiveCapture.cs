@@ -1,5 +1,7 @@
 using SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Capture;
 

@@ -1,7 +1,10 @@
 using SlimCap.Cli.Infrastructure;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Capture;
 

@@ -1,5 +1,6 @@
 using SlimCap.Reactive;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Capture;
 

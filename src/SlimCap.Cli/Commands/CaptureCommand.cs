@@ -7,6 +7,7 @@ using SlimCap.Cli.Output;
 using SlimCap.Cli.Rotation;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 using SlimCap.Shared;
 
 namespace SlimCap.Cli.Commands;

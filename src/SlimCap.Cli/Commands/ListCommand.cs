@@ -6,6 +6,7 @@ using SlimCap.Cli.Output;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Links;
 using Spectre.Console;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Commands;
 

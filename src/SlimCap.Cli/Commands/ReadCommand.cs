@@ -3,6 +3,7 @@ using SlimCap.Cli.Capture;
 using SlimCap.Cli.Infrastructure;
 using SlimCap.Cli.Output;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Commands;
 

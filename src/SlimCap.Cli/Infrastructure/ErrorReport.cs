@@ -1,6 +1,7 @@
 using SlimCap.Reactive;
-using SlimCap.Reactive.FilterLanguage;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.FilterLanguage;
 
 namespace SlimCap.Cli.Infrastructure;
 

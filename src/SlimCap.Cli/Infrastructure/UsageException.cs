@@ -1,4 +1,5 @@
 using SlimCap.Reactive;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Cli.Infrastructure;
 

@@ -1,5 +1,6 @@
 using SlimCap.Reactive;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Output;
 

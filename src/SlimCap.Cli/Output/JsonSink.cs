@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
 using SlimCap.Shared;
 
 namespace SlimCap.Cli.Output;

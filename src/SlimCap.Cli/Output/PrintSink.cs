@@ -1,4 +1,5 @@
 using SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Output;
 

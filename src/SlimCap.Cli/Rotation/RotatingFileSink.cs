@@ -1,6 +1,7 @@
 using SlimCap.Cli.Output;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Rotation;
 

@@ -1,4 +1,6 @@
 using SlimCap.Reactive;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 using SlimCap.Shared;
 
 namespace SlimCap.Cli.Stats;

@@ -1,5 +1,6 @@
 using SlimCap.Cli.Output;
 using SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Cli.Stats;
 

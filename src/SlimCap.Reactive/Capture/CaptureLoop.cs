@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// The one capture thread behind every stream (Rx, <c>await foreach</c>, Dataflow): reads blocks from a source and
@@ -32,6 +34,8 @@ internal sealed class CaptureLoop : IDisposable
     private int _state;
     private bool _stopRequested;
     private int _threadId;
+    private CaptureLoop? _predecessor; // a stopping loop over the same source that this one waits for
+    private readonly ManualResetEventSlim _stopped = new(false);
 
     private CaptureLoop(Func<CaptureSource>? open, CaptureSource? existing, ICaptureSink sink)
     {
@@ -44,20 +48,36 @@ internal sealed class CaptureLoop : IDisposable
     internal static CaptureLoop ForFactory(Func<CaptureSource> open, ICaptureSink sink) => new(open, null, sink);
 
     /// <summary>
-    /// A loop over an existing source; null (and nothing started) when another stream already reads it.
-    /// The source stays open when the loop ends.
+    /// A loop over an existing source, which serves one stream at a time. When another stream reads it, the new loop
+    /// waits for that one to be stopped and to leave (at most <see cref="LiveReaderGrace"/> each), then reads; a reader
+    /// that is not stopped, or does not leave, within the grace makes the new loop fail with <see cref="CaptureReaderGate.BusyError"/>. So
+    /// unsubscribing and subscribing again at once is never refused, however the unsubscription travels: Rx sends a
+    /// terminal message before it disposes upstream (<c>Take</c>), some operators dispose on a scheduler
+    /// (<c>SubscribeOn</c>, <c>ObserveOn</c>), <c>Retry</c> and <c>Repeat</c> subscribe again from inside the old
+    /// stream, and a capture thread delivers one last block or releases its source after the stop. The source stays
+    /// open when the loop ends.
     /// </summary>
     /// <exception cref="InvalidOperationException">The source has ended (a file read to its end): a stream would get nothing.</exception>
     internal static CaptureLoop? ForSource(CaptureSource source, ICaptureSink sink)
     {
-        if (!CaptureReaderGate.TryEnter(source)) return null;
+        var loop = new CaptureLoop(null, source, sink);
+        object? holder = CaptureReaderGate.TryEnter(source, loop);
+        if (holder is CaptureLoop reading)
+        {
+            loop._predecessor = reading; // Run waits for it to stop and leave (a while, if it is not stopping yet), then takes the gate
+            return loop;
+        }
+        if (holder is not null) return null;
         if (source.EndedError() is { } ended)
         {
-            CaptureReaderGate.Exit(source);
+            CaptureReaderGate.Exit(source, loop);
             throw ended;
         }
-        return new CaptureLoop(null, source, sink);
+        return loop;
     }
+
+    /// <summary>How long a new stream over an existing source waits for the stream reading it to be stopped before it is refused.</summary>
+    internal static readonly TimeSpan LiveReaderGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>Completes (never faults) once the loop has ended, released everything it held and told the sink.</summary>
     internal Task Exited => _exitedTask.Task;
@@ -87,6 +107,7 @@ internal sealed class CaptureLoop : IDisposable
         {
             if (_stopRequested) return;
             _stopRequested = true;
+            _stopped.Set(); // ends a wait for a predecessor
             if (_state == NotStarted)
             {
                 _state = Finished;
@@ -99,7 +120,7 @@ internal sealed class CaptureLoop : IDisposable
         }
         if (neverRan)
         {
-            if (_existing is not null) CaptureReaderGate.Exit(_existing);
+            if (_existing is not null) CaptureReaderGate.Exit(_existing, this);
             SignalExited();
             return;
         }
@@ -114,14 +135,25 @@ internal sealed class CaptureLoop : IDisposable
     }
 
     /// <summary>
-    /// Stops the loop and waits until it has released everything, unless called on the capture thread itself
-    /// (from inside the sink, as Rx's Take does), where it only asks the loop to stop after the current call.
+    /// Stops the loop and waits until it has released everything, for at most <see cref="DisposeWait"/>; on a capture
+    /// thread (from inside a sink, as Rx's Take does on this loop's thread, or Catch, Switch and Merge do on another
+    /// loop's) it only asks the loop to stop after the current call, since two capture threads each waiting for the
+    /// other would never end. The wait is bounded because the caller may hold what the capture thread needs to
+    /// leave: Rx's <c>Sample</c> forwards under its lock, so a <c>Take</c> behind it disposes the capture while the
+    /// capture thread waits for that lock to deliver its next block.
     /// </summary>
     public void Dispose()
     {
         Stop();
-        if (Environment.CurrentManagedThreadId != Volatile.Read(ref _threadId)) _exited.Wait();
+        if (!t_onCaptureThread) _exited.Wait(DisposeWait);
     }
+
+    /// <summary>How long <see cref="Dispose"/> waits for the capture thread to leave (it normally takes microseconds, or a socket's close).</summary>
+    internal static readonly TimeSpan DisposeWait = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>True on a thread running a loop (its own, or a caller's long-running thread while it runs one).</summary>
+    [ThreadStatic]
+    private static bool t_onCaptureThread;
 
     private bool StopRequested
     {
@@ -141,6 +173,8 @@ internal sealed class CaptureLoop : IDisposable
         CaptureSource? source = _existing;
         Exception? error = null, sinkFault = null;
         bool completed = false;
+        bool wasOnCaptureThread = t_onCaptureThread;
+        t_onCaptureThread = true;
         try
         {
             if (source is null)
@@ -155,7 +189,8 @@ internal sealed class CaptureLoop : IDisposable
                     error = e;
                 }
             }
-            if (source is not null && Publish(source))
+            if (_predecessor is not null) error = TakeOver(source!);
+            if (error is null && source is not null && Publish(source))
             {
                 (completed, error, sinkFault) = ReadAll(source);
             }
@@ -167,18 +202,44 @@ internal sealed class CaptureLoop : IDisposable
                 _source = null;
                 _state = Finished;
             }
-            if (_existing is not null) CaptureReaderGate.Exit(_existing);
+            if (_existing is not null) CaptureReaderGate.Exit(_existing, this);
+            else if (completed && !StopRequested) source?.CloseAtEnd(); // blocks still queued downstream stay readable
             else source?.Dispose();
         }
 
         // Terminal messages only for a run nobody stopped, and after the source was released.
-        if (sinkFault is not null) _sink.OnSinkFault(sinkFault);
-        else if (!StopRequested)
+        try
         {
-            if (error is not null) _sink.OnError(error);
-            else if (completed) _sink.OnCompleted();
+            if (sinkFault is not null) _sink.OnSinkFault(sinkFault);
+            else if (!StopRequested)
+            {
+                if (error is not null) _sink.OnError(error);
+                else if (completed) _sink.OnCompleted();
+            }
         }
-        SignalExited();
+        finally
+        {
+            t_onCaptureThread = wasOnCaptureThread;
+            SignalExited();
+        }
+    }
+
+    /// <summary>
+    /// Waits (parked, no polling) until the stopping loop this one follows has left, or this one is stopped, then takes
+    /// the source's gate. An error when someone else took it meanwhile or the source has ended.
+    /// </summary>
+    private Exception? TakeOver(CaptureSource source)
+    {
+        CaptureLoop predecessor = _predecessor!;
+        _predecessor = null;
+        // Parked on both events, no polling: the predecessor being stopped (within the grace), then leaving; or this one being stopped.
+        if (WaitHandle.WaitAny([predecessor._stopped.WaitHandle, _stopped.WaitHandle], LiveReaderGrace) == WaitHandle.WaitTimeout)
+            return CaptureReaderGate.BusyError(source);
+        if (WaitHandle.WaitAny([predecessor._exited.WaitHandle, _stopped.WaitHandle], LiveReaderGrace) == WaitHandle.WaitTimeout)
+            return CaptureReaderGate.BusyError(source); // stopped, but its observer does not return
+        if (StopRequested) return null;
+        if (CaptureReaderGate.TryEnter(source, this) is not null) return CaptureReaderGate.BusyError(source);
+        return source.EndedError();
     }
 
     /// <summary>A factory's source is known only now: the loop's own thread takes its name.</summary>

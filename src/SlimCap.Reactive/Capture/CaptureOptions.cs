@@ -1,7 +1,9 @@
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// Options shared by the ring and socket sources (slimcap's options plus ours). Immutable; every

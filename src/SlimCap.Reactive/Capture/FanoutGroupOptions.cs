@@ -1,7 +1,8 @@
 using SlimCap.Reactive.Filters;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Errors;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// Puts a ring into a PACKET_FANOUT group (<see cref="RingOptions.Fanout"/>): the kernel spreads the interface's

@@ -1,8 +1,10 @@
 using System.Runtime.Versioning;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// N TPACKET_V3 rings on one interface in one PACKET_FANOUT group: the kernel spreads the interface's packets over

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// How the kernel spreads the packets of an interface over the members of a PACKET_FANOUT group (each member a

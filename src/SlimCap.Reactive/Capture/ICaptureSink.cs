@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>Where a <see cref="CaptureLoop"/> delivers what it reads. All calls come from the capture thread, serialized.</summary>
 internal interface ICaptureSink

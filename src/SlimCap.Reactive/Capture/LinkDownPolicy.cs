@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Errors;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>What a live source does when its interface goes down while capturing.</summary>
 public enum LinkDownPolicy

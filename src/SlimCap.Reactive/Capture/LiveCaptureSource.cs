@@ -1,12 +1,14 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Socket;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// What the two kernel sources (<see cref="RingSource"/>, <see cref="SocketSource"/>) share: the

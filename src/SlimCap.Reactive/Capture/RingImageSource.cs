@@ -1,6 +1,8 @@
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Ring;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// A capture source over a TPACKET_V3 ring image in process memory, laid out byte for byte as the

@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Errors;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>Options of <see cref="RingSource"/>: the shared ones plus the ring's geometry.</summary>
 /// <remarks>Thread safety: immutable (init-only); safe to share between sources.</remarks>

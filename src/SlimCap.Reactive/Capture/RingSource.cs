@@ -1,13 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Ring;
 using SlimCap.Reactive.Socket;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// Captures from a network interface through an AF_PACKET TPACKET_V3 ring: the kernel writes
@@ -39,7 +41,7 @@ public sealed class RingSource : LiveCaptureSource
     }
 
     /// <summary>Opens a ring on <paramref name="link"/> (re-read, so its state is current).</summary>
-    public unsafe RingSource(LinkInfo link, RingOptions? options = null)
+    public RingSource(LinkInfo link, RingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(link);
         options ??= new RingOptions();

@@ -1,4 +1,7 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>Options of <see cref="SocketSource"/>: the shared ones plus its batching buffers.</summary>
 /// <remarks>Thread safety: immutable (init-only); safe to share between sources.</remarks>

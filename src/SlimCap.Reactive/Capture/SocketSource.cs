@@ -6,8 +6,10 @@ using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using SlimCap.Reactive.Socket;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// Captures from a network interface on a plain AF_PACKET socket (slimcap's <c>afpacket</c>
@@ -189,7 +191,7 @@ public sealed class SocketSource : LiveCaptureSource
         {
             ReceivedPacket p = _receiver.Packet(i);
             long timestamp = p.TimestampNs != 0 ? p.TimestampNs : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
-            batch.CommitAt(first + i * _slotStride, p.CapturedLength, p.WireLength, timestamp, p.Type, _ipLayerOffset, Link.LinkType,
+            batch.CommitAt(first + i * _slotStride, p.CapturedLength, p.WireLength, timestamp, (PacketType)p.PacketType, _ipLayerOffset, Link.LinkType,
                 p.InterfaceIndex, p.VlanTci, p.VlanTpid, p.HasVlan);
         }
         return received;

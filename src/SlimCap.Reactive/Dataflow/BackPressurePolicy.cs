@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
+
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>What a fan-out does with a block for a target whose bounded buffer is full.</summary>
 public enum BackPressurePolicy

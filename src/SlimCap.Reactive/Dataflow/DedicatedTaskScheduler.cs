@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// A <see cref="TaskScheduler"/> with a fixed set of its own threads, which park on a monitor when idle instead of

@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
+
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// Feeds a capture loop's blocks to a fan-out and turns the way the capture ended into <see cref="PacketFanOut.RunAsync"/>'s

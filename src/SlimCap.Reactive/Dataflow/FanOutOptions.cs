@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Errors;
+
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>Options of a <see cref="PacketFanOut"/>. Validated when the fan-out is created.</summary>
 /// <remarks>Thread safety: immutable (init-only); safe to share between fan-outs.</remarks>

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// One target of a fan-out: a bounded buffer linked to the caller's target block, and that target's counters.

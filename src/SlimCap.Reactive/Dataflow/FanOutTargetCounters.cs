@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// What a fan-out did for one target since it was created. Delivered counts what entered the target's bounded

@@ -1,7 +1,9 @@
 using System.Runtime.Versioning;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>The Dataflow surface of a <see cref="FanoutGroupSource"/>: the kernel's partition, one target per member.</summary>
 [SupportedOSPlatform("linux")]

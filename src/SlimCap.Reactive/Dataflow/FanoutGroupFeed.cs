@@ -1,7 +1,9 @@
 using System.Runtime.Versioning;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// Feeds each member of a <see cref="FanoutGroupSource"/> to its own Dataflow target: member i's blocks go to target i,

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>Flow keys for partitioning packets.</summary>
 /// <remarks>Thread safety: pure functions of their input; safe from any thread.</remarks>

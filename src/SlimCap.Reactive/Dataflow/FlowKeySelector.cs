@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
+
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// Computes a flow key for a packet: packets with equal keys land on the same partition, in order. Called on the

@@ -1,6 +1,7 @@
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// Sends every block to every target. Each target gets its own view of the block (showing what the block showed),

@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// Feeds captured blocks to several TPL Dataflow targets, each behind a bounded buffer, with a back-pressure policy

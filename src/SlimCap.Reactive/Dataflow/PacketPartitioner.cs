@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// Spreads packets across targets by flow: each packet goes to target <c>key % TargetCount</c>, so every packet of a

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>
 /// Base type of every error the library raises about capture itself (as opposed to argument

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>
 /// A call was refused for lack of privilege (EPERM or EACCES). Capturing on AF_PACKET sockets

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>The interface disappeared (was deleted, or its namespace was) while capturing.</summary>
 public sealed class InterfaceGoneException : CaptureException

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>The kernel's rules for interface names (net/core/dev.c, <c>dev_valid_name</c>), applied to the UTF-8 bytes it sees.</summary>
 internal static class InterfaceNames

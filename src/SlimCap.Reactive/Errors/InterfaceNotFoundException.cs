@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>The named network interface does not exist. The message lists the ones that do.</summary>
 public sealed class InterfaceNotFoundException : CaptureException

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>
 /// An option value is invalid. Raised before any socket is opened; names the option and why.

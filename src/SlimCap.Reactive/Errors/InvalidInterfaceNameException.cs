@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>
 /// A name that no network interface can have, refused before any look-up, as the kernel's

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>The interface exists but is administratively or operationally down.</summary>
 public sealed class LinkDownException : CaptureException

@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using System.Diagnostics.CodeAnalysis;
+
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>
 /// A system call failed. Names the call, the interface it was made for (where there is one)
@@ -26,12 +28,27 @@ public class NativeCallException : CaptureException
     public string? InterfaceName { get; }
 
     /// <summary>The errno's symbolic name, for example <c>EPERM</c>.</summary>
-    public string ErrnoName => Interop.Errno.Name(Errno);
+    public string ErrnoName => Errors.Errno.Name(Errno);
+
+    /// <summary>The exception for <paramref name="call"/> failing with <paramref name="errno"/>: a
+    /// <see cref="CapturePermissionException"/> for EPERM and EACCES, which say what capability is missing.</summary>
+    internal static NativeCallException For(string call, int errno, string? interfaceName) =>
+        errno is Errors.Errno.EPERM or Errors.Errno.EACCES
+            ? new CapturePermissionException(call, errno, interfaceName)
+            : new NativeCallException(call, errno, interfaceName);
+
+    /// <summary>Throws <see cref="For"/>'s exception; a call of its own, so throw sites stay out of hot methods.</summary>
+    [DoesNotReturn]
+    internal static void Throw(string call, int errno, string? interfaceName) => throw For(call, errno, interfaceName);
+
+    /// <summary>Throws for <paramref name="call"/> with the errno the last P/Invoke left.</summary>
+    [DoesNotReturn]
+    internal static void ThrowLastError(string call, string? interfaceName) => throw For(call, Errors.Errno.Last, interfaceName);
 
     private static string Format(string call, int errno, string? interfaceName, string? detail)
     {
         string where = interfaceName is null ? "" : $" on interface '{interfaceName}'";
         string extra = detail is null ? "" : " " + detail;
-        return $"{call} failed{where}: {Interop.Errno.Name(errno)} ({errno}, {Interop.Errno.Describe(errno)}).{extra}";
+        return $"{call} failed{where}: {Errors.Errno.Name(errno)} ({errno}, {Errors.Errno.Describe(errno)}).{extra}";
     }
 }

@@ -2,16 +2,18 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Events;
 
 /// <summary>
 /// An eventfd polled beside the capture socket, carrying two distinct signals: unblock (the low
 /// bits) and stop (bit 56 and up). Signals add up in the counter, so several unblocks read as one
-/// and a stop is never lost behind them.
+/// and a stop is never lost behind them. A stop, once taken, is written back: it wakes every waiter,
+/// however many readers wait and whenever they started waiting.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal sealed unsafe class WakeSignal : IDisposable
+internal sealed class WakeSignal : IDisposable
 {
     private const ulong UnblockValue = 1;
     private const ulong StopValue = 1UL << 56;
@@ -44,10 +46,10 @@ internal sealed unsafe class WakeSignal : IDisposable
         {
             socket.DangerousAddRef(ref socketAdded);
             _eventFd.DangerousAddRef(ref eventAdded);
-            PollFd* fds = stackalloc PollFd[2];
+            Span<PollFd> fds = stackalloc PollFd[2];
             fds[0] = new PollFd { Fd = _eventFd.Fd, Events = POLLIN };
             fds[1] = new PollFd { Fd = socket.Fd, Events = POLLIN };
-            int rv = Syscalls.Poll(fds, socketToo ? 2 : 1, timeoutMs);
+            int rv = Syscalls.Poll(fds[..(socketToo ? 2 : 1)], timeoutMs);
             if (rv < 0)
             {
                 errno = -rv;
@@ -57,7 +59,13 @@ internal sealed unsafe class WakeSignal : IDisposable
             if ((fds[0].REvents & POLLIN) != 0)
             {
                 ulong value = Syscalls.EventFdTake(_eventFd);
-                if (value >= StopValue || IsStopped) return WaitResult.Stopped;
+                if (value >= StopValue || IsStopped)
+                {
+                    // A stop stays readable for every other waiter: a second reader (unsupported, but it happens) that
+                    // entered its wait after this one took the signal would otherwise wait for ever, and keep the ring.
+                    Syscalls.EventFdAdd(_eventFd, StopValue);
+                    return WaitResult.Stopped;
+                }
                 if (value != 0) return WaitResult.Unblocked;
             }
             if (socketToo && (fds[1].REvents & (POLLERR | POLLHUP | POLLNVAL)) != 0) return WaitResult.SocketError;

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Files;
 
 /// <summary>Copies the packets of a source into a capture-file writer: the core of an <c>editcap</c>-style conversion.</summary>

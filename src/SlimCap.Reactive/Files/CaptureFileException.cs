@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using SlimCap.Reactive.Errors;
+
 namespace SlimCap.Reactive.Files;
 
 /// <summary>
@@ -30,4 +33,14 @@ public class CaptureFileException : CaptureException
 
     /// <summary>What is wrong, without the file name and offset.</summary>
     public string Problem { get; }
+
+    /// <summary>Throws for damage at <paramref name="offset"/>; a call of its own, so the parsers' hot paths stay small.</summary>
+    [DoesNotReturn]
+    internal static void ThrowDamaged(string name, long offset, string problem) =>
+        throw new CaptureFileException(name, offset, problem);
+
+    /// <summary>Throws for a file that ends inside <paramref name="what"/>.</summary>
+    [DoesNotReturn]
+    internal static void ThrowTruncated(string name, long offset, string what, long needed, long got) =>
+        throw new CaptureFileException(name, offset, $"the file is cut short in {what}: needed {needed} bytes, only {got} remain");
 }

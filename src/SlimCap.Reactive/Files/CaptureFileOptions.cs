@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Errors;
+
 namespace SlimCap.Reactive.Files;
 
 /// <summary>Options of a <see cref="CaptureFileSource"/>. The defaults suit files of any size.</summary>

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
 using SlimCap.Reactive.Interop;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 
@@ -50,6 +51,7 @@ public sealed class CaptureFileSource : CaptureSource
     private const int MaxRecordsPerBlock = 4096;
 
     private readonly PipeViewBlockPool _pool;
+    private bool _closingAtEnd; // set before Dispose by CloseAtEnd: the leases out stay live
     private readonly int _blockSize;
     private readonly bool _publishPartial;
     private readonly object _readGate = new();
@@ -236,10 +238,20 @@ public sealed class CaptureFileSource : CaptureSource
         _input.CancelPendingRead();
     }
 
+    /// <summary>
+    /// At the end of the file the stream that opened it closes it, but the blocks still on their way downstream stay
+    /// readable: they hold the pipe buffers their records lie in (managed memory), not the file.
+    /// </summary>
+    internal override void CloseAtEnd()
+    {
+        _closingAtEnd = true;
+        Dispose();
+    }
+
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        _pool.RevokeAll(); // every lease ends now: reads throw, disposes do nothing
+        if (!_closingAtEnd) _pool.RevokeAll(); // every lease ends now: reads throw, disposes do nothing
         _input.CancelPendingRead();
         // The reader thread leaves the gate promptly once its read is cancelled; then the pipe is ours to close.
         lock (_readGate) _input.Release();
@@ -288,7 +300,7 @@ public sealed class CaptureFileSource : CaptureSource
             {
                 bool mayBlock = block is null || block.Count == 0 || !_publishPartial;
                 ReadOutcome outcome = _format.Next(mayBlock, out FileRecord record);
-                if (outcome != ReadOutcome.Record)
+                if (outcome != ReadOutcome.Ready)
                 {
                     // A cancel whose wake was already reported (Unblock before any read) is not a new wake.
                     if (outcome == ReadOutcome.Canceled && !IsDisposed && Volatile.Read(ref _unblockRequested) == 0) continue;
@@ -353,12 +365,12 @@ public sealed class CaptureFileSource : CaptureSource
     private static FormatReader OpenFormat(PipeByteReader input, string name, int maxRecordLength)
     {
         if (input.Available < 4)
-            FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: it has only {input.Available} bytes");
+            CaptureFileException.ThrowDamaged(name, 0, $"not a capture file: it has only {input.Available} bytes");
         Span<byte> scratch = stackalloc byte[4];
         uint magic = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(input.PeekSpan(4, scratch));
         if (magic == PcapNgFormatReader.BlockTypeShb) return PcapNgFormatReader.Open(input, name, maxRecordLength);
         if (PcapFormatReader.IsMagic(magic)) return PcapFormatReader.Open(input, name, maxRecordLength);
-        FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: unknown magic 0x{magic:x8} (neither pcap nor pcapng)");
+        CaptureFileException.ThrowDamaged(name, 0, $"not a capture file: unknown magic 0x{magic:x8} (neither pcap nor pcapng)");
         return null;
     }
 

@@ -1,15 +1,15 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
-using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 
 /// <summary>
 /// Writes packets to a capture file (nanosecond pcap or pcapng) through a <see cref="PipeWriter"/>
 /// with bounded buffering. Usable as a plain method (<see cref="Write(in PacketRef)"/>,
-/// <see cref="Write(PacketBlock)"/>), as an <see cref="IObserver{T}"/> of blocks, and as a Dataflow
-/// target (<see cref="AsTargetBlock"/>).
+/// <see cref="Write(PacketBlock)"/>), as an <see cref="IObserver{T}"/> of blocks (the BCL's interface: Files/ needs no
+/// Rx), and as a Dataflow target (<c>AsTargetBlock</c>, in <c>SlimCap.Reactive.Dataflow</c>).
 /// </summary>
 /// <remarks>
 /// <para><b>Ownership.</b> <see cref="Write(PacketBlock)"/> borrows the block: the caller still owns and
@@ -213,18 +213,6 @@ public abstract class CaptureFileWriter : IObserver<PacketBlock>, IDisposable, I
 
     /// <summary>The source ended: flushes and completes the file.</summary>
     public void OnCompleted() => Complete();
-
-    /// <summary>
-    /// A Dataflow target that writes each block it receives and then disposes it, holding at most
-    /// <paramref name="boundedCapacity"/> blocks (so a slow disk applies back-pressure). Completing or
-    /// faulting the target writes what it holds and completes this writer; its Completion faults with the
-    /// first write error or the fault it was given.
-    /// </summary>
-    public ITargetBlock<PacketBlock> AsTargetBlock(int boundedCapacity = 16)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(boundedCapacity, 1);
-        return new CaptureFileTargetBlock(this, boundedCapacity);
-    }
 
     /// <summary>Writes what a valid file needs and is still missing (the header of an empty file).</summary>
     private protected abstract void FinishFile();

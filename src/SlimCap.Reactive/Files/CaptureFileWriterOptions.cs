@@ -1,3 +1,6 @@
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Files;
 
 /// <summary>Options of a <see cref="CaptureFileWriter"/>.</summary>

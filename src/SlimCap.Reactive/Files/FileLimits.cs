@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Files;
 
 /// <summary>Length limits shared by the readers, as libpcap 1.10 applies them.</summary>

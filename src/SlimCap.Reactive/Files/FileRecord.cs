@@ -1,4 +1,5 @@
 using System.Buffers;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 

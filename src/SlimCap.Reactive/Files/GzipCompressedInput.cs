@@ -14,7 +14,7 @@ namespace SlimCap.Reactive.Files;
 /// Memory: the raw pipe's buffers hold the history (2 × 4 KiB) plus one read; a header's unbounded fields (name,
 /// comment) are consumed as they are read, never buffered whole.
 /// </remarks>
-internal sealed class GzipCompressedInput : Stream
+internal sealed class GzipCompressedInput : ReadOnlyStream
 {
     /// <summary>The most bytes one read by the inflater gets, which bounds where the deflate data can have ended.</summary>
     internal const int FeedChunk = 4096;
@@ -98,8 +98,6 @@ internal sealed class GzipCompressedInput : Stream
         return count;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     /// <summary>Hands the buffers back and completes the raw pipe (which closes the file unless it was left open).</summary>
     internal void Complete()
     {
@@ -129,14 +127,4 @@ internal sealed class GzipCompressedInput : Stream
         _completed = result.IsCompleted;
         if (result.IsCanceled) throw new OperationCanceledException(Token);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

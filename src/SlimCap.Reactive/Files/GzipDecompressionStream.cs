@@ -18,7 +18,7 @@ namespace SlimCap.Reactive.Files;
 /// the parser stands); the message names the compressed offset. Not thread-safe: the file source's reader
 /// thread is its only caller.
 /// </remarks>
-internal sealed class GzipDecompressionStream : Stream
+internal sealed class GzipDecompressionStream : ReadOnlyStream
 {
     private const byte Id1 = 0x1F, Id2 = 0x8B, MethodDeflate = 8;
     private const byte FlagHeaderCrc = 0x02, FlagExtra = 0x04, FlagName = 0x08, FlagComment = 0x10, FlagsReserved = 0xE0;
@@ -57,8 +57,6 @@ internal sealed class GzipDecompressionStream : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -221,14 +219,4 @@ internal sealed class GzipDecompressionStream : Stream
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Files;
 
 /// <summary>Maps <see cref="PacketType"/> to and from pcapng's epb_flags (direction and reception type bits).</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 
@@ -57,8 +58,8 @@ internal sealed class PcapFormatReader : FormatReader
     /// <summary>Reads and checks the 24-byte file header. The input is at offset 0 with the magic buffered.</summary>
     internal static PcapFormatReader Open(PipeByteReader input, string name, int maxRecordLength)
     {
-        if (input.Ensure(FileHeaderSize) != FillResult.Ready)
-            FileThrowHelper.ThrowTruncated(name, 0, "the pcap file header", FileHeaderSize, input.Available);
+        if (input.Ensure(FileHeaderSize) != ReadOutcome.Ready)
+            CaptureFileException.ThrowTruncated(name, 0, "the pcap file header", FileHeaderSize, input.Available);
         Span<byte> scratch = stackalloc byte[FileHeaderSize];
         ReadOnlySpan<byte> h = input.PeekSpan(FileHeaderSize, scratch);
         uint magic = BinaryPrimitives.ReadUInt32LittleEndian(h);
@@ -70,9 +71,9 @@ internal sealed class PcapFormatReader : FormatReader
         // The upper 16 bits carry FCS information; libpcap ignores them for the link type.
         var linkType = (LinkType)(ushort)ReadUInt32(h[20..], bigEndian);
         if (major < 2)
-            FileThrowHelper.ThrowDamaged(name, 4, $"archaic pcap savefile format (version {major}.{minor})");
+            CaptureFileException.ThrowDamaged(name, 4, $"archaic pcap savefile format (version {major}.{minor})");
         if (!((major == 2 && minor <= 4) || (major == 543 && minor == 0)))
-            FileThrowHelper.ThrowDamaged(name, 4, $"unsupported pcap savefile version {major}.{minor}");
+            CaptureFileException.ThrowDamaged(name, 4, $"unsupported pcap savefile version {major}.{minor}");
         LengthOrder order = major == 543 || minor < 3 ? LengthOrder.Swapped
             : minor == 3 ? LengthOrder.SwappedWhenCaplenAboveLen : LengthOrder.AsStored;
         long snapshot = FileLimits.AdjustSnapLength(linkType, snapLength);
@@ -86,15 +87,15 @@ internal sealed class PcapFormatReader : FormatReader
     {
         record = default;
         int headerSize = _recordHeaderSize;
-        FillResult fill = Input.Ensure(headerSize, mayBlock);
-        if (fill != FillResult.Ready)
+        ReadOutcome fill = Input.Ensure(headerSize, mayBlock);
+        if (fill != ReadOutcome.Ready)
         {
-            if (fill == FillResult.End)
+            if (fill == ReadOutcome.End)
             {
                 if (Input.Available == 0) return ReadOutcome.End;
-                FileThrowHelper.ThrowTruncated(Name, Input.Offset, "a record header", headerSize, Input.Available);
+                CaptureFileException.ThrowTruncated(Name, Input.Offset, "a record header", headerSize, Input.Available);
             }
-            return fill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+            return fill; // Canceled or WouldBlock
         }
         Span<byte> scratch = stackalloc byte[24];
         ReadOnlySpan<byte> h = Input.PeekSpan(headerSize, scratch);
@@ -103,11 +104,11 @@ internal sealed class PcapFormatReader : FormatReader
 
         long size = headerSize + (long)captured;
         fill = Input.Ensure(size, mayBlock);
-        if (fill != FillResult.Ready)
+        if (fill != ReadOutcome.Ready)
         {
-            if (fill == FillResult.End)
-                FileThrowHelper.ThrowTruncated(Name, Input.Offset, "the data of a record", captured, Input.Available - headerSize);
-            return fill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+            if (fill == ReadOutcome.End)
+                CaptureFileException.ThrowTruncated(Name, Input.Offset, "the data of a record", captured, Input.Available - headerSize);
+            return fill; // Canceled or WouldBlock
         }
 
         // libpcap cuts a record longer than the snapshot length to it (and skips the rest).
@@ -118,7 +119,7 @@ internal sealed class PcapFormatReader : FormatReader
         record.LinkType = _linkType;
         record.Type = PacketType.Unknown;
         record.Size = size;
-        return ReadOutcome.Record;
+        return ReadOutcome.Ready;
     }
 
     /// <summary>
@@ -184,7 +185,7 @@ internal sealed class PcapFormatReader : FormatReader
     {
         if (captured <= _maxCaptured)
             throw new CaptureFileRecordTooLargeException(Name, Input.Offset, "a record", captured, _maxRecord);
-        FileThrowHelper.ThrowDamaged(Name, Input.Offset + 8, captured > _snapshot
+        CaptureFileException.ThrowDamaged(Name, Input.Offset + 8, captured > _snapshot
             ? $"invalid record capture length {captured}, bigger than the snapshot length {_snapshot}"
             : $"invalid record capture length {captured}, bigger than the maximum {_maxCaptured} for link type {LinkTypeInfo.Name(_linkType)}");
     }

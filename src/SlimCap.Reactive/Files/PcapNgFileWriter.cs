@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Text;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 
@@ -53,8 +54,8 @@ internal sealed class PcapNgFormatReader : FormatReader
     /// </summary>
     internal static PcapNgFormatReader Open(PipeByteReader input, string name, int maxRecordLength)
     {
-        if (input.Ensure(12) != FillResult.Ready)
-            FileThrowHelper.ThrowDamaged(name, 0, $"not a capture file: a pcapng Section Header Block needs at least 12 bytes, the file has {input.Available}");
+        if (input.Ensure(12) != ReadOutcome.Ready)
+            CaptureFileException.ThrowDamaged(name, 0, $"not a capture file: a pcapng Section Header Block needs at least 12 bytes, the file has {input.Available}");
         Span<byte> scratch = stackalloc byte[16];
         ReadOnlySpan<byte> h = input.PeekSpan(12, scratch);
         uint bom = BinaryPrimitives.ReadUInt32LittleEndian(h[8..]);
@@ -63,24 +64,24 @@ internal sealed class PcapNgFormatReader : FormatReader
         else if (BinaryPrimitives.ReverseEndianness(bom) == ByteOrderMagic) bigEndian = true;
         else
         {
-            FileThrowHelper.ThrowDamaged(name, 8, $"not a capture file: pcapng byte-order magic 0x{bom:x8} is neither 1a2b3c4d nor 4d3c2b1a");
+            CaptureFileException.ThrowDamaged(name, 8, $"not a capture file: pcapng byte-order magic 0x{bom:x8} is neither 1a2b3c4d nor 4d3c2b1a");
             return null!;
         }
         var reader = new PcapNgFormatReader(input, name, bigEndian, maxRecordLength);
         uint length = reader.U32(h[4..]);
         if (length < 28 || length > FileLimits.MaxFirstShbSize)
-            FileThrowHelper.ThrowDamaged(name, 4, $"the Section Header Block has an invalid length {length} (must be 28 to {FileLimits.MaxFirstShbSize})");
-        if (input.Ensure(length) != FillResult.Ready)
-            FileThrowHelper.ThrowTruncated(name, 0, "the Section Header Block", length, input.Available);
+            CaptureFileException.ThrowDamaged(name, 4, $"the Section Header Block has an invalid length {length} (must be 28 to {FileLimits.MaxFirstShbSize})");
+        if (input.Ensure(length) != ReadOutcome.Ready)
+            CaptureFileException.ThrowTruncated(name, 0, "the Section Header Block", length, input.Available);
         h = input.PeekSpan(16, scratch);
         ushort major = reader.U16(h[12..]), minor = reader.U16(h[14..]);
         if (major != 1 || (minor != 0 && minor != 2))
-            FileThrowHelper.ThrowDamaged(name, 12, $"unsupported pcapng version {major}.{minor}");
+            CaptureFileException.ThrowDamaged(name, 12, $"unsupported pcapng version {major}.{minor}");
         // libpcap reads the first SHB by its length alone: no trailer or alignment check here.
         input.Advance(length);
         ReadOutcome outcome = reader.Step(mayBlock: true, stopAtInterface: true, out _);
         // Reaching a packet first is impossible here: a packet before any interface is an error.
-        System.Diagnostics.Debug.Assert(outcome != ReadOutcome.Record);
+        System.Diagnostics.Debug.Assert(outcome != ReadOutcome.Ready);
         return reader;
     }
 
@@ -96,19 +97,19 @@ internal sealed class PcapNgFormatReader : FormatReader
             if (_skipRemaining >= 0)
             {
                 ReadOutcome skipped = ContinueSkip(mayBlock);
-                if (skipped != ReadOutcome.Record) return skipped;
+                if (skipped != ReadOutcome.Ready) return skipped;
                 continue;
             }
             _blockOffset = Input.Offset;
-            FillResult fill = Input.Ensure(8, mayBlock);
-            if (fill != FillResult.Ready)
+            ReadOutcome fill = Input.Ensure(8, mayBlock);
+            if (fill != ReadOutcome.Ready)
             {
-                if (fill == FillResult.End)
+                if (fill == ReadOutcome.End)
                 {
                     if (Input.Available == 0) return ReadOutcome.End;
-                    FileThrowHelper.ThrowTruncated(Name, _blockOffset, "a block header", 8, Input.Available);
+                    CaptureFileException.ThrowTruncated(Name, _blockOffset, "a block header", 8, Input.Available);
                 }
-                return fill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+                return fill; // Canceled or WouldBlock
             }
             ReadOnlySpan<byte> h = Input.PeekSpan(8, scratch);
             uint type = U32(h);
@@ -117,11 +118,11 @@ internal sealed class PcapNgFormatReader : FormatReader
             {
                 // A new section may switch the byte order: its length is read in the order its own magic gives.
                 fill = Input.Ensure(12, mayBlock);
-                if (fill != FillResult.Ready)
+                if (fill != ReadOutcome.Ready)
                 {
-                    if (fill == FillResult.End)
-                        FileThrowHelper.ThrowTruncated(Name, _blockOffset, "a Section Header Block", 12, Input.Available);
-                    return fill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+                    if (fill == ReadOutcome.End)
+                        CaptureFileException.ThrowTruncated(Name, _blockOffset, "a Section Header Block", 12, Input.Available);
+                    return fill; // Canceled or WouldBlock
                 }
                 Input.Peek(12).CopyTo(shb);
                 uint bom = BinaryPrimitives.ReadUInt32LittleEndian(shb[8..]);
@@ -145,11 +146,11 @@ internal sealed class PcapNgFormatReader : FormatReader
             if (length > _maxHeldBlock)
                 throw new CaptureFileRecordTooLargeException(Name, _blockOffset, $"a block of type {type}", length, _maxHeldBlock);
             fill = Input.Ensure(length, mayBlock);
-            if (fill != FillResult.Ready)
+            if (fill != ReadOutcome.Ready)
             {
-                if (fill == FillResult.End)
-                    FileThrowHelper.ThrowTruncated(Name, _blockOffset, $"a block of type {type}", length, Input.Available);
-                return fill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+                if (fill == ReadOutcome.End)
+                    CaptureFileException.ThrowTruncated(Name, _blockOffset, $"a block of type {type}", length, Input.Available);
+                return fill; // Canceled or WouldBlock
             }
             ReadOnlySequence<byte> block = Input.Peek(length);
             block.Slice(length - 4, 4).CopyTo(scratch);
@@ -170,11 +171,11 @@ internal sealed class PcapNgFormatReader : FormatReader
                     case BlockTypePb:
                         ReadPacket(body, type, ref record);
                         record.Size = length;
-                        return ReadOutcome.Record;
+                        return ReadOutcome.Ready;
                     case BlockTypeSpb:
                         ReadSimplePacket(body, ref record);
                         record.Size = length;
-                        return ReadOutcome.Record;
+                        return ReadOutcome.Ready;
                     case BlockTypeIdb:
                         ReadInterface(body);
                         Input.Advance(length);
@@ -210,17 +211,15 @@ internal sealed class PcapNgFormatReader : FormatReader
             int size = (int)length;
             if (U32(h[(size - 4)..]) != length) break; // the trailer differs: Step reports it
             ReadOnlySpan<byte> body = h.Slice(8, size - 12);
-            uint interfaceId = U32(body);
-            if (interfaceId >= (uint)_interfaces.Count) break;
-            uint captured = U32(body[12..]);
-            PcapNgInterface iface = _interfaces[(int)interfaceId];
-            if (captured > iface.Snapshot || captured > _maxRecord || captured > (uint)(body.Length - 20)) break;
+            PacketFields packet = ReadPacketFields(body, BlockTypeEpb);
+            if (packet.InterfaceId >= (uint)_interfaces.Count) break;
+            PcapNgInterface iface = _interfaces[(int)packet.InterfaceId];
+            if (!FitsLimits(packet.Captured, iface, body.Length)) break; // Step reports which limit
             if (count > 0 && (fileBytes + size > maxFileBytes || count >= maxRecords)) break;
             if (bufferIndex < 0) bufferIndex = block.ReferenceBuffer(buffer);
-            ulong t = ((ulong)U32(body[4..]) << 32) | U32(body[8..]);
-            PacketType direction = ReadDirection(body.Slice(20 + (int)((captured + 3) & ~3u)));
-            block.AppendView(bufferIndex, start + position + 28, (int)captured, U32(body[16..]), iface.ToNanoseconds(t), 0,
-                iface.LinkType, LinkTypeInfo.IpLayerOffset(iface.LinkType), (int)interfaceId, direction, size);
+            PacketType direction = ReadDirection(body.Slice(OptionsOffset(packet.Captured)));
+            block.AppendView(bufferIndex, start + position + 28, (int)packet.Captured, packet.Length, iface.ToNanoseconds(packet.Timestamp), 0,
+                iface.LinkType, LinkTypeInfo.IpLayerOffset(iface.LinkType), (int)packet.InterfaceId, direction, size);
             position += size;
             count++;
             fileBytes += size;
@@ -235,7 +234,7 @@ internal sealed class PcapNgFormatReader : FormatReader
 
     /// <summary>
     /// Passes the rest of a skipped block without buffering it (the pipe lets go of each buffer once passed), then
-    /// checks its trailer. <see cref="ReadOutcome.Record"/> here means "done, go on with the next block".
+    /// checks its trailer. <see cref="ReadOutcome.Ready"/> here means "done, go on with the next block".
     /// </summary>
     private ReadOutcome ContinueSkip(bool mayBlock)
     {
@@ -249,21 +248,21 @@ internal sealed class PcapNgFormatReader : FormatReader
                 _skipRemaining -= step;
                 continue;
             }
-            FillResult fill = Input.Ensure(1, mayBlock);
-            if (fill == FillResult.End)
-                FileThrowHelper.ThrowTruncated(Name, _blockOffset, $"a block of type {_skipType}", _skipLength, Input.Offset - _blockOffset);
-            if (fill != FillResult.Ready) return fill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+            ReadOutcome fill = Input.Ensure(1, mayBlock);
+            if (fill == ReadOutcome.End)
+                CaptureFileException.ThrowTruncated(Name, _blockOffset, $"a block of type {_skipType}", _skipLength, Input.Offset - _blockOffset);
+            if (fill != ReadOutcome.Ready) return fill; // Canceled or WouldBlock
         }
-        FillResult trailerFill = Input.Ensure(4, mayBlock);
-        if (trailerFill == FillResult.End)
-            FileThrowHelper.ThrowTruncated(Name, _blockOffset, $"a block of type {_skipType}", _skipLength, Input.Offset - _blockOffset + Input.Available);
-        if (trailerFill != FillResult.Ready) return trailerFill == FillResult.Canceled ? ReadOutcome.Canceled : ReadOutcome.WouldBlock;
+        ReadOutcome trailerFill = Input.Ensure(4, mayBlock);
+        if (trailerFill == ReadOutcome.End)
+            CaptureFileException.ThrowTruncated(Name, _blockOffset, $"a block of type {_skipType}", _skipLength, Input.Offset - _blockOffset + Input.Available);
+        if (trailerFill != ReadOutcome.Ready) return trailerFill; // Canceled or WouldBlock
         Span<byte> scratch = stackalloc byte[4];
         uint trailer = U32(Input.PeekSpan(4, scratch));
         if (trailer != _skipLength) Damaged($"block of type {_skipType}: total length {_skipLength} in the header and {trailer} in the trailer differ");
         Input.Advance(4);
         _skipRemaining = -1;
-        return ReadOutcome.Record;
+        return ReadOutcome.Ready;
     }
 
     private void ReadSectionHeader(ReadOnlySequence<byte> body)
@@ -341,26 +340,43 @@ internal sealed class PcapNgFormatReader : FormatReader
 
     private void ReadPacket(ReadOnlySequence<byte> body, uint type, ref FileRecord record)
     {
-        if (body.Length < 20) TooShort(type, 20, body.Length);
-        Span<byte> f = stackalloc byte[20];
-        body.Slice(0, 20).CopyTo(f);
-        // The obsolete Packet Block has a 16-bit interface id followed by a drops count.
-        uint interfaceId = type == BlockTypeEpb ? U32(f) : U16(f);
-        ulong t = ((ulong)U32(f[4..]) << 32) | U32(f[8..]);
-        uint captured = U32(f[12..]);
-        uint length = U32(f[16..]);
-        PcapNgInterface iface = Interface(interfaceId);
-        if (captured > iface.Snapshot)
-            Damaged($"invalid packet capture length {captured}, bigger than the interface's snapshot length {iface.Snapshot}");
-        if (captured > _maxRecord) throw new CaptureFileRecordTooLargeException(Name, _blockOffset, "a packet", captured, _maxRecord);
-        if (captured > body.Length - 20) TooShort(type, 20 + (long)captured, body.Length);
-        record.Data = body.Slice(20, captured);
-        record.TotalLength = length;
-        record.TimestampNanoseconds = iface.ToNanoseconds(t);
+        if (body.Length < PacketFieldsSize) TooShort(type, PacketFieldsSize, body.Length);
+        Span<byte> f = stackalloc byte[PacketFieldsSize];
+        body.Slice(0, PacketFieldsSize).CopyTo(f);
+        PacketFields packet = ReadPacketFields(f, type);
+        PcapNgInterface iface = Interface(packet.InterfaceId);
+        uint captured = packet.Captured;
+        if (!FitsLimits(captured, iface, body.Length))
+        {
+            if (captured > iface.Snapshot)
+                Damaged($"invalid packet capture length {captured}, bigger than the interface's snapshot length {iface.Snapshot}");
+            if (captured > _maxRecord) throw new CaptureFileRecordTooLargeException(Name, _blockOffset, "a packet", captured, _maxRecord);
+            TooShort(type, PacketFieldsSize + (long)captured, body.Length);
+        }
+        record.Data = body.Slice(PacketFieldsSize, captured);
+        record.TotalLength = packet.Length;
+        record.TimestampNanoseconds = iface.ToNanoseconds(packet.Timestamp);
         record.LinkType = iface.LinkType;
-        record.InterfaceIndex = (int)interfaceId;
-        record.Type = ReadDirection(body.Slice(20 + ((captured + 3L) & ~3L)));
+        record.InterfaceIndex = (int)packet.InterfaceId;
+        record.Type = ReadDirection(body.Slice(OptionsOffset(captured)));
     }
+
+    /// <summary>The fixed fields of an Enhanced or (obsolete) Packet Block: the first <see cref="PacketFieldsSize"/> bytes of its body.</summary>
+    private readonly record struct PacketFields(uint InterfaceId, ulong Timestamp, uint Captured, uint Length);
+
+    private const int PacketFieldsSize = 20;
+
+    private PacketFields ReadPacketFields(ReadOnlySpan<byte> f, uint type) =>
+        // The obsolete Packet Block has a 16-bit interface id followed by a drops count.
+        new(type == BlockTypeEpb ? U32(f) : U16(f), ((ulong)U32(f[4..]) << 32) | U32(f[8..]), U32(f[12..]), U32(f[16..]));
+
+    /// <summary>Whether a packet of <paramref name="captured"/> bytes is within the interface's snapshot length, the
+    /// record limit and its block's body: the one rule both paths apply (the fast one skips, Step names the breach).</summary>
+    private bool FitsLimits(uint captured, PcapNgInterface iface, long bodyLength) =>
+        captured <= iface.Snapshot && captured <= _maxRecord && captured <= bodyLength - PacketFieldsSize;
+
+    /// <summary>Where a packet block's options start in its body: after the fields and the data padded to 32 bits.</summary>
+    private static int OptionsOffset(uint captured) => PacketFieldsSize + (int)((captured + 3) & ~3u);
 
     private void ReadSimplePacket(ReadOnlySequence<byte> body, ref FileRecord record)
     {
@@ -387,24 +403,21 @@ internal sealed class PcapNgFormatReader : FormatReader
     /// </summary>
     private PacketType ReadDirection(ReadOnlySequence<byte> options)
     {
-        Span<byte> header = stackalloc byte[8];
-        long position = 0;
-        while (options.Length - position >= 4)
+        if (options.IsSingleSegment) return ReadDirection(options.FirstSpan);
+        // A block split across pipe segments (rare): its options, bounded by the held block, are copied to be walked.
+        byte[] copy = ArrayPool<byte>.Shared.Rent((int)options.Length);
+        try
         {
-            options.Slice(position, 4).CopyTo(header);
-            ushort code = U16(header), optionLength = U16(header[2..]);
-            if (code == OptEndOfOptions) break;
-            if (code == OptFlags && optionLength == 4 && options.Length - position >= 8)
-            {
-                options.Slice(position + 4, 4).CopyTo(header);
-                return PacketDirection.FromEpbFlags(U32(header));
-            }
-            position += 4 + ((optionLength + 3) & ~3);
+            options.CopyTo(copy);
+            return ReadDirection(copy.AsSpan(0, (int)options.Length));
         }
-        return PacketType.Unknown;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
     }
 
-    /// <summary><see cref="ReadDirection(ReadOnlySequence{byte})"/> over a span: the fast path's, with the same walk.</summary>
+    /// <summary>The direction in epb_flags, when present (see <see cref="ReadDirection(ReadOnlySequence{byte})"/>).</summary>
     private PacketType ReadDirection(ReadOnlySpan<byte> options)
     {
         int position = 0;
@@ -427,7 +440,7 @@ internal sealed class PcapNgFormatReader : FormatReader
         return _interfaces[(int)interfaceId];
     }
 
-    private void Damaged(string problem) => FileThrowHelper.ThrowDamaged(Name, _blockOffset, problem);
+    private void Damaged(string problem) => CaptureFileException.ThrowDamaged(Name, _blockOffset, problem);
 
     private void TooShort(uint type, long needed, long has) =>
         Damaged($"block of type {type} is too short: its body needs {needed} bytes, it has {has}");

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Files;
 
 /// <summary>One Interface Description Block of the current pcapng section, with its timestamp scale resolved.</summary>

@@ -1,6 +1,5 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Files;
 
@@ -39,8 +38,7 @@ internal sealed class PipeBuffer : MemoryManager<byte>
 
     public override Span<byte> GetSpan() => _array;
 
-    public override unsafe MemoryHandle Pin(int elementIndex = 0) =>
-        new((byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array)) + elementIndex);
+    public override MemoryHandle Pin(int elementIndex = 0) => PinnedArray.Handle(_array, elementIndex);
 
     public override void Unpin() { }
 

@@ -41,12 +41,12 @@ internal sealed class PipeByteReader
     internal long Available => _buffer.Length - _consumed;
 
     /// <summary>Waits (when <paramref name="mayBlock"/>) until <paramref name="count"/> unconsumed bytes are buffered.</summary>
-    internal FillResult Ensure(long count, bool mayBlock = true)
+    internal ReadOutcome Ensure(long count, bool mayBlock = true)
     {
         while (_buffer.Length - _consumed < count)
         {
-            if (_completed) return FillResult.End;
-            if (!mayBlock) return FillResult.WouldBlock;
+            if (_completed) return ReadOutcome.End;
+            if (!mayBlock) return ReadOutcome.WouldBlock;
             if (_hasBuffer)
             {
                 // Everything was examined and more is needed: the next read waits for new bytes.
@@ -58,9 +58,9 @@ internal sealed class PipeByteReader
             _consumed = 0;
             _hasBuffer = true;
             _completed = result.IsCompleted;
-            if (result.IsCanceled) return FillResult.Canceled;
+            if (result.IsCanceled) return ReadOutcome.Canceled;
         }
-        return FillResult.Ready;
+        return ReadOutcome.Ready;
     }
 
     /// <summary>The next <paramref name="count"/> unconsumed bytes; <see cref="Ensure"/> must have made them available.</summary>
@@ -108,7 +108,7 @@ internal sealed class PipeByteReader
         _offset += count;
     }
 
-    /// <summary>Wakes a blocked <see cref="Ensure"/>, which returns <see cref="FillResult.Canceled"/>. Thread-safe.</summary>
+    /// <summary>Wakes a blocked <see cref="Ensure"/>, which returns <see cref="ReadOutcome.Canceled"/>. Thread-safe.</summary>
     internal void CancelPendingRead() => _reader.CancelPendingRead();
 
     /// <summary>Returns the buffers and completes the reader (which closes the stream unless it was left open). Once.</summary>

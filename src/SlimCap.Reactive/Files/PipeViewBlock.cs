@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Files;
 

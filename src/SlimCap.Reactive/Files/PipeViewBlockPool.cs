@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Files;
 
 /// <summary>The fixed set of a file source's record batches (see <see cref="StoragePool{T}"/>).</summary>

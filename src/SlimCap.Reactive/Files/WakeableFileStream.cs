@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Events;
 using SlimCap.Reactive.Interop;
 
@@ -16,7 +17,7 @@ namespace SlimCap.Reactive.Files;
 /// for the writer instead of reading as an empty file.
 /// </remarks>
 [SupportedOSPlatform("linux")]
-internal sealed class WakeableFileStream : Stream
+internal sealed class WakeableFileStream : ReadOnlyStream
 {
     private readonly FileDescriptorHandle _fd;
     private readonly WakeSignal _wake = new();
@@ -45,8 +46,6 @@ internal sealed class WakeableFileStream : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count), CancellationToken.None);
 
     public override int Read(Span<byte> buffer) => Read(buffer, CancellationToken.None);
 
@@ -84,14 +83,4 @@ internal sealed class WakeableFileStream : Stream
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

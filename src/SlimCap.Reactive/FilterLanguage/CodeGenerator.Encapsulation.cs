@@ -1,5 +1,6 @@
 using static SlimCap.Reactive.Filters.BpfInstruction;
 using static SlimCap.Reactive.FilterLanguage.Numbers;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.FilterLanguage;
 

@@ -1,4 +1,5 @@
 using static SlimCap.Reactive.FilterLanguage.Numbers;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.FilterLanguage;
 

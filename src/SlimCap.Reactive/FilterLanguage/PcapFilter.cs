@@ -1,4 +1,6 @@
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.FilterLanguage;
 

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.FilterLanguage;
 
 /// <summary>How <see cref="PcapFilter.Compile(string, PcapFilterOptions)"/> compiles an expression.</summary>

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Errors;
+
 namespace SlimCap.Reactive.Filters;
 
 /// <summary>Which of slimcap's automatic filters fits a link.</summary>

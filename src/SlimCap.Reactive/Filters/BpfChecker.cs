@@ -1,4 +1,5 @@
 using static SlimCap.Reactive.Filters.BpfInstruction;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Filters;
 

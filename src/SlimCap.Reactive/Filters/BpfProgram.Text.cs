@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Filters;
 

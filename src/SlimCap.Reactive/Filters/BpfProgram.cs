@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Filters;
 

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Errors;
+
 namespace SlimCap.Reactive.Filters;
 
 /// <summary>Text given as a <c>tcpdump -ddd</c> program is not one: the message names the line and what is wrong.</summary>

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Errors;
+
 namespace SlimCap.Reactive.Filters;
 
 /// <summary>

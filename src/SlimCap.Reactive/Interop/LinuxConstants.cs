@@ -27,6 +27,10 @@ internal static class LinuxConstants
     public const int PACKET_MR_PROMISC = 1;
     public const int TPACKET_V3 = 2;
 
+    // tp_status bits a ring frame and PACKET_AUXDATA share: the kernel stripped a VLAN tag, and its TPID is valid.
+    public const uint TP_STATUS_VLAN_VALID = 1 << 4;
+    public const uint TP_STATUS_VLAN_TPID_VALID = 1 << 6;
+
     // PACKET_FANOUT modes (the low byte of type_flags) and flags (the high byte).
     public const int PACKET_FANOUT_HASH = 0, PACKET_FANOUT_LB = 1, PACKET_FANOUT_CPU = 2, PACKET_FANOUT_ROLLOVER = 3,
         PACKET_FANOUT_RND = 4, PACKET_FANOUT_QM = 5, PACKET_FANOUT_CBPF = 6, PACKET_FANOUT_EBPF = 7;

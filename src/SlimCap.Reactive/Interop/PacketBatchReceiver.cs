@@ -9,12 +9,12 @@ namespace SlimCap.Reactive.Interop;
 /// <param name="CapturedLength">Bytes written into the message's slot (at most the slot length).</param>
 /// <param name="WireLength">The packet's length on the wire (PACKET_AUXDATA's tp_len, else the MSG_TRUNC length).</param>
 /// <param name="TimestampNs">SO_TIMESTAMPNS in Unix nanoseconds, or 0 when the kernel sent none.</param>
-/// <param name="Type">sll_pkttype of the message's own sockaddr_ll.</param>
+/// <param name="PacketType">sll_pkttype of the message's own sockaddr_ll (PACKET_HOST, PACKET_OUTGOING, ...).</param>
 /// <param name="InterfaceIndex">sll_ifindex of the message's own sockaddr_ll.</param>
 /// <param name="VlanTci">The VLAN tag control information the kernel stripped (auxdata).</param>
 /// <param name="VlanTpid">The stripped tag's TPID, when the kernel says it is valid; else 0.</param>
 /// <param name="HasVlan">True when the kernel stripped a VLAN tag.</param>
-internal readonly record struct ReceivedPacket(int CapturedLength, long WireLength, long TimestampNs, PacketType Type,
+internal readonly record struct ReceivedPacket(int CapturedLength, long WireLength, long TimestampNs, byte PacketType,
     int InterfaceIndex, ushort VlanTci, ushort VlanTpid, bool HasVlan);
 
 /// <summary>
@@ -123,7 +123,7 @@ internal sealed unsafe class PacketBatchReceiver
         {
             ParseControl(control, controlLength, ref total, ref timestamp, ref tci, ref tpid, ref hasVlan);
         }
-        return new ReceivedPacket(captured, total, timestamp, (PacketType)from.PktType, from.IfIndex, tci, tpid, hasVlan);
+        return new ReceivedPacket(captured, total, timestamp, from.PktType, from.IfIndex, tci, tpid, hasVlan);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -148,8 +148,8 @@ internal sealed unsafe class PacketBatchReceiver
                 var aux = *(TPacketAuxdata*)data;
                 total = aux.Len;
                 tci = aux.VlanTci;
-                hasVlan = (aux.Status & Ring.TPacketV3.StatusVlanValid) != 0 || aux.VlanTci != 0;
-                tpid = (aux.Status & Ring.TPacketV3.StatusVlanTpidValid) != 0 ? aux.VlanTpid : (ushort)0;
+                hasVlan = (aux.Status & TP_STATUS_VLAN_VALID) != 0 || aux.VlanTci != 0;
+                tpid = (aux.Status & TP_STATUS_VLAN_TPID_VALID) != 0 ? aux.VlanTpid : (ushort)0;
             }
             offset += (int)((cmsgLength + 7) & ~7L);
         }

@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Interop;
 
@@ -29,7 +30,7 @@ internal static unsafe class PacketFanoutCalls
     public static uint Get(FileDescriptorHandle fd, string? interfaceName)
     {
         int errno = Syscalls.TryGetSocketOption(fd, SOL_PACKET, PACKET_FANOUT, out int value);
-        if (errno != 0) ThrowHelper.ThrowNativeCall("getsockopt(PACKET_FANOUT)", errno, interfaceName);
+        if (errno != 0) NativeCallException.Throw("getsockopt(PACKET_FANOUT)", errno, interfaceName);
         return (uint)value;
     }
 
@@ -37,13 +38,13 @@ internal static unsafe class PacketFanoutCalls
     public static void SetExtendedProgram(FileDescriptorHandle fd, int programFd, string? interfaceName)
     {
         int errno = Syscalls.TrySetSocketOption(fd, SOL_PACKET, PACKET_FANOUT_DATA, programFd);
-        if (errno != 0) ThrowHelper.ThrowNativeCall($"setsockopt(PACKET_FANOUT_DATA, eBPF program fd {programFd})", errno, interfaceName);
+        if (errno != 0) NativeCallException.Throw($"setsockopt(PACKET_FANOUT_DATA, eBPF program fd {programFd})", errno, interfaceName);
     }
 
     /// <summary>setsockopt(SO_DETACH_FILTER): removes the socket's filter (ENOENT when there was none is not an error).</summary>
     public static void DetachFilter(FileDescriptorHandle fd, string? interfaceName)
     {
         int errno = Syscalls.TrySetSocketOption(fd, SOL_SOCKET, SO_DETACH_FILTER, 0);
-        if (errno != 0 && errno != Errno.ENOENT) ThrowHelper.ThrowNativeCall("setsockopt(SO_DETACH_FILTER)", errno, interfaceName);
+        if (errno != 0 && errno != Errno.ENOENT) NativeCallException.Throw("setsockopt(SO_DETACH_FILTER)", errno, interfaceName);
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Tmds.Linux;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Interop;
 
@@ -115,10 +116,10 @@ internal static unsafe class RingAddressSpace
             int errno = Errno.Last;
             // The range is still the retired zero pages (a failed MAP_FIXED leaves it as it was... or unmapped, on some
             // kernels): do not hand it out again; fail as a fresh mapping would.
-            ThrowHelper.ThrowNativeCall(call, errno, interfaceName);
+            NativeCallException.Throw(call, errno, interfaceName);
         }
         void* p = LibC.mmap(null, (size_t)(ulong)length, protection, flags, fd, 0);
-        if (p == LibC.MAP_FAILED) ThrowHelper.ThrowLastError(call, interfaceName);
+        if (p == LibC.MAP_FAILED) NativeCallException.ThrowLastError(call, interfaceName);
         return (byte*)p;
     }
 }

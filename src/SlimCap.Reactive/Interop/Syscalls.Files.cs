@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Tmds.Linux;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Interop;
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Tmds.Linux;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Interop;
 
@@ -17,7 +18,7 @@ internal static unsafe partial class Syscalls
     public static FileDescriptorHandle OpenPacketSocket(ushort protocolHostOrder, string? interfaceName)
     {
         int fd = LibC.socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, HostToNetwork(protocolHostOrder));
-        if (fd < 0) ThrowHelper.ThrowLastError("socket(AF_PACKET, SOCK_RAW)", interfaceName);
+        if (fd < 0) NativeCallException.ThrowLastError("socket(AF_PACKET, SOCK_RAW)", interfaceName);
         return new FileDescriptorHandle(fd);
     }
 
@@ -25,7 +26,7 @@ internal static unsafe partial class Syscalls
     public static FileDescriptorHandle OpenEventFd()
     {
         int fd = LibC.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (fd < 0) ThrowHelper.ThrowLastError("eventfd", null);
+        if (fd < 0) NativeCallException.ThrowLastError("eventfd", null);
         return new FileDescriptorHandle(fd);
     }
 
@@ -34,7 +35,7 @@ internal static unsafe partial class Syscalls
         where T : unmanaged
     {
         int errno = TrySetSocketOption(fd, level, name, value);
-        if (errno != 0) ThrowHelper.ThrowNativeCall(call, errno, interfaceName);
+        if (errno != 0) NativeCallException.Throw(call, errno, interfaceName);
     }
 
     /// <summary>setsockopt returning 0 or the errno.</summary>
@@ -55,8 +56,21 @@ internal static unsafe partial class Syscalls
         }
     }
 
-    /// <summary>setsockopt with a raw buffer (BPF programs).</summary>
-    public static int TrySetSocketOption(FileDescriptorHandle fd, int level, int name, void* value, int length)
+    /// <summary>
+    /// setsockopt of a classic BPF program as struct sock_fprog (SO_ATTACH_FILTER, or a fan-out group's PACKET_FANOUT_DATA);
+    /// returns 0 or the errno. The kernel copies the instructions during the call, so they need to live only that long.
+    /// </summary>
+    public static int TrySetSocketFilter(FileDescriptorHandle fd, int level, int name, ReadOnlySpan<SockFilter> code)
+    {
+        fixed (SockFilter* instructions = code)
+        {
+            var program = new SockFprog { Length = (ushort)code.Length, Filter = instructions };
+            return TrySetSocketOption(fd, level, name, &program, sizeof(SockFprog));
+        }
+    }
+
+    /// <summary>setsockopt with a raw buffer.</summary>
+    private static int TrySetSocketOption(FileDescriptorHandle fd, int level, int name, void* value, int length)
     {
         bool added = false;
         try
@@ -102,7 +116,7 @@ internal static unsafe partial class Syscalls
         {
             fd.DangerousAddRef(ref added);
             if (LibC.bind(fd.Fd, (sockaddr*)&address, (uint)sizeof(SockaddrLl)) != 0)
-                ThrowHelper.ThrowLastError("bind(AF_PACKET)", interfaceName);
+                NativeCallException.ThrowLastError("bind(AF_PACKET)", interfaceName);
         }
         finally
         {
@@ -118,7 +132,7 @@ internal static unsafe partial class Syscalls
         {
             fd.DangerousAddRef(ref added);
             void* p = LibC.mmap(null, (size_t)(ulong)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd.Fd, 0);
-            if (p == LibC.MAP_FAILED) ThrowHelper.ThrowLastError("mmap(PACKET_RX_RING)", interfaceName);
+            if (p == LibC.MAP_FAILED) NativeCallException.ThrowLastError("mmap(PACKET_RX_RING)", interfaceName);
             return (byte*)p;
         }
         finally
@@ -134,12 +148,13 @@ internal static unsafe partial class Syscalls
     /// EINTR is retried. <paramref name="timeoutMs"/> &lt; 0 waits forever.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int Poll(PollFd* fds, int count, int timeoutMs)
+    public static int Poll(Span<PollFd> fds, int timeoutMs)
     {
         while (true)
         {
             TimeSpec ts = new() { Seconds = timeoutMs / 1000, Nanoseconds = (timeoutMs % 1000) * 1_000_000L };
-            int rv = ppoll(fds, (nuint)count, timeoutMs < 0 ? null : &ts, null);
+            int rv;
+            fixed (PollFd* pinned = fds) rv = ppoll(pinned, (nuint)fds.Length, timeoutMs < 0 ? null : &ts, null);
             if (rv >= 0) return rv;
             int errno = Errno.Last;
             if (errno != Errno.EINTR) return -errno;

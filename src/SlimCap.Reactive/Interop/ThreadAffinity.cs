@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SlimCap.Reactive.Errors;
 
 namespace SlimCap.Reactive.Interop;
 
@@ -11,11 +12,11 @@ internal static unsafe partial class ThreadAffinity
     /// <summary>Pins the calling thread to CPU <paramref name="cpu"/>; throws <see cref="NativeCallException"/> naming the call.</summary>
     public static void PinCurrentThread(int cpu)
     {
-        if ((uint)cpu >= MaxCpus) ThrowHelper.ThrowNativeCall($"sched_setaffinity(cpu {cpu})", Errno.EINVAL, null);
+        if ((uint)cpu >= MaxCpus) NativeCallException.Throw($"sched_setaffinity(cpu {cpu})", Errno.EINVAL, null);
         ulong* mask = stackalloc ulong[Words];
         new Span<ulong>(mask, Words).Clear();
         mask[cpu >> 6] = 1UL << (cpu & 63);
-        if (sched_setaffinity(0, Words * 8, mask) != 0) ThrowHelper.ThrowLastError($"sched_setaffinity(cpu {cpu})", null);
+        if (sched_setaffinity(0, Words * 8, mask) != 0) NativeCallException.ThrowLastError($"sched_setaffinity(cpu {cpu})", null);
     }
 
     /// <summary>The CPUs the calling thread may run on, as a bit mask (bit i = CPU i).</summary>
@@ -24,7 +25,7 @@ internal static unsafe partial class ThreadAffinity
         var mask = new ulong[Words];
         fixed (ulong* p = mask)
         {
-            if (sched_getaffinity(0, Words * 8, p) < 0) ThrowHelper.ThrowLastError("sched_getaffinity", null);
+            if (sched_getaffinity(0, Words * 8, p) < 0) NativeCallException.ThrowLastError("sched_getaffinity", null);
         }
         return mask;
     }

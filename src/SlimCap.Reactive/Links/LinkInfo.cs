@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Net.NetworkInformation;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Links;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.NetworkInformation;
 using System.Runtime.Versioning;
 using System.Text;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Links;

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// The memory behind leases: one TPACKET_V3 ring block slot, one socket batch buffer, or one batch of file records.

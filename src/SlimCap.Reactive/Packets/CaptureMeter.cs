@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// The library's <see cref="Meter"/> and the observable instruments over every open source. Sources register when

@@ -1,4 +1,5 @@
-namespace SlimCap.Reactive;
+
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// The names under which the library reports through <see cref="System.Diagnostics.Metrics"/>: one meter,
@@ -45,7 +46,7 @@ public static class CaptureMetrics
     public const string OutstandingLeases = "slimcap.leases.outstanding";
 
     /// <summary>
-    /// Packets a Dataflow fan-out disposed instead of delivering to a target (<see cref="FanOutTargetCounters.PacketsDropped"/>),
+    /// Packets a Dataflow fan-out disposed instead of delivering to a target (<see cref="SlimCap.Reactive.Dataflow.FanOutTargetCounters.PacketsDropped"/>),
     /// tagged with <see cref="FanOutKindTag"/>, <see cref="FanOutTargetTag"/> and, once <c>RunAsync</c> reads a source, that source's tags.
     /// Counter, <c>{packet}</c>.
     /// </summary>

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Diagnostics.CodeAnalysis;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// A source of captured packets: a live ring or socket, a capture file, or a test ring image.
@@ -280,6 +280,14 @@ public abstract class CaptureSource : IDisposable
 
     /// <summary>Releases what the source holds. Called once.</summary>
     protected virtual void Dispose(bool disposing) { }
+
+    /// <summary>
+    /// Closes a source that a stream opened itself and read to its natural end (a file's last record): what it handed
+    /// out may still be queued downstream (<c>ObserveOn</c>, <c>Buffer</c>, the last sample), so a source whose leases
+    /// need nothing of it once it is closed keeps them readable until they are disposed (or collected). Sources whose
+    /// leases live in kernel memory end them, as <see cref="Dispose()"/> does.
+    /// </summary>
+    internal virtual void CloseAtEnd() => Dispose();
 
     /// <summary>Reads one block, blocking as needed. Implementations return Stopped once stopped or ended.</summary>
     private protected abstract CaptureStatus ReadBlockCore(out PacketBlock? block);

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// Cumulative counters of a source since it was opened. All are 64-bit and never reset by reading

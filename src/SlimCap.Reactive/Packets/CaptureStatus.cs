@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// Outcome of a blocking read. The two non-packet outcomes are results, not exceptions, so a hot

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// A packet copied out of its block into a buffer rented from <see cref="ArrayPool{T}.Shared"/>.

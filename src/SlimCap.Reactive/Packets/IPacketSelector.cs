@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>Decides, packet by packet, what a view keeps. Implemented by structs so selection inlines.</summary>
 internal interface IPacketSelector

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>Receives a block's raw packets from <see cref="PacketBlock.VisitRaw"/>. Implemented by structs so the call inlines.</summary>
 internal interface IRawPacketVisitor

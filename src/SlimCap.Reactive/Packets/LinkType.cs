@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// A link-layer header type, numbered as pcap's LINKTYPE_ values (tcpdump.org/linktypes.html), so

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>Facts about link types that do not depend on a particular packet.</summary>
 public static class LinkTypeInfo

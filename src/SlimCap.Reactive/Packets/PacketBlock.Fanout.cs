@@ -1,10 +1,10 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 public sealed partial class PacketBlock
 {
     /// <summary>
     /// The index of the fan-out group member whose ring this block came from (its place in
-    /// <see cref="FanoutGroupSource.Members"/>), or -1 for a block from a source that is not a group member. Views of the
+    /// <see cref="SlimCap.Reactive.Capture.FanoutGroupSource.Members"/>), or -1 for a block from a source that is not a group member. Views of the
     /// block (filters, fan-out targets) carry the same index. Readable after the block is disposed.
     /// </summary>
     public int FanoutMember { get; internal set; } = -1;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 // Views: what a lease shows of the packets its block holds (a selection bitmap by raw index), how operators and
 // partitioners narrow it, and how walks skip what it hides. The bitmap is this lease's own, rented from a pool.

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// A batch of captured packets handed out as a lease: one retired TPACKET_V3 ring block, or a

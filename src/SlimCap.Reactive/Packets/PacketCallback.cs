@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// Receives one packet in place (slimcap's <c>NextPacketFn</c>): <paramref name="payload"/> is

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// A view of one captured packet inside a <see cref="PacketBlock"/>. It copies nothing: its

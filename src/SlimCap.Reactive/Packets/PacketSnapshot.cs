@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// A packet copied out of its block into plain values: safe to keep, put in a list, group, sort, or show in a

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// Who a packet was addressed to, as the kernel classifies it (<c>sll_pkttype</c>). The values are

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>Conversions between <see cref="PacketType"/> and <see cref="PacketTypes"/>.</summary>
 public static class PacketTypeExtensions

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>A set of <see cref="PacketType"/> values, for filters.</summary>
 [Flags]

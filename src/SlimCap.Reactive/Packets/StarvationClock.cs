@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// Times how long a source's reader has found every block leased, and asks the garbage collector for forgotten leases

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// A fixed set of block storages of one source (socket batch buffers, file record batches). The set never grows: when

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Packets;
 
 /// <summary>
 /// The process-wide pool of the small per-lease tables a walk needs: view bitmaps (<c>ulong[]</c>) and a partitioner's

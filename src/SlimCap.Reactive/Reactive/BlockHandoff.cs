@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Sources;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

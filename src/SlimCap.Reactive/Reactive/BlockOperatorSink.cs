@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Reactive.Disposables;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

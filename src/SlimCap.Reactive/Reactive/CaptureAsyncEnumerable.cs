@@ -1,4 +1,6 @@
 using System.Reactive.Concurrency;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

@@ -1,5 +1,8 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 
@@ -17,8 +20,11 @@ namespace SlimCap.Reactive;
 /// capture on a dedicated thread (by default a new background thread named <c>SlimCap capture NAME</c> after the
 /// source, so a forgotten subscription never keeps a process alive); all notifications come from it, serialized.</para>
 /// <para><b>Ending.</b> Disposing the subscription stops the capture (it wakes a blocked read), and returns after the
-/// capture thread has released everything it held, unless called on the capture thread itself (from an observer, as
-/// <c>Take</c> does), where the capture stops right after the current notification. Capture failures arrive as
+/// capture thread has released everything it held (waiting at most 250 ms: the caller may hold a lock the capture
+/// thread needs, as Rx's <c>Sample</c> does), unless called on a capture thread (from an observer, as
+/// <c>Take</c> does, or from another capture's observer, as <c>Catch</c> and <c>Switch</c> do), where the capture stops
+/// right after the current notification. A factory's source read to its natural end (a file's last record) is closed
+/// then, but blocks still queued downstream (<c>ObserveOn</c>, <c>Buffer</c>, a last sample) stay readable until disposed. Capture failures arrive as
 /// <c>OnError</c> with the source's typed exception (a <see cref="CaptureException"/> or
 /// <see cref="ObjectDisposedException"/>); a closed source or the end of a capture file completes the stream.</para>
 /// <para><b>Observer faults.</b> If <c>OnNext</c> throws, the process goes on: the block it was given is disposed
@@ -135,8 +141,28 @@ public static class CaptureObservable
             return loop;
         });
 
-    /// <summary>On the loop's own named background thread, or on the caller's long-running scheduler.</summary>
+    /// <summary>
+    /// On the loop's own named background thread, or on the caller's long-running scheduler; once the Rx subscription
+    /// being built around this one has been wired up. Inside an Rx operator's subscribe (a trampoline is active on this
+    /// thread) the start waits on that trampoline until the operators have their upstream disposables: started at once,
+    /// a fast source (a file) would deliver blocks to a <c>Take</c> that completed but could not yet unsubscribe, which
+    /// drops them, and an unsubscription arriving before the wiring is done would be held back until then.
+    /// </summary>
     private static void Start(CaptureLoop loop, ISchedulerLongRunning? scheduler)
+    {
+        if (CurrentThreadScheduler.IsScheduleRequired)
+        {
+            StartNow(loop, scheduler);
+            return;
+        }
+        CurrentThreadScheduler.Instance.Schedule((loop, scheduler), static (_, state) =>
+        {
+            StartNow(state.loop, state.scheduler);
+            return Disposable.Empty;
+        });
+    }
+
+    private static void StartNow(CaptureLoop loop, ISchedulerLongRunning? scheduler)
     {
         if (scheduler is null) loop.Start();
         else scheduler.ScheduleLongRunning(loop, static (l, _) => l.Run());

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive;
 
 /// <summary>The <see cref="IAsyncEnumerable{T}"/> behind <see cref="CaptureAsyncEnumerable.ReadAllAsync(CaptureSource, CancellationToken)"/>: each enumeration gets its own capture.</summary>

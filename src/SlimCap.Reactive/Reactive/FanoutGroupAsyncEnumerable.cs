@@ -1,6 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using System.Threading.Channels;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

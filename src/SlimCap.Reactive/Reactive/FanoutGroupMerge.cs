@@ -1,5 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Runtime.Versioning;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

@@ -1,6 +1,8 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Runtime.Versioning;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

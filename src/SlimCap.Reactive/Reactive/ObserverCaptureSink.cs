@@ -1,3 +1,6 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive;
 
 /// <summary>Feeds a capture loop's blocks to an Rx observer; the observer takes ownership of each block.</summary>

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive;
 
 /// <summary>

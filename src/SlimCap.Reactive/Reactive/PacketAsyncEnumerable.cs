@@ -1,5 +1,7 @@
 using SlimCap.Reactive.Filters;
 using System.Runtime.CompilerServices;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

@@ -1,6 +1,8 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 
@@ -17,7 +19,7 @@ namespace SlimCap.Reactive;
 /// Thread safety: the methods and the observables they return may be used from any thread. Notifications follow the source's thread, except <see cref="SampleByTime(IObservable{PacketBlock}, TimeSpan, IScheduler)"/>,
 /// which delivers on the scheduler's.
 /// </remarks>
-public static class PacketBlockObservable
+public static partial class PacketBlockObservable
 {
     /// <summary>Keeps only packets of <paramref name="type"/>; blocks left with none are disposed, not forwarded.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>

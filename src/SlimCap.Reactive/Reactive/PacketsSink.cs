@@ -1,4 +1,5 @@
 using System.Reactive.Disposables;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive;
 
 /// <summary>An observable whose blocks are narrowed by a selector, to which a further selector can be fused.</summary>

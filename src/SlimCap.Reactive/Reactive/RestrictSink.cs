@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive;
 
 /// <summary>

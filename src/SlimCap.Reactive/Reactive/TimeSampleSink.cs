@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 

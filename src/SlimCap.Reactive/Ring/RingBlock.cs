@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using static SlimCap.Reactive.Ring.TPacketV3;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Ring;
 

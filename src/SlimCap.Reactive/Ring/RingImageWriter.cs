@@ -1,4 +1,5 @@
 using static SlimCap.Reactive.Ring.TPacketV3;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Ring;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Buffers;
 using static SlimCap.Reactive.Ring.TPacketV3;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Ring;
 

@@ -53,9 +53,9 @@ internal static unsafe class TPacketV3
     public const uint StatusCopy = 1 << 1;
     public const uint StatusLosing = 1 << 2;
     public const uint StatusCsumNotReady = 1 << 3;
-    public const uint StatusVlanValid = 1 << 4;
+    public const uint StatusVlanValid = Interop.LinuxConstants.TP_STATUS_VLAN_VALID;
     public const uint StatusBlockTimeout = 1 << 5;
-    public const uint StatusVlanTpidValid = 1 << 6;
+    public const uint StatusVlanTpidValid = Interop.LinuxConstants.TP_STATUS_VLAN_TPID_VALID;
 
     /// <summary>TPACKET_ALIGNMENT.</summary>
     public const int Alignment = 16;

@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
@@ -12,7 +13,7 @@ namespace SlimCap.Reactive.Socket;
 /// set before that, as libpcap does, so no frame slips in unfiltered.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal static unsafe class PacketSocketSetup
+internal static class PacketSocketSetup
 {
     public static FileDescriptorHandle Open(LinkInfo link) => Syscalls.OpenPacketSocket(0, link.Name);
 
@@ -46,7 +47,7 @@ internal static unsafe class PacketSocketSetup
     public static void AttachFilter(FileDescriptorHandle fd, BpfProgram program, string? interfaceName)
     {
         int errno = TryAttachFilter(fd, program);
-        if (errno != 0) ThrowHelper.ThrowNativeCall($"setsockopt(SO_ATTACH_FILTER, {program.Length} instructions)", errno, interfaceName);
+        if (errno != 0) NativeCallException.Throw($"setsockopt(SO_ATTACH_FILTER, {program.Length} instructions)", errno, interfaceName);
     }
 
     public static int TryAttachFilter(FileDescriptorHandle fd, BpfProgram program) => TrySetProgram(fd, SOL_SOCKET, SO_ATTACH_FILTER, program);
@@ -55,14 +56,13 @@ internal static unsafe class PacketSocketSetup
     public static int TrySetProgram(FileDescriptorHandle fd, int level, int name, BpfProgram program)
     {
         int n = program.Length;
-        SockFilter* code = stackalloc SockFilter[n];
+        Span<SockFilter> code = stackalloc SockFilter[n]; // at most BPF_MAXINSNS (4,096) x 8 bytes, checked when built
         for (int i = 0; i < n; i++)
         {
             BpfInstruction ins = program.Instructions[i];
             code[i] = new SockFilter { Code = ins.Code, Jt = ins.JumpTrue, Jf = ins.JumpFalse, K = ins.K };
         }
-        var fprog = new SockFprog { Length = (ushort)n, Filter = code };
-        return Syscalls.TrySetSocketOption(fd, level, name, &fprog, sizeof(SockFprog));
+        return Syscalls.TrySetSocketFilter(fd, level, name, code);
     }
 
     /// <summary>Attaches a drop-everything filter, so a closing socket stops filling a ring consumers still read.</summary>

@@ -1,3 +1,4 @@
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Socket;

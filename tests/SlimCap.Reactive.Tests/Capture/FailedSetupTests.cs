@@ -1,3 +1,6 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Socket;
 using SlimCap.Reactive.Tests.Infrastructure;
 

@@ -1,5 +1,8 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Capture;

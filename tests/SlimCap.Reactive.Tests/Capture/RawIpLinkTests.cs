@@ -1,5 +1,7 @@
+using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Capture;

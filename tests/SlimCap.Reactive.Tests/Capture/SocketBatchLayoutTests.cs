@@ -1,5 +1,8 @@
 using System.Runtime.InteropServices;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Interop;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Capture;
 

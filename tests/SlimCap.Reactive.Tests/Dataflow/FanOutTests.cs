@@ -1,5 +1,8 @@
 using SlimCap.Reactive.Tests.Reactive;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Dataflow;
 

@@ -1,5 +1,8 @@
 using SlimCap.Reactive.Tests.Reactive;
 using System.Buffers.Binary;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Dataflow;
 

@@ -1,4 +1,8 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
 

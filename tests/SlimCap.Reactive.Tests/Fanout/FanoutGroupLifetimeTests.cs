@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Socket;
 using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;

@@ -1,7 +1,9 @@
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Reactive;
 
 namespace SlimCap.Reactive.Tests.Files;

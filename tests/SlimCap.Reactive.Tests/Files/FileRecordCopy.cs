@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Tests.Files;
 
 /// <summary>A record copied out of a source, for comparisons.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Files;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Files;
 

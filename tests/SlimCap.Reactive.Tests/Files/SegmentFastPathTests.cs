@@ -1,4 +1,5 @@
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Files;
 

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Files;
 

@@ -1,10 +1,12 @@
+using SlimCap.Reactive.Files;
+
 namespace SlimCap.Reactive.Tests.Files;
 
 /// <summary>
 /// A read-only stream of byte parts and runs of zeros, made as it is read: a file of hundreds of MiB whose few
 /// structured bytes are given, without holding it in memory.
 /// </summary>
-internal sealed class SyntheticStream : Stream
+internal sealed class SyntheticStream : ReadOnlyStream
 {
     private readonly List<(byte[]? Bytes, long Zeros)> _parts = new();
     private int _part;
@@ -45,18 +47,6 @@ internal sealed class SyntheticStream : Stream
         return 0;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Read(buffer.Span));
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

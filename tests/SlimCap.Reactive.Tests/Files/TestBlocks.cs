@@ -1,3 +1,6 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Tests.Files;
 
 /// <summary>Leased blocks made in memory, as a live source would hand them out.</summary>

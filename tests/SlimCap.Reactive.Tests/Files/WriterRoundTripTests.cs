@@ -1,4 +1,5 @@
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Files;
 
@@ -54,9 +55,12 @@ public class WriterRoundTripTests
     public void Pcapng_round_trip_is_exact(string folder, string file)
     {
         string path = Corpus.PathOf(folder, file);
-        (List<FileRecordCopy> original, _) = FileRecords.Read(() => CaptureFileSource.Open(path));
+        (List<FileRecordCopy> original, Exception? damage) = FileRecords.Read(() => CaptureFileSource.Open(path));
         (byte[] written, Exception? error) = FileRecords.Convert(() => CaptureFileSource.Open(path), CaptureFileFormat.PcapNg);
-        Assert.True(error is null || original.Count == FileRecords.Read(() => CaptureFileSource.Open(path)).Records.Count);
+        // The one error a conversion may end with is the input's own damage, after writing every record before it:
+        // pcapng takes every link type, so the writer itself refuses nothing.
+        Assert.Equal(damage?.GetType(), error?.GetType());
+        Assert.Equal(damage?.Message, error?.Message);
 
         (List<FileRecordCopy> back, Exception? readBackError) = FileRecords.Read(written);
         Assert.Null(readBackError);

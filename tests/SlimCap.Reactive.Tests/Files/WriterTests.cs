@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Files;
 

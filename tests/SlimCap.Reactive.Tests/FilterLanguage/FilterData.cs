@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Files;
 
 namespace SlimCap.Reactive.Tests.FilterLanguage;

@@ -1,5 +1,7 @@
 using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.FilterLanguage;
 
@@ -7,8 +9,8 @@ namespace SlimCap.Reactive.Tests.FilterLanguage;
 public class LinkTypeTests
 {
     private const uint Host1 = 0xc6120001, Host2 = 0xc6120002;
-    private static readonly byte[] Udp4 = FrameBuilder.Ipv4Udp(Host1, Host2, 40000, 53);
-    private static readonly byte[] Tcp6 = FrameBuilder.Ipv6Tcp(40000, 443);
+    private static readonly byte[] Udp4 = Frames.Ipv4Udp(Host1, Host2, 40000, 53);
+    private static readonly byte[] Tcp6 = Frames.Ipv6Tcp(40000, 443);
 
     private static bool Keeps(string expression, LinkType link, byte[] frame) =>
         PcapFilter.Compile(expression, link).Run(frame, (uint)frame.Length) != 0;
@@ -40,7 +42,7 @@ public class LinkTypeTests
     [Fact]
     public void Linux_cooked_v1_frames_and_direction()
     {
-        byte[] outgoing = FrameBuilder.Sll(4, 0x0800, Udp4), incoming = FrameBuilder.Sll(0, 0x0800, Udp4);
+        byte[] outgoing = Frames.Sll(4, 0x0800, Udp4), incoming = Frames.Sll(0, 0x0800, Udp4);
         Assert.True(Keeps("udp port 53 and outbound", LinkType.LinuxSll, outgoing));
         Assert.False(Keeps("inbound", LinkType.LinuxSll, outgoing));
         Assert.True(Keeps("inbound and host 198.18.0.1", LinkType.LinuxSll, incoming));
@@ -50,7 +52,7 @@ public class LinkTypeTests
     [Fact]
     public void Linux_cooked_v2_frames_interface_and_direction()
     {
-        byte[] frame = FrameBuilder.Sll2(0x86dd, 7, 4, Tcp6);
+        byte[] frame = Frames.Sll2(0x86dd, 7, 4, Tcp6);
         Assert.True(Keeps("ifindex 7 and outbound and tcp port 443", LinkType.LinuxSll2, frame));
         Assert.False(Keeps("ifindex 8", LinkType.LinuxSll2, frame));
         Assert.False(Keeps("inbound", LinkType.LinuxSll2, frame));
@@ -60,10 +62,10 @@ public class LinkTypeTests
     [Fact]
     public void Bsd_loopback_frames()
     {
-        Assert.True(Keeps("udp and host 198.18.0.1", LinkType.Null, FrameBuilder.Null(2, Udp4)));
+        Assert.True(Keeps("udp and host 198.18.0.1", LinkType.Null, Frames.Null(2, Udp4)));
         foreach (uint inet6 in new uint[] { 24, 28, 30 })
-            Assert.True(Keeps("ip6 and tcp", LinkType.Null, FrameBuilder.Null(inet6, Tcp6)));
-        Assert.False(Keeps("ip6", LinkType.Null, FrameBuilder.Null(2, Udp4)));
+            Assert.True(Keeps("ip6 and tcp", LinkType.Null, Frames.Null(inet6, Tcp6)));
+        Assert.False(Keeps("ip6", LinkType.Null, Frames.Null(2, Udp4)));
         var bigEndian = new PcapFilterOptions { LinkType = LinkType.Null, LoopbackHeaderBigEndian = true };
         byte[] be = [0, 0, 0, 2, .. Udp4];
         Assert.NotEqual(0u, PcapFilter.Compile("ip", bigEndian).Run(be, (uint)be.Length));
@@ -72,9 +74,9 @@ public class LinkTypeTests
     [Fact]
     public void Vxlan_and_geneve_move_the_offsets_to_the_inner_frame()
     {
-        byte[] inner = FrameBuilder.Ethernet(0x0800, FrameBuilder.Ipv4Udp(0xc6130001, 0xc6130002, 1, 53));
-        byte[] vxlan = FrameBuilder.Tunnel(geneve: false, vni: 42, inner);
-        byte[] geneve = FrameBuilder.Tunnel(geneve: true, vni: 42, inner);
+        byte[] inner = Frames.Ethernet(0x0800, Frames.Ipv4Udp(0xc6130001, 0xc6130002, 1, 53));
+        byte[] vxlan = Frames.Tunnel(geneve: false, vni: 42, inner);
+        byte[] geneve = Frames.Tunnel(geneve: true, vni: 42, inner);
         Assert.True(Keeps("vxlan 42 and udp port 53 and host 198.19.0.2", LinkType.Ethernet, vxlan));
         Assert.False(Keeps("vxlan 43", LinkType.Ethernet, vxlan));
         Assert.False(Keeps("vxlan and host 198.18.0.1", LinkType.Ethernet, vxlan));

@@ -1,5 +1,7 @@
 using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.FilterLanguage;
 
@@ -11,7 +13,7 @@ namespace SlimCap.Reactive.Tests.FilterLanguage;
 public class LinuxKernelTests
 {
     private static readonly PcapFilterOptions Live = new() { LinuxKernel = true };
-    private static readonly byte[] Udp4 = FrameBuilder.Ipv4Udp(0xc6120001, 0xc6120002, 40000, 53);
+    private static readonly byte[] Udp4 = Frames.Ipv4Udp(0xc6120001, 0xc6120002, 40000, 53);
 
     private static uint Run(string expression, byte[] frame, LinuxPacketInfo info)
     {
@@ -27,9 +29,9 @@ public class LinuxKernelTests
     [InlineData("vlan and ip")]
     public void Vlan_matches_a_tag_the_kernel_stripped_and_a_tag_left_in_the_frame(string expression)
     {
-        byte[] stripped = FrameBuilder.Ethernet(0x0800, Udp4);
+        byte[] stripped = Frames.Ethernet(0x0800, Udp4);
         Assert.NotEqual(0u, Run(expression, stripped, LinuxPacketInfo.ForEthernet(stripped, vlanTci: 100)));
-        byte[] inFrame = FrameBuilder.Ethernet(0x0800, Udp4, 100);
+        byte[] inFrame = Frames.Ethernet(0x0800, Udp4, 100);
         Assert.NotEqual(0u, Run(expression, inFrame, LinuxPacketInfo.ForEthernet(inFrame)));
         Assert.Equal(0u, Run(expression, stripped, LinuxPacketInfo.ForEthernet(stripped)));
     }
@@ -37,7 +39,7 @@ public class LinuxKernelTests
     [Fact]
     public void Vlan_id_is_read_from_the_kernels_tag()
     {
-        byte[] frame = FrameBuilder.Ethernet(0x0800, Udp4);
+        byte[] frame = Frames.Ethernet(0x0800, Udp4);
         Assert.Equal(0u, Run("vlan 200", frame, LinuxPacketInfo.ForEthernet(frame, vlanTci: 100)));
         Assert.NotEqual(0u, Run("vlan 200", frame, LinuxPacketInfo.ForEthernet(frame, vlanTci: 0x2000 | 200)));
     }
@@ -45,7 +47,7 @@ public class LinuxKernelTests
     [Fact]
     public void Inner_tag_of_stacked_vlans_is_tested_in_the_frame()
     {
-        byte[] frame = FrameBuilder.Ethernet(0x0800, Udp4, 300);
+        byte[] frame = Frames.Ethernet(0x0800, Udp4, 300);
         Assert.NotEqual(0u, Run("vlan 100 and vlan 300 and udp", frame, LinuxPacketInfo.ForEthernet(frame, vlanTci: 100)));
         Assert.Equal(0u, Run("vlan 100 and vlan 301", frame, LinuxPacketInfo.ForEthernet(frame, vlanTci: 100)));
     }
@@ -53,7 +55,7 @@ public class LinuxKernelTests
     [Fact]
     public void Direction_and_interface_come_from_the_kernels_metadata()
     {
-        byte[] frame = FrameBuilder.Ethernet(0x0800, Udp4);
+        byte[] frame = Frames.Ethernet(0x0800, Udp4);
         Assert.NotEqual(0u, Run("outbound and udp", frame, LinuxPacketInfo.ForEthernet(frame, PacketType.Outgoing)));
         Assert.Equal(0u, Run("inbound", frame, LinuxPacketInfo.ForEthernet(frame, PacketType.Outgoing)));
         Assert.NotEqual(0u, Run("inbound", frame, LinuxPacketInfo.ForEthernet(frame, PacketType.Host)));

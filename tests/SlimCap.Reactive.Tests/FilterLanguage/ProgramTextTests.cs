@@ -1,5 +1,7 @@
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.FilterLanguage;
 

@@ -1,4 +1,6 @@
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Filters;

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
 
 namespace SlimCap.Reactive.Tests.Filters;

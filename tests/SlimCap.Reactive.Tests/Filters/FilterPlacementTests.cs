@@ -1,6 +1,8 @@
 using System.Reactive.Linq;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Files;
 
 namespace SlimCap.Reactive.Tests.Filters;

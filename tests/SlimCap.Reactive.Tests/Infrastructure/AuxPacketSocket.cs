@@ -2,6 +2,7 @@ using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Socket;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 
@@ -44,7 +45,7 @@ internal sealed unsafe class AuxPacketSocket : IDisposable
         while (true)
         {
             var poll = new PollFd { Fd = (int)_socket.DangerousGetHandle(), Events = 1 };
-            if (Syscalls.Poll(&poll, 1, quietMs) <= 0) return frames;
+            if (Syscalls.Poll(new Span<PollFd>(ref poll), quietMs) <= 0) return frames;
             SockaddrLl address;
             fixed (byte* data = buffer)
             fixed (byte* cmsg = control)

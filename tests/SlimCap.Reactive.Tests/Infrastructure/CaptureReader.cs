@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Tests.Infrastructure;
 
 /// <summary>A packet as a test keeps it: a copy of the bytes and every piece of metadata.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Interop;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;

@@ -1,3 +1,6 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Tests.Infrastructure;
 
 /// <summary>A captured test frame with the group member that captured it.</summary>

@@ -53,9 +53,10 @@ internal sealed class TestNetwork : IDisposable
 
     /// <summary>
     /// Starts a background thread sending test frames from the peer until <paramref name="stop"/> is
-    /// cancelled; bounded anyway by <paramref name="maxFrames"/> and <paramref name="maxSeconds"/>.
+    /// cancelled; bounded anyway by <paramref name="maxFrames"/> and <paramref name="maxSeconds"/>. At full speed unless
+    /// <paramref name="framesPerMillisecond"/> paces it (roughly: a pause of a millisecond after each such batch).
     /// </summary>
-    public Thread StartTraffic(CancellationToken stop, Func<long, byte[]>? frame = null, long maxFrames = 20_000_000, int maxSeconds = 120)
+    public Thread StartTraffic(CancellationToken stop, Func<long, byte[]>? frame = null, long maxFrames = 20_000_000, int maxSeconds = 120, int framesPerMillisecond = 0)
     {
         frame ??= i => Frames.Udp(i, 64 + (int)(i % 200));
         var thread = new Thread(() => Peer(() =>
@@ -65,7 +66,8 @@ internal sealed class TestNetwork : IDisposable
             for (long i = 0; i < maxFrames && !stop.IsCancellationRequested && DateTime.UtcNow < until; i++)
             {
                 injector.Send(frame(i));
-                if (i % 32 == 0) Thread.Sleep(0); // leave the capture a share of a busy machine
+                if (framesPerMillisecond > 0 && i % framesPerMillisecond == framesPerMillisecond - 1) Thread.Sleep(1);
+                else if (i % 32 == 0) Thread.Sleep(0); // leave the capture a share of a busy machine
             }
             return 0;
         })) { IsBackground = true, Name = "test traffic" };

@@ -1,5 +1,7 @@
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Links;
 

@@ -3,6 +3,9 @@ using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 using static SlimCap.Reactive.Tests.Metrics.MeterProbe;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Metrics;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Metrics;
 

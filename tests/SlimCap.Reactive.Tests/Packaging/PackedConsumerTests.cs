@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 
@@ -24,7 +25,7 @@ public sealed class PackedConsumerTests
         XElement rx = metadata.Descendants(ns + "dependency").Single(d => (string?)d.Attribute("id") == "System.Reactive");
         Assert.Equal("6.0.1", (string?)rx.Attribute("version"));
         Assert.Contains("CaptureFileSource", PackedPackage.ReadEntry("PACKAGE.md"), StringComparison.Ordinal);
-        Assert.Contains("<member name=\"T:SlimCap.Reactive.PacketRef\">", PackedPackage.ReadEntry("lib/net10.0/SlimCap.Reactive.xml"), StringComparison.Ordinal);
+        Assert.Contains("<member name=\"T:SlimCap.Reactive.Packets.PacketRef\">", PackedPackage.ReadEntry("lib/net10.0/SlimCap.Reactive.xml"), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(PackedPackage.Feed, $"SlimCap.Reactive.{PackedPackage.Version}.snupkg")), "no symbol package");
     }
 

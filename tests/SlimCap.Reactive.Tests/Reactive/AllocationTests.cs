@@ -1,6 +1,8 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
+using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Metrics;
 
 namespace SlimCap.Reactive.Tests.Reactive;

@@ -1,3 +1,6 @@
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Tests.Reactive;
 
 public class CaptureAsyncEnumerableTests

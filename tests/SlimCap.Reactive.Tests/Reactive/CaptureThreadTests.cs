@@ -1,4 +1,7 @@
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
 

@@ -3,6 +3,8 @@ using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
 

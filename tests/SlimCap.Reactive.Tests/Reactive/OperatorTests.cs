@@ -1,4 +1,5 @@
 using System.Reactive.Linq;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Reactive;
 

@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Capture;
+
 namespace SlimCap.Reactive.Tests.Reactive;
 
 /// <summary>

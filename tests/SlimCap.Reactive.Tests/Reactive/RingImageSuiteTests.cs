@@ -1,5 +1,7 @@
 using System.Reactive.Linq;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Reactive;
 

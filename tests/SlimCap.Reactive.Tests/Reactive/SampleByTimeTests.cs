@@ -1,5 +1,7 @@
 using System.Reactive.Concurrency;
 using Microsoft.Reactive.Testing;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Reactive;
 

@@ -1,3 +1,7 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Errors;
+using SlimCap.Reactive.Packets;
+
 namespace SlimCap.Reactive.Tests.Reactive;
 
 /// <summary>

@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Reactive.Linq;
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Ring;
 using SlimCap.Reactive.Tests.Infrastructure;
 

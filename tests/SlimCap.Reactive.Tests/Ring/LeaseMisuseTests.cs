@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Ring;
@@ -26,7 +28,7 @@ public sealed class LeaseMisuseTests
         Assert.True(image.TryAddPacket(Frames.Udp(0)));
         image.RetireBlock();
         Assert.True(image.TryAddPacket(Frames.Udp(1)));
-        image.Complete();
+        image.RetireBlock();
         Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? first));
         Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? second));
         // Released on another thread, then again here, many times at once: one release in all.
@@ -34,10 +36,29 @@ public sealed class LeaseMisuseTests
         first!.Dispose();
         Assert.Equal(1, image.LeasedBlocks);
         Assert.True(second!.IsLeased);
-        PacketRef p = default;
-        foreach (PacketRef q in second) p = q;
-        Assert.Equal(1, Frames.SequenceOf(p.Data));
+
+        // The ring fills first's block again and leases it anew: the stale reference to the old lease, disposed again
+        // (also from other threads), must not end the new lease of the same memory, nor read it.
+        Assert.True(image.TryAddPacket(Frames.Udp(2)));
+        image.Complete();
+        Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? third));
+        Assert.Equal(2, image.LeasedBlocks);
+        Parallel.For(0, 16, _ => first.Dispose());
+        Assert.Equal(2, image.LeasedBlocks);
+        Assert.True(third!.IsLeased);
+        Assert.False(first.IsLeased);
+        Assert.Throws<ObjectDisposedException>(() => first.Bytes);
+        Assert.Equal([2L], SequencesOf(third));
+        Assert.Equal([1L], SequencesOf(second));
         second.Dispose();
+        third.Dispose();
         Assert.Equal(0, image.LeasedBlocks);
+    }
+
+    private static List<long> SequencesOf(PacketBlock block)
+    {
+        var sequences = new List<long>();
+        foreach (PacketRef p in block) sequences.Add(Frames.SequenceOf(p.Data));
+        return sequences;
     }
 }

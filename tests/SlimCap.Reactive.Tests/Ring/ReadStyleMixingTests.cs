@@ -1,3 +1,5 @@
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Ring;

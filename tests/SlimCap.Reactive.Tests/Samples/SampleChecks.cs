@@ -1,5 +1,6 @@
 using System.Net;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Files;
 
 namespace SlimCap.Reactive.Tests.Samples;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Soak;
 

@@ -2,6 +2,9 @@ using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
 using System.Threading.Tasks.Dataflow;
 using Xunit.Sdk;
+using SlimCap.Reactive.Capture;
+using SlimCap.Reactive.Dataflow;
+using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Tests.Soak;
 

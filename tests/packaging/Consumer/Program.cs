@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Reactive.Linq;
 using SlimCap.Reactive;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
 // Reads one capture file three ways (await foreach, Rx with System.Reactive 6.0.1, the meter) and prints what each saw;
 // the test compares every figure with the corpus manifest.

@@ -1,4 +1,5 @@
-namespace SlimCap.Reactive;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>What differs between a ring that asked to join a fan-out group and the group's existing members.</summary>
 [Flags]

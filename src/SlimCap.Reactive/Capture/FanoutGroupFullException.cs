@@ -1,4 +1,5 @@
-namespace SlimCap.Reactive;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// The group already has as many members as its limit allows (the kernel's ENOSPC on PACKET_FANOUT): 256 unless the

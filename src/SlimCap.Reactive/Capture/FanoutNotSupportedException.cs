@@ -1,4 +1,5 @@
-namespace SlimCap.Reactive;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// The running kernel refused a fan-out group that it would have to create: it lacks the mode, a flag, or struct

@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Packets;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>The fixed set of a socket source's batch buffers (see <see cref="StoragePool{T}"/>).</summary>
 internal sealed class RecordBlockPool : StoragePool<RecordBlock>

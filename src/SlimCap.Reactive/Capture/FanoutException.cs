@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Errors;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// A ring could not take its place in a PACKET_FANOUT group. The subtypes say why: the group is set up

@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// A batch buffer holding packets one after another, each behind a small fixed header: the storage

@@ -1,6 +1,8 @@
 using System.Threading.Tasks.Dataflow;
+using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Packets;
 
-namespace SlimCap.Reactive.Files;
+namespace SlimCap.Reactive.Dataflow;
 
 /// <summary>
 /// The Dataflow face of a <see cref="CaptureFileWriter"/>: a bounded <see cref="ActionBlock{T}"/> that

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SlimCap.Reactive.Interop;
+namespace SlimCap.Reactive.Errors;
 
 /// <summary>errno values the library sorts on, and their names for messages.</summary>
 internal static class Errno

@@ -1,4 +1,4 @@
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// The group exists and is set up differently from the ring that asked to join it (the kernel's EINVAL on

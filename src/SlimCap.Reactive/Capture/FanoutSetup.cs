@@ -1,9 +1,11 @@
 using System.Runtime.Versioning;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
+using SlimCap.Reactive.Socket;
 using static SlimCap.Reactive.Interop.LinuxConstants;
+using SlimCap.Reactive.Errors;
 
-namespace SlimCap.Reactive.Socket;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// Joins a bound packet socket to its PACKET_FANOUT group and turns the kernel's refusals into typed errors. The
@@ -31,7 +33,7 @@ internal static class FanoutSetup
         {
             int programErrno = PacketSocketSetup.TrySetProgram(fd, SOL_PACKET, PACKET_FANOUT_DATA, options.ClassicProgram!);
             if (programErrno != 0)
-                ThrowHelper.ThrowNativeCall($"setsockopt(PACKET_FANOUT_DATA, classic BPF, {options.ClassicProgram!.Length} instructions)", programErrno, link.Name);
+                NativeCallException.Throw($"setsockopt(PACKET_FANOUT_DATA, classic BPF, {options.ClassicProgram!.Length} instructions)", programErrno, link.Name);
         }
         else if (options.Mode == FanoutMode.Ebpf)
         {
@@ -44,7 +46,7 @@ internal static class FanoutSetup
     internal static Exception Refusal(int errno, LinkInfo link, FanoutGroupOptions options, int mode, ushort flags)
     {
         string call = options.MaxMembers == 0 ? "setsockopt(PACKET_FANOUT)" : $"setsockopt(PACKET_FANOUT, fanout_args max_num_members {options.MaxMembers})";
-        NativeCallException native = ThrowHelper.NativeCall(call, errno, link.Name);
+        NativeCallException native = NativeCallException.For(call, errno, link.Name);
         ushort? id = options.GroupId;
         string group = id is null ? "a new group" : $"group {id}";
         if (errno == Errno.ENOSPC)

@@ -1,6 +1,6 @@
-using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Errors;
 
-namespace SlimCap.Reactive;
+namespace SlimCap.Reactive.Filters;
 
 /// <summary>
 /// A classic BPF program is refused: by libpcap's rules when it is built, or by the Linux kernel's

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
+using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 
-namespace SlimCap.Reactive.Socket;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// Follows the captured interface once the socket reported ENETDOWN: while down, the reader polls on
@@ -78,6 +79,6 @@ internal sealed class LinkMonitor
             OnNetworkDown();
             return;
         }
-        throw ThrowHelper.NativeCall(call, errno, _link.Name);
+        throw NativeCallException.For(call, errno, _link.Name);
     }
 }

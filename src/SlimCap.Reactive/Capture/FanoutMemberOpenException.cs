@@ -1,4 +1,6 @@
-namespace SlimCap.Reactive;
+using SlimCap.Reactive.Errors;
+
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// One member of a <see cref="FanoutGroupSource"/> could not be opened. Nothing is left half-open: every member opened
