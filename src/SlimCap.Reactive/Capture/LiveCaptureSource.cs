@@ -157,10 +157,21 @@ public abstract class LiveCaptureSource : CaptureSource
     private protected abstract long Starvations { get; }
 
     /// <inheritdoc/>
-    public override void Unblock() => Wake.SignalUnblock();
+    public override void Unblock()
+    {
+        Wake.SignalUnblock();
+        OnWakeSignalled();
+    }
 
     /// <summary>Wakes the reader with Stopped ahead of <see cref="CaptureSource.Dispose()"/>, which a fan-out group runs on another thread.</summary>
-    internal void SignalStop() => Wake.SignalStop();
+    internal void SignalStop()
+    {
+        Wake.SignalStop();
+        OnWakeSignalled();
+    }
+
+    /// <summary>An unblock or stop was signalled: a derived source wakes a reader that waits elsewhere than in the eventfd's poll.</summary>
+    private protected virtual void OnWakeSignalled() { }
 
     /// <summary>Stops the reader and closes the socket; a derived source releases its own memory in <see cref="Release"/>.</summary>
     protected sealed override void Dispose(bool disposing)

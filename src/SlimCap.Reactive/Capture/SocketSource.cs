@@ -93,6 +93,9 @@ public sealed class SocketSource : LiveCaptureSource
     /// <inheritdoc/>
     public override int LeasedBlocks => _pool.LeasedCount;
 
+    /// <summary>A reader waiting for a free batch buffer looks at the stop again.</summary>
+    private protected override void OnWakeSignalled() => _pool.WakeWaiters();
+
     private protected override long Starvations => _pool.Starvations;
 
     /// <summary>Until a batch empties the socket's queue (<see cref="LiveCaptureSource.LastBlockDrainedQueue"/>), whatever its length.</summary>

@@ -236,6 +236,7 @@ public sealed class CaptureFileSource : CaptureSource
     {
         Volatile.Write(ref _unblockRequested, 1);
         _input.CancelPendingRead();
+        _pool.WakeWaiters(); // a reader waiting for a free block looks at the request
     }
 
     /// <summary>
@@ -252,6 +253,7 @@ public sealed class CaptureFileSource : CaptureSource
     protected override void Dispose(bool disposing)
     {
         if (!_closingAtEnd) _pool.RevokeAll(); // every lease ends now: reads throw, disposes do nothing
+        else _pool.WakeWaiters(); // (revoking wakes a reader waiting for a free block; so must this)
         _input.CancelPendingRead();
         // The reader thread leaves the gate promptly once its read is cancelled; then the pipe is ours to close.
         lock (_readGate) _input.Release();

@@ -37,6 +37,23 @@ internal struct StarvationClock
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
     }
 
+    /// <summary>
+    /// How long a starved reader may park before it must call <see cref="Starving"/> again for the next collection to
+    /// happen on time, in milliseconds (at least 1); -1 (forever) when it is not starving.
+    /// </summary>
+    internal readonly int MillisecondsUntilCollection()
+    {
+        if (_since == 0) return -1;
+        long now = Stopwatch.GetTimestamp();
+        TimeSpan due = FirstCollection - Stopwatch.GetElapsedTime(_since, now);
+        if (_lastCollect != 0)
+        {
+            TimeSpan interval = CollectionInterval - Stopwatch.GetElapsedTime(_lastCollect, now);
+            if (interval > due) due = interval;
+        }
+        return Math.Max(1, (int)Math.Ceiling(due.TotalMilliseconds));
+    }
+
     /// <summary>The reader got a block: starvation (if any) is over.</summary>
     internal void Fed() => _since = 0;
 }

@@ -56,11 +56,13 @@ internal class StoragePool<T> where T : BlockStorage
     }
 
     /// <summary>
-    /// Takes a free storage, waiting while all are leased. Returns null when <paramref name="shouldStop"/> says so
-    /// (checked at least every <paramref name="pollMilliseconds"/>) or once the pool was revoked.
+    /// Takes a free storage, waiting while all are leased. Returns null when <paramref name="shouldStop"/> says so or
+    /// once the pool was revoked. The wait is parked, not polled: a storage coming back, <see cref="RevokeAll"/> and
+    /// <see cref="WakeWaiters"/> (which the source calls when it is unblocked or stopped) wake it; so does the time of
+    /// the next collection the starvation clock asks for.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal T? Rent(Func<bool> shouldStop, int pollMilliseconds = 10)
+    internal T? Rent(Func<bool> shouldStop)
     {
         lock (_gate)
         {
@@ -71,12 +73,18 @@ internal class StoragePool<T> where T : BlockStorage
                 {
                     if (shouldStop()) return null;
                     _starvation.Starving(); // forgotten leases go back once collected
-                    Monitor.Wait(_gate, pollMilliseconds);
+                    Monitor.Wait(_gate, _starvation.MillisecondsUntilCollection());
                 }
                 _starvation.Fed();
             }
             return _revoked ? null : _free.Pop();
         }
+    }
+
+    /// <summary>Wakes a reader waiting in <see cref="Rent"/> to look at its stop condition again (the source was unblocked or stopped).</summary>
+    internal void WakeWaiters()
+    {
+        lock (_gate) Monitor.PulseAll(_gate);
     }
 
     /// <summary>Gives a storage back whose lease ended (called by the storage itself).</summary>

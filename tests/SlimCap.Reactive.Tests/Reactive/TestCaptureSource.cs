@@ -60,11 +60,13 @@ internal sealed class TestCaptureSource : CaptureSource
     {
         Volatile.Write(ref _unblock, 1);
         lock (_gate) Monitor.PulseAll(_gate);
+        _pool.WakeWaiters();
     }
 
     protected override void Dispose(bool disposing)
     {
         lock (_gate) Monitor.PulseAll(_gate);
+        _pool.WakeWaiters();
     }
 
     private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
@@ -84,7 +86,7 @@ internal sealed class TestCaptureSource : CaptureSource
             Interlocked.Exchange(ref _unblock, 0);
             return CaptureStatus.Unblocked;
         }
-        RecordBlock? record = _pool.Rent(_shouldStopRent, pollMilliseconds: 1);
+        RecordBlock? record = _pool.Rent(_shouldStopRent);
         if (record is null)
         {
             if (IsDisposed) return CaptureStatus.Stopped;
