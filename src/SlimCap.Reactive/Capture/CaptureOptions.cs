@@ -1,6 +1,7 @@
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Links;
 using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive.Capture;
@@ -52,6 +53,21 @@ public record class CaptureOptions
 
     /// <summary>Do not capture packets this host sends (PACKET_IGNORE_OUTGOING). Defaults to false.</summary>
     public bool IgnoreOutgoing { get; init; }
+
+    /// <summary>
+    /// On a loopback interface, keep both copies the kernel gives a packet socket of every packet: the sender's
+    /// (<see cref="PacketType.Outgoing"/>) and the receiver's (<see cref="PacketType.Host"/>). Defaults to false: each
+    /// packet is captured once, as the receiver's copy, as libpcap shows loopback (pcap-linux.c skips outgoing packets
+    /// on the loopback interface), and so tcpdump, Wireshark and SharpPcap; the kernel leaves the sender's copy out
+    /// (PACKET_IGNORE_OUTGOING, Linux 4.20 and later; an older kernel keeps both copies). No effect on other interfaces.
+    /// </summary>
+    public bool KeepLoopbackDuplicates { get; init; }
+
+    /// <summary>True when the sender's copies stay out on <paramref name="link"/>: asked for, or a loopback interface by default.</summary>
+    internal bool IgnoresOutgoingOn(LinkInfo link) => IgnoreOutgoing || IsLoopbackDefault(link);
+
+    /// <summary>The loopback default, which gives way on a kernel without PACKET_IGNORE_OUTGOING rather than fail.</summary>
+    internal bool IsLoopbackDefault(LinkInfo link) => !IgnoreOutgoing && !KeepLoopbackDuplicates && link.HardwareType == HardwareType.Loopback;
 
     /// <summary>
     /// What to do when the interface goes down while capturing. Defaults to <see cref="LinkDownPolicy.Fail"/>.

@@ -67,7 +67,7 @@ public sealed class RingSource : LiveCaptureSource
             socket = PacketSocketSetup.Open(link);
             PacketSocketSetup.SetTPacketV3(socket, link);
             if (options.Promiscuous) PacketSocketSetup.SetPromiscuous(socket, link);
-            if (options.IgnoreOutgoing) PacketSocketSetup.SetIgnoreOutgoing(socket, link);
+            PacketSocketSetup.ApplyOutgoing(socket, link, options.IgnoresOutgoingOn(link), options.IsLoopbackDefault(link));
             // A future group member sees nothing until it has joined: between bind and the join its own hook would
             // otherwise capture every packet of the interface, duplicating what the group's members get.
             if (options.Fanout is not null) PacketSocketSetup.AttachFilter(socket, BpfProgram.AcceptAll(0), link.Name);
@@ -87,7 +87,7 @@ public sealed class RingSource : LiveCaptureSource
             PacketSocketSetup.Bind(socket, link);
             if (options.Fanout is not null)
             {
-                FanoutGroupId = FanoutSetup.Join(socket, link, options.Fanout, options.IgnoreOutgoing);
+                FanoutGroupId = FanoutSetup.Join(socket, link, options.Fanout, options.IgnoresOutgoingOn(link));
                 if (filter is not null) PacketSocketSetup.AttachFilter(socket, filter, link.Name);
                 else PacketFanoutCalls.DetachFilter(socket, link.Name);
             }

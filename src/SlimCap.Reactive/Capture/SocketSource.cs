@@ -66,7 +66,7 @@ public sealed class SocketSource : LiveCaptureSource
         {
             socket = PacketSocketSetup.Open(link);
             if (options.Promiscuous) PacketSocketSetup.SetPromiscuous(socket, link);
-            if (options.IgnoreOutgoing) PacketSocketSetup.SetIgnoreOutgoing(socket, link);
+            PacketSocketSetup.ApplyOutgoing(socket, link, options.IgnoresOutgoingOn(link), options.IsLoopbackDefault(link));
             PacketSocketSetup.EnableAuxData(socket, link);
             if (options.ReceiveBufferSize > 0) PacketSocketSetup.SetReceiveBuffer(socket, options.ReceiveBufferSize, link);
             if (filter is not null) PacketSocketSetup.AttachFilter(socket, filter, link.Name);

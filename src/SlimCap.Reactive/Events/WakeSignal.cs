@@ -9,7 +9,8 @@ namespace SlimCap.Reactive.Events;
 /// <summary>
 /// An eventfd polled beside the capture socket, carrying two distinct signals: unblock (the low
 /// bits) and stop (bit 56 and up). Signals add up in the counter, so several unblocks read as one
-/// and a stop is never lost behind them.
+/// and a stop is never lost behind them. A stop, once taken, is written back: it wakes every waiter,
+/// however many readers wait and whenever they started waiting.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class WakeSignal : IDisposable
@@ -58,7 +59,13 @@ internal sealed class WakeSignal : IDisposable
             if ((fds[0].REvents & POLLIN) != 0)
             {
                 ulong value = Syscalls.EventFdTake(_eventFd);
-                if (value >= StopValue || IsStopped) return WaitResult.Stopped;
+                if (value >= StopValue || IsStopped)
+                {
+                    // A stop stays readable for every other waiter: a second reader (unsupported, but it happens) that
+                    // entered its wait after this one took the signal would otherwise wait for ever, and keep the ring.
+                    Syscalls.EventFdAdd(_eventFd, StopValue);
+                    return WaitResult.Stopped;
+                }
                 if (value != 0) return WaitResult.Unblocked;
             }
             if (socketToo && (fds[1].REvents & (POLLERR | POLLHUP | POLLNVAL)) != 0) return WaitResult.SocketError;

@@ -29,6 +29,22 @@ internal static class PacketSocketSetup
     public static void SetIgnoreOutgoing(FileDescriptorHandle fd, LinkInfo link) =>
         Syscalls.SetSocketOption(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "setsockopt(PACKET_IGNORE_OUTGOING)", link.Name);
 
+    /// <summary>
+    /// PACKET_IGNORE_OUTGOING when the caller asked for it, or by default on loopback (each packet once, as libpcap);
+    /// the default gives way on a kernel older than 4.20, which does not know the option (ENOPROTOOPT).
+    /// </summary>
+    public static void ApplyOutgoing(FileDescriptorHandle fd, LinkInfo link, bool ignoreOutgoing, bool loopbackDefault)
+    {
+        if (!ignoreOutgoing) return;
+        if (!loopbackDefault)
+        {
+            SetIgnoreOutgoing(fd, link);
+            return;
+        }
+        int errno = Syscalls.TrySetSocketOption(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+        if (errno != 0 && errno != Errno.ENOPROTOOPT) NativeCallException.Throw("setsockopt(PACKET_IGNORE_OUTGOING)", errno, link.Name);
+    }
+
     public static void EnableAuxData(FileDescriptorHandle fd, LinkInfo link)
     {
         Syscalls.SetSocketOption(fd, SOL_PACKET, PACKET_AUXDATA, 1, "setsockopt(PACKET_AUXDATA)", link.Name);
