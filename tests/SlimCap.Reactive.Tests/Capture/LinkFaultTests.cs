@@ -40,7 +40,7 @@ public sealed class LinkFaultTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task LinkDownDeliversEverythingCapturedThenFailsWithLinkDown(bool ring)
+    public async Task Link_down_delivers_everything_captured_then_fails_with_link_down(bool ring)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -57,7 +57,7 @@ public sealed class LinkFaultTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task WaitForLinkResumesWhenTheLinkComesBack(bool ring)
+    public async Task Wait_for_link_resumes_when_the_link_comes_back(bool ring)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -81,7 +81,7 @@ public sealed class LinkFaultTests
     [InlineData(true, false)]
     [InlineData(false, false)]
     [InlineData(true, true)]
-    public async Task AnInterfaceThatDisappearsEndsTheCaptureWithInterfaceGone(bool ring, bool deleteNamespace)
+    public async Task An_interface_that_disappears_ends_the_capture_with_interface_gone(bool ring, bool deleteNamespace)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();

@@ -65,7 +65,7 @@ public sealed class LiveFilterTests
 
     [Theory]
     [MemberData(nameof(Expressions))]
-    public void AnExpressionKeepsExactlyTheFramesItShould(string kind, string expression)
+    public void An_expression_keeps_exactly_the_frames_it_should(string kind, string expression)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -87,7 +87,7 @@ public sealed class LiveFilterTests
     [Theory]
     [InlineData("ring")]
     [InlineData("socket")]
-    public void SetFilterAlsoFiltersWhatTheOldProgramLetIntoTheQueue(string kind)
+    public void Set_filter_also_filters_what_the_old_program_let_into_the_queue(string kind)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -113,7 +113,7 @@ public sealed class LiveFilterTests
     }
 
     [Fact]
-    public void ExpressionsAreCheckedBeforeAnySocketOpens()
+    public void Expressions_are_checked_before_any_socket_opens()
     {
         Assert.Throws<InvalidCaptureOptionException>(() => new RingOptions { Filter = "udp", BpfFilter = BpfProgram.AcceptAll(1) }.Validate());
         Assert.Throws<InvalidCaptureOptionException>(() => new RingOptions { Filter = "udp", AutoBpfFilter = true, ExtraBpfInstructions = [BpfInstruction.Return(1)] }.Validate());
@@ -125,7 +125,7 @@ public sealed class LiveFilterTests
     }
 
     [Fact]
-    public void TheAutomaticFilterRunsFirstAndTheExpressionOnWhatItKeeps()
+    public void The_automatic_filter_runs_first_and_the_expression_on_what_it_keeps()
     {
         var link = SlimCap.Reactive.Links.NetworkLinks.Get("lo");
         BpfProgram program = new RingOptions { Filter = "udp or arp", AutoBpfFilter = true }.BuildFilter(link)!;

@@ -16,7 +16,7 @@ public sealed class LiveRingCaptureTests
 
 
     [Fact]
-    public void TenThousandFramesArriveByteExactInOrderWithLengthsTypeTimestampsAndStats()
+    public void Ten_thousand_frames_arrive_byte_exact_in_order_with_lengths_type_timestamps_and_stats()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -52,7 +52,7 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
-    public void ReceiverSeesHostAndSenderSeesOutgoing()
+    public void Receiver_sees_host_and_sender_sees_outgoing()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -74,7 +74,7 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
-    public void IgnoreOutgoingLeavesOutWhatTheHostSends()
+    public void Ignore_outgoing_leaves_out_what_the_host_sends()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -92,7 +92,7 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
-    public void VlanTagIsStrippedAndReportedWithItsTci()
+    public void Vlan_tag_is_stripped_and_reported_with_its_tci()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -118,7 +118,7 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
-    public void AutoFilterKeepsOnlyIpAndCaptureLengthTruncates()
+    public void Auto_filter_keeps_only_ip_and_capture_length_truncates()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -148,7 +148,7 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
-    public void UnblockWakesABlockedReaderAndDisposeStopsIt()
+    public void Unblock_wakes_a_blocked_reader_and_dispose_stops_it()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -184,7 +184,7 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
-    public void PromiscuousModeIsSetWhileOpenAndClearedAfter()
+    public void Promiscuous_mode_is_set_while_open_and_cleared_after()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -200,7 +200,7 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
-    public void LoopbackCaptureInANamespaceSeesBothDirectionsWhenAskedTo()
+    public void Loopback_capture_in_a_namespace_sees_both_directions_when_asked_to()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -220,7 +220,7 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
-    public void DownAndMissingInterfacesGetClearErrors()
+    public void Down_and_missing_interfaces_get_clear_errors()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -233,7 +233,7 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
-    public void WithoutCapNetRawTheErrorSaysWhatIsNeeded()
+    public void Without_cap_net_raw_the_error_says_what_is_needed()
     {
         Privileges.RequireCapture();
         var error = CapabilityDrop.WithoutNetRaw(() => Record.Exception(() => new RingSource("lo")));
@@ -244,7 +244,7 @@ public sealed class LiveRingCaptureTests
     }
 
     [Fact]
-    public void ClosingTheRingEndsABlockStillLeased()
+    public void Closing_the_ring_ends_a_block_still_leased()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();

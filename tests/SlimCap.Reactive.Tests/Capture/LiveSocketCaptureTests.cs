@@ -11,7 +11,7 @@ public sealed class LiveSocketCaptureTests
 {
 
     [Fact]
-    public void FramesArriveByteExactWithWireLengthTypeVlanAndTimestamps()
+    public void Frames_arrive_byte_exact_with_wire_length_type_vlan_and_timestamps()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -142,7 +142,7 @@ public sealed class LiveSocketCaptureTests
     }
 
     [Fact]
-    public void SteadyStateReadsAllocateNothingPerPacketOrPerBatch()
+    public void Steady_state_reads_allocate_nothing_per_packet_or_per_batch()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -180,7 +180,7 @@ public sealed class LiveSocketCaptureTests
     }
 
     [Fact]
-    public void UnblockAndDisposeWakeABlockedSocketReader()
+    public void Unblock_and_dispose_wake_a_blocked_socket_reader()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();

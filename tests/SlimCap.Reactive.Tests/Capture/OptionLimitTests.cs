@@ -4,6 +4,7 @@ using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Capture;
 
@@ -13,7 +14,7 @@ namespace SlimCap.Reactive.Tests.Capture;
 /// </summary>
 public sealed class OptionLimitTests
 {
-    private static readonly byte[] EmptyPcap = new Files.CaptureFileBuilder(false).PcapHeader(0xA1B2C3D4, 2, 4, 65535, 1).ToArray();
+    private static readonly byte[] EmptyPcap = new CaptureFileBuilder(false).PcapHeader(0xA1B2C3D4, 2, 4, 65535, 1).ToArray();
 
     private static void RefusedCheaply(Action open, string option, string limit)
     {

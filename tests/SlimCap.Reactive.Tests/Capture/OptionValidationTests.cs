@@ -13,7 +13,7 @@ public sealed class OptionValidationTests
     [InlineData(1 << 20, 0, 100, "BlockCount")]
     [InlineData(1 << 30, 1 << 10, 100, "BlockCount")]
     [InlineData(1 << 20, 4, 0, "BlockTimeout")]
-    public void RingGeometryIsChecked(int blockSize, int blockCount, int timeoutMs, string option)
+    public void Ring_geometry_is_checked(int blockSize, int blockCount, int timeoutMs, string option)
     {
         var options = new RingOptions { BlockSize = blockSize, BlockCount = blockCount, BlockTimeout = TimeSpan.FromMilliseconds(timeoutMs) };
         var error = Assert.Throws<InvalidCaptureOptionException>(() => new RingSource("lo", options));
@@ -22,7 +22,7 @@ public sealed class OptionValidationTests
     }
 
     [Fact]
-    public void BlockSizeIsRoundedToPages()
+    public void Block_size_is_rounded_to_pages()
     {
         var options = new RingOptions { BlockSize = 5000, BlockCount = 3 };
         options.Validate();
@@ -33,7 +33,7 @@ public sealed class OptionValidationTests
     }
 
     [Fact]
-    public void FilterOptionsThatCannotCombineAreRefused()
+    public void Filter_options_that_cannot_combine_are_refused()
     {
         var extra = new[] { BpfInstruction.Return(1) };
         Assert.Equal("ExtraBpfInstructions", Assert.Throws<InvalidCaptureOptionException>(() => new RingSource("lo", new RingOptions { ExtraBpfInstructions = extra })).OptionName);
@@ -46,7 +46,7 @@ public sealed class OptionValidationTests
     }
 
     [Fact]
-    public void FrameSizeFollowsSlimcapsRule()
+    public void Frame_size_follows_slimcaps_rule()
     {
         Assert.Equal(256, RingOptions.FrameSize(1 << 20, 128)); // 48 + 128 = 176; the first multiple of 16 from there that divides 1 MiB
         Assert.Equal(192, RingOptions.FrameSize(3 * 4096, 128));

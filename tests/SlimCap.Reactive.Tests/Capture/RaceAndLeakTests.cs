@@ -22,7 +22,7 @@ public sealed class RaceAndLeakTests
     }
 
     [Fact]
-    public void CloseAndUnblockRacedAgainstABusyReaderAThousandTimes()
+    public void Close_and_unblock_raced_against_a_busy_reader_a_thousand_times()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -90,7 +90,7 @@ public sealed class RaceAndLeakTests
     }
 
     [Fact]
-    public void OpeningAndClosingAThousandSourcesLeavesNothingBehind()
+    public void Opening_and_closing_a_thousand_sources_leaves_nothing_behind()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -113,7 +113,7 @@ public sealed class RaceAndLeakTests
     }
 
     [Fact]
-    public void ARingLargerThanTheMachineCanGiveIsRefusedBeforeTheKernelTriesToAllocateIt()
+    public void A_ring_larger_than_the_machine_can_give_is_refused_before_the_kernel_tries_to_allocate_it()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -128,7 +128,7 @@ public sealed class RaceAndLeakTests
     }
 
     [Fact]
-    public void AFailingSetupCallLeavesNoDescriptorOrMappingBehind()
+    public void A_failing_setup_call_leaves_no_descriptor_or_mapping_behind()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();

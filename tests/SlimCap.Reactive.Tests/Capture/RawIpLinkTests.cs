@@ -11,7 +11,7 @@ namespace SlimCap.Reactive.Tests.Capture;
 public sealed class RawIpLinkTests
 {
     [Fact]
-    public void TunDeviceIsRawIpWithOffsetZeroAndCapturesThroughTheRawAutoFilter()
+    public void Tun_device_is_raw_ip_with_offset_zero_and_captures_through_the_raw_auto_filter()
     {
         Privileges.RequireNetworkNamespaces();
         if (!File.Exists("/dev/net/tun")) Assert.Skip("This machine has no /dev/net/tun, so no tun device can be made.");

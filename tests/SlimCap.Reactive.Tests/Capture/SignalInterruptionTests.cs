@@ -11,7 +11,7 @@ public sealed class SignalInterruptionTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void ASignalDuringTheWaitIsRetriedAndTheReaderKeepsWaiting(bool ring)
+    public void A_signal_during_the_wait_is_retried_and_the_reader_keeps_waiting(bool ring)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();

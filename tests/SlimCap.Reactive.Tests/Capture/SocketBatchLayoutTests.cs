@@ -14,7 +14,7 @@ namespace SlimCap.Reactive.Tests.Capture;
 public sealed class SocketBatchLayoutTests
 {
     [Fact]
-    public unsafe void MessageVectorMatchesTheX64Layout()
+    public unsafe void Message_vector_matches_the_X64_layout()
     {
         // struct msghdr is 56 bytes on x86-64 / arm64, struct mmsghdr 64 with msg_len at 56; a wrong
         // size would make the kernel read message i's header from the middle of message i - 1.
@@ -44,7 +44,7 @@ public sealed class SocketBatchLayoutTests
     }
 
     [Fact]
-    public void SlotsThatFitReachTheKernel()
+    public void Slots_that_fit_reach_the_kernel()
     {
         var receiver = new PacketBatchReceiver(4);
         byte[] region = GC.AllocateArray<byte>(400, pinned: true);
@@ -53,7 +53,7 @@ public sealed class SocketBatchLayoutTests
     }
 
     [Fact]
-    public void SlotDataIsMovedIntoPackedRecordsByteExact()
+    public void Slot_data_is_moved_into_packed_records_byte_exact()
     {
         var pool = new RecordBlockPool(1, 4096);
         RecordBlock block = pool.TryRent()!;
@@ -87,7 +87,7 @@ public sealed class SocketBatchLayoutTests
     }
 
     [Fact]
-    public void SlotDataBeforeTheAppendPointIsRefused()
+    public void Slot_data_before_the_append_point_is_refused()
     {
         var pool = new RecordBlockPool(1, 4096);
         RecordBlock block = pool.TryRent()!;
@@ -103,7 +103,7 @@ public sealed class SocketBatchLayoutTests
     [InlineData(0)]
     [InlineData(-1)]
     [InlineData(1025)]
-    public void MessagesPerCallOutsideTheKernelLimitIsRefused(int messages)
+    public void Messages_per_call_outside_the_kernel_limit_is_refused(int messages)
     {
         var error = Assert.Throws<InvalidCaptureOptionException>(() => new SocketSource("lo", new SocketOptions { MessagesPerCall = messages }));
         Assert.Equal(nameof(SocketOptions.MessagesPerCall), error.OptionName);
@@ -111,7 +111,7 @@ public sealed class SocketBatchLayoutTests
     }
 
     [Fact]
-    public void MessagesPerCallBoundsAreAccepted()
+    public void Messages_per_call_bounds_are_accepted()
     {
         new SocketOptions { MessagesPerCall = 1 }.Validate();
         new SocketOptions { MessagesPerCall = 1024 }.Validate();

@@ -11,7 +11,7 @@ public sealed class StatsTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void AStalledConsumerMakesTheKernelDropAndEveryFrameIsAccountedFor(bool ring)
+    public void A_stalled_consumer_makes_the_kernel_drop_and_every_frame_is_accounted_for(bool ring)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();

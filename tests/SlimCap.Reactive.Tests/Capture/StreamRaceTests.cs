@@ -16,7 +16,7 @@ public sealed class StreamRaceTests
         net.Capture(() => new RingSource(net.CaptureInterface, new RingOptions { BlockSize = 1 << 16, BlockCount = 4, BlockTimeout = TimeSpan.FromMilliseconds(1) }));
 
     [Fact]
-    public async Task SubscriptionDisposeRacedAgainstTheCaptureAThousandTimes()
+    public async Task Subscription_dispose_raced_against_the_capture_a_thousand_times()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -51,7 +51,7 @@ public sealed class StreamRaceTests
     }
 
     [Fact]
-    public async Task EnumerationCancelRacedAgainstTheCaptureAThousandTimes()
+    public async Task Enumeration_cancel_raced_against_the_capture_a_thousand_times()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();

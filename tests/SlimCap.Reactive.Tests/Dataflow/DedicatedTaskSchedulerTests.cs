@@ -2,6 +2,7 @@ using SlimCap.Reactive.Tests.Reactive;
 using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Dataflow;
 

@@ -39,7 +39,7 @@ public sealed class FanoutGroupCaptureTests
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void EveryFrameIsCapturedExactlyOnceAcrossTheMembers(string mode)
+    public void Every_frame_is_captured_exactly_once_across_the_members(string mode)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -75,7 +75,7 @@ public sealed class FanoutGroupCaptureTests
     }
 
     [Fact]
-    public void HashKeepsBothDirectionsOfEveryFlowInOneMemberAndSpreadsTheFlows()
+    public void Hash_keeps_both_directions_of_every_flow_in_one_member_and_spreads_the_flows()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -115,7 +115,7 @@ public sealed class FanoutGroupCaptureTests
 
     [Theory]
     [MemberData(nameof(Spilling))]
-    public void AStalledMemberSpillsToTheOthersOnlyWithRolloverAndTheNumbersAddUp(string mode)
+    public void A_stalled_member_spills_to_the_others_only_with_rollover_and_the_numbers_add_up(string mode)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -180,7 +180,7 @@ public sealed class FanoutGroupCaptureTests
     }
 
     [Fact]
-    public void TwoGroupsOnOneInterfaceNeverSeeEachOtherAndAnExplicitIdJoinsOnPurpose()
+    public void Two_groups_on_one_interface_never_see_each_other_and_an_explicit_id_joins_on_purpose()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -207,7 +207,7 @@ public sealed class FanoutGroupCaptureTests
     }
 
     [Fact]
-    public async Task EachMemberFeedsItsOwnDataflowTargetAndTheUnionIsEveryFrameOnce()
+    public async Task Each_member_feeds_its_own_dataflow_target_and_the_union_is_every_frame_once()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -231,7 +231,7 @@ public sealed class FanoutGroupCaptureTests
     }
 
     [Fact]
-    public async Task TheMergedAsyncEnumerationSeesEveryFrameOnceAndBreakStopsEveryMember()
+    public async Task The_merged_async_enumeration_sees_every_frame_once_and_break_stops_every_member()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -256,7 +256,7 @@ public sealed class FanoutGroupCaptureTests
     }
 
     [Fact]
-    public void PinnedMembersCaptureOnTheirCpus()
+    public void Pinned_members_capture_on_their_cpus()
     {
         Privileges.RequireNetworkNamespaces();
         if (Environment.ProcessorCount < 2) Assert.Skip("Needs two CPUs to tell pinned threads apart.");

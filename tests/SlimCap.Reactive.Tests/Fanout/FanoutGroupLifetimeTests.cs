@@ -31,7 +31,7 @@ public sealed class FanoutGroupLifetimeTests
         });
 
     [Fact]
-    public void TwoHundredGroupsOpenedStreamedAndClosedLeaveNoDescriptorMappingOrThread()
+    public void Two_hundred_groups_opened_streamed_and_closed_leave_no_descriptor_mapping_or_thread()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -78,7 +78,7 @@ public sealed class FanoutGroupLifetimeTests
     }
 
     [Fact]
-    public void DisposingTheGroupStopsEveryStreamingMemberWithinAHundredMilliseconds()
+    public void Disposing_the_group_stops_every_streaming_member_within_a_hundred_milliseconds()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -125,7 +125,7 @@ public sealed class FanoutGroupLifetimeTests
     }
 
     [Fact]
-    public void AFullGroupSaysSoWithItsMemberCount()
+    public void A_full_group_says_so_with_its_member_count()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -139,7 +139,7 @@ public sealed class FanoutGroupLifetimeTests
     }
 
     [Fact]
-    public void AMemberThatCannotJoinClosesTheMembersOpenedBeforeIt()
+    public void A_member_that_cannot_join_closes_the_members_opened_before_it()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -163,7 +163,7 @@ public sealed class FanoutGroupLifetimeTests
 
     [Theory]
     [MemberData(nameof(Mismatches))]
-    public void JoiningAGroupThatDiffersNamesTheDifference(string what)
+    public void Joining_a_group_that_differs_names_the_difference(string what)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -194,7 +194,7 @@ public sealed class FanoutGroupLifetimeTests
     }
 
     [Fact]
-    public void AModeTheKernelLacksIsReportedAsNotSupported()
+    public void A_mode_the_kernel_lacks_is_reported_as_not_supported()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -213,7 +213,7 @@ public sealed class FanoutGroupLifetimeTests
     }
 
     [Fact]
-    public void MoreThan256MembersJoinThroughFanoutArgsAndTheClassicLimitIsEnforced()
+    public void More_than_256_members_join_through_fanout_args_and_the_classic_limit_is_enforced()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -233,7 +233,7 @@ public sealed class FanoutGroupLifetimeTests
     }
 
     [Fact]
-    public void OptionsAreCheckedBeforeAnySocketIsOpened()
+    public void Options_are_checked_before_any_socket_is_opened()
     {
         void Refused(string option, Action open) => Assert.Equal(option, Assert.Throws<InvalidCaptureOptionException>(open).OptionName);
         Refused("Fanout.RolloverWhenFull", () => new FanoutGroupOptions { Mode = FanoutMode.Rollover, RolloverWhenFull = true }.Validate());

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Files;
 
@@ -48,7 +49,7 @@ public class ConvertExampleTests
             Assert.True(exit == 0, stderr);
             (List<FileRecordCopy> records, Exception? error) = FileRecords.Read(File.ReadAllBytes(output));
             Assert.Null(error);
-            var program = Filters.TcpdumpPrograms.Compile("udp and port 7000");
+            var program = TcpdumpPrograms.Compile("udp and port 7000");
             var bpf = new SlimCap.Reactive.Filters.BpfProgram(program);
             List<FileRecordCopy> all = FileRecords.Read(() => CaptureFileSource.Open(input)).Records;
             List<FileRecordCopy> expected = all.Where(r => bpf.Run(r.Data, (uint)r.TotalLength) != 0).ToList();

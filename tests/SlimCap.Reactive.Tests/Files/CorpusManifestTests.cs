@@ -1,4 +1,5 @@
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Files;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Files;
 

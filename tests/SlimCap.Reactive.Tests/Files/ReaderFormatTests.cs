@@ -1,5 +1,6 @@
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Files;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Files;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SlimCap.Reactive.Files;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Files;
 

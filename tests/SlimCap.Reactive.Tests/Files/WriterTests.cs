@@ -3,6 +3,7 @@ using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Files;
 

@@ -1,6 +1,7 @@
 using SlimCap.Reactive.FilterLanguage;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.FilterLanguage;
 

@@ -11,7 +11,7 @@ public sealed class AutoFilterTests
     private static (ushort, byte, byte, uint)[] Raw(BpfProgram p) => p.Instructions.Select(i => (i.Code, i.JumpTrue, i.JumpFalse, i.K)).ToArray();
 
     [Fact]
-    public void EthernetProgramMatchesSlimcapInstructionByInstruction()
+    public void Ethernet_program_matches_slimcap_instruction_by_instruction()
     {
         var program = AutoFilter.Build(AutoFilterKind.Ethernet, 128);
         Assert.Equal(new (ushort, byte, byte, uint)[]
@@ -22,7 +22,7 @@ public sealed class AutoFilterTests
     }
 
     [Fact]
-    public void EthernetProgramWithVlanCheckAndExtraInstructions()
+    public void Ethernet_program_with_vlan_check_and_extra_instructions()
     {
         BpfInstruction[] extra = [BpfInstruction.LoadByteAbsolute(23), BpfInstruction.JumpIfEqual(17, 0, 1)];
         var program = AutoFilter.Build(AutoFilterKind.Ethernet, 0, ignoreVlans: true, extra);
@@ -37,7 +37,7 @@ public sealed class AutoFilterTests
     }
 
     [Fact]
-    public void LoopbackAndRawProgramsMatchSlimcap()
+    public void Loopback_and_raw_programs_match_slimcap()
     {
         Assert.Equal(new (ushort, byte, byte, uint)[]
         {
@@ -50,7 +50,7 @@ public sealed class AutoFilterTests
     }
 
     [Fact]
-    public void UnknownLinkTypesGetATypedErrorNotAPanic()
+    public void Unknown_link_types_get_a_typed_error_not_a_panic()
     {
         var error = Assert.Throws<InvalidCaptureOptionException>(() => AutoFilter.Build(AutoFilterKind.None, 0));
         Assert.Equal("AutoBpfFilter", error.OptionName);
@@ -72,7 +72,7 @@ public sealed class AutoFilterTests
     }
 
     [Fact]
-    public void EthernetProgramAcceptsIpAndPppoeIpAndDropsTheRest()
+    public void Ethernet_program_accepts_ip_and_pppoe_ip_and_drops_the_rest()
     {
         var program = AutoFilter.Build(AutoFilterKind.Ethernet, 100);
         byte[] arp = Frames.Udp(1);
@@ -87,7 +87,7 @@ public sealed class AutoFilterTests
     }
 
     [Fact]
-    public void IgnoreVlansDropsTaggedFramesByTheirStrippedTag()
+    public void Ignore_vlans_drops_tagged_frames_by_their_stripped_tag()
     {
         var program = AutoFilter.Build(AutoFilterKind.Ethernet, 0, ignoreVlans: true);
         Assert.Equal(0u, program.Run(Frames.Udp(1))); // libpcap's bpf_filter knows no ancillary loads on files
@@ -96,7 +96,7 @@ public sealed class AutoFilterTests
     }
 
     [Fact]
-    public void ExtraInstructionsRunBeforeTheAccept()
+    public void Extra_instructions_run_before_the_accept()
     {
         // Keep only UDP: protocol byte at 14 + 9.
         BpfInstruction[] extra = [BpfInstruction.LoadByteAbsolute(23), BpfInstruction.JumpIfEqual(17, 0, 1)];
@@ -108,7 +108,7 @@ public sealed class AutoFilterTests
     }
 
     [Fact]
-    public void RawProgramChecksTheIpVersionNibble()
+    public void Raw_program_checks_the_ip_version_nibble()
     {
         var program = AutoFilter.Build(AutoFilterKind.RawIp, 0);
         Assert.Equal(262144u, program.Run([0x45, 0, 0, 20]));
@@ -118,7 +118,7 @@ public sealed class AutoFilterTests
     }
 
     [Fact]
-    public void BadExtraInstructionsAreNamedByTheirIndexInTheCallersList()
+    public void Bad_extra_instructions_are_named_by_their_index_in_the_callers_list()
     {
         BpfInstruction[] extra = [BpfInstruction.LoadByteAbsolute(23), new(0x34, 0, 0, 0)]; // div #0
         var error = Assert.Throws<InvalidBpfProgramException>(() => AutoFilter.Build(AutoFilterKind.Ethernet, 64, ignoreVlans: true, extra));
@@ -136,7 +136,7 @@ public sealed class AutoFilterTests
     [InlineData(14, 34, 48)]
     [InlineData(0, 20, 20)]
     [InlineData(20, 54, 74)]
-    public void CaptureLengthStrategiesFollowTheLinkOffset(int offset, int beyond, int expected)
+    public void Capture_length_strategies_follow_the_link_offset(int offset, int beyond, int expected)
     {
         var strategy = beyond switch { 20 => CaptureLength.MinimalIPv4Header, 34 => CaptureLength.MinimalIPv4Transport, _ => CaptureLength.MinimalIPv6Transport };
         Assert.Equal(expected, strategy.Resolve(offset));

@@ -1,6 +1,7 @@
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Filters;
 
@@ -27,7 +28,7 @@ public sealed class BpfCheckerTests
 
     [Theory]
     [MemberData(nameof(BadForBoth))]
-    public void BothCheckersNameTheFirstBadInstruction(string name, BpfInstruction[] code, int index, string reason)
+    public void Both_checkers_name_the_first_bad_instruction(string name, BpfInstruction[] code, int index, string reason)
     {
         foreach (BpfDialect dialect in new[] { BpfDialect.Libpcap, BpfDialect.Linux })
         {
@@ -54,7 +55,7 @@ public sealed class BpfCheckerTests
 
     [Theory]
     [MemberData(nameof(BadForTheKernelOnly))]
-    public void TheKernelsCheckerIsStricterThanLibpcaps(string name, BpfInstruction[] code, int index, string reason)
+    public void The_kernels_checker_is_stricter_than_libpcaps(string name, BpfInstruction[] code, int index, string reason)
     {
         var program = new BpfProgram(code);
         Assert.False(program.IsLinuxCompatible, name);
@@ -66,7 +67,7 @@ public sealed class BpfCheckerTests
     }
 
     [Fact]
-    public void AKernelReturnResetsNothingButAJumpJoinsBothPaths()
+    public void A_kernel_return_resets_nothing_but_a_jump_joins_both_paths()
     {
         // check_load_and_stores carries what is stored across a return (it does not reset), so this is accepted...
         Assert.Null(BpfProgram.Check([new(0x02, 0, 0, 1), Accept, new(0x60, 0, 0, 1), Accept], BpfDialect.Linux));
@@ -80,7 +81,7 @@ public sealed class BpfCheckerTests
     /// SO_ATTACH_FILTER, and our Linux checker must agree on each (EINVAL, or attached).
     /// </summary>
     [Fact]
-    public void TheLinuxCheckerAgreesWithTheRunningKernelOnGeneratedPrograms()
+    public void The_linux_checker_agrees_with_the_running_kernel_on_generated_programs()
     {
         using var socket = new KernelFilterSocket();
         var generator = new BpfProgramGenerator(20261201);
@@ -103,7 +104,7 @@ public sealed class BpfCheckerTests
     }
 
     [Fact]
-    public void EveryProgramTheKernelAcceptsLibpcapAcceptsToo()
+    public void Every_program_the_kernel_accepts_libpcap_accepts_too()
     {
         var generator = new BpfProgramGenerator(7);
         for (int i = 0; i < 20_000; i++)

@@ -1,5 +1,6 @@
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Tests.Files;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Filters;
 
@@ -12,7 +13,7 @@ public sealed class BpfIlCompilerTests
             .Select(p => (p.Item1, new BpfProgram(p.Item2))).ToList());
 
     [Fact]
-    public void CompileGivesILHereAndTheSameDelegateEachTime()
+    public void Compile_gives_IL_here_and_the_same_delegate_each_time()
     {
         Assert.True(BpfProgram.CompilesToIL);
         var program = new BpfProgram([BpfInstruction.Return(7)]);
@@ -21,7 +22,7 @@ public sealed class BpfIlCompilerTests
     }
 
     [Fact]
-    public void ILAndInterpreterAgreeOnEveryCorpusRecordAndKeepTheGroundTruth()
+    public void IL_and_interpreter_agree_on_every_corpus_record_and_keep_the_ground_truth()
     {
         var differences = new List<string>();
         foreach ((string name, BpfProgram program) in TcpdumpSet.Value)
@@ -42,7 +43,7 @@ public sealed class BpfIlCompilerTests
     }
 
     [Fact]
-    public void ILAndInterpreterAgreeOnAHundredThousandMutatedFrames()
+    public void IL_and_interpreter_agree_on_a_hundred_thousand_mutated_frames()
     {
         var random = new Random(1201);
         List<byte[]> seeds = FilterGroundTruth.Records.SelectMany(f => f.Records).Select(r => r.Data).Where(d => d.Length > 0).ToList();

@@ -4,6 +4,7 @@ using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Files;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Filters;
 
@@ -29,7 +30,7 @@ public sealed class FilterPlacementTests
         new(p.TimestampNanoseconds, p.TimestampCarrySeconds, p.CapturedLength, p.TotalLength, p.LinkType, p.Type, p.Data.ToArray());
 
     [Fact]
-    public void TheFileOptionKeepsTheGroundTruthInEveryReadStyle()
+    public void The_file_option_keeps_the_ground_truth_in_every_read_style()
     {
         var differences = new List<string>();
         foreach ((string id, BpfProgram program) in Programs())
@@ -60,7 +61,7 @@ public sealed class FilterPlacementTests
     }
 
     [Fact]
-    public async Task TheOperatorsKeepTheGroundTruthAndFuseWithTheOtherViewOperators()
+    public async Task The_operators_keep_the_ground_truth_and_fuse_with_the_other_view_operators()
     {
         var differences = new List<string>();
         foreach ((string id, BpfProgram program) in Programs().Take(6))
@@ -93,7 +94,7 @@ public sealed class FilterPlacementTests
     }
 
     [Fact]
-    public void TheFileOptionsExpressionIsCompiledForTheFilesLinkTypeAndKeepsTheGroundTruth()
+    public void The_file_options_expression_is_compiled_for_the_files_link_type_and_keeps_the_ground_truth()
     {
         var expressions = FilterGroundTruth.Expressions().ToDictionary(e => e.Id, e => e.Expression);
         var differences = new List<string>();
@@ -117,7 +118,7 @@ public sealed class FilterPlacementTests
     }
 
     [Fact]
-    public void TheOperatorsCheckTheirArgumentsWhenApplied()
+    public void The_operators_check_their_arguments_when_applied()
     {
         var backward = new BpfProgram([BpfInstruction.LoadByteAbsolute(0), new(0x05, 0, 0, 0xfffffffe), BpfInstruction.Return(1)]);
         Assert.Throws<ArgumentNullException>(() => Observable.Never<PacketBlock>().WhereBpf(null!));

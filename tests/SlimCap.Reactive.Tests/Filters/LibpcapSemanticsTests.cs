@@ -1,4 +1,5 @@
 using SlimCap.Reactive.Filters;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Filters;
 
@@ -10,7 +11,7 @@ namespace SlimCap.Reactive.Tests.Filters;
 public sealed class LibpcapSemanticsTests
 {
     [Fact]
-    public void LibpcapsProgramsKeepExactlyTheGroundTruthsRecords()
+    public void Libpcaps_programs_keep_exactly_the_ground_truths_records()
     {
         var differences = new List<string>();
         int expressions = 0;
@@ -26,7 +27,7 @@ public sealed class LibpcapSemanticsTests
     }
 
     [Fact]
-    public void ProtochainsBackwardJumpsRunAndLoopsAreBounded()
+    public void Protochains_backward_jumps_run_and_loops_are_bounded()
     {
         var program = new BpfProgram(TcpdumpPrograms.Compile("ip6 protochain 17"));
         Assert.False(program.IsLinuxCompatible);
@@ -45,7 +46,7 @@ public sealed class LibpcapSemanticsTests
     }
 
     [Fact]
-    public void LoadsPastTheCapturedBytesDropAndLenIsTheWireLength()
+    public void Loads_past_the_captured_bytes_drop_and_len_is_the_wire_length()
     {
         BpfInstruction[] ldLen = [new(0x80, 0, 0, 0), new(0x16, 0, 0, 0)];
         Assert.Equal(1500u, new BpfProgram(ldLen).Run(new byte[60], 1500));

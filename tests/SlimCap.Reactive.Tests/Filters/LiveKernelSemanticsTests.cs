@@ -60,7 +60,7 @@ public sealed class LiveKernelSemanticsTests
     ];
 
     [Fact]
-    public void TheKernelAndRunLinuxKeepTheSameFramesAtTheSameLengths()
+    public void The_kernel_and_run_linux_keep_the_same_frames_at_the_same_lengths()
     {
         Privileges.RequireNetworkNamespaces();
         var programs = HandWritten().Select(p => (p.Name, Program: new BpfProgram(p.Code))).ToList();

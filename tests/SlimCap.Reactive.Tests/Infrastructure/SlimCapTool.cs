@@ -107,16 +107,45 @@ internal sealed partial class SlimCapTool : IDisposable
     {
         if (!_process.WaitForExit(timeoutMs))
         {
+            string threads = ThreadReport(_process.Id); // before any further signal: where it waits, what it blocks
             // SIGINT first, so the failure message carries the tool's own summary (what it captured and dropped).
             kill(_process.Id, 2);
             if (!_process.WaitForExit(2000)) _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
-            Assert.Fail($"slimcap did not end within {timeoutMs} ms; stderr: {Stderr}");
+            Assert.Fail($"slimcap did not end within {timeoutMs} ms; stderr: {Stderr}\n{threads}");
         }
         _process.WaitForExit();
         _stdoutCopy.Wait();
         _stderrCopy.Wait();
         return _process.ExitCode;
+    }
+
+    /// <summary>
+    /// The hung tool as the kernel sees it: its signal masks (pending, blocked, ignored, caught) and, per thread, the
+    /// name, state and wait channel, so a failure says whether a signal never arrived or where the stop got stuck.
+    /// </summary>
+    private static string ThreadReport(int pid)
+    {
+        try
+        {
+            var report = new System.Text.StringBuilder("threads of the tool:\n");
+            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("Sig", StringComparison.Ordinal) || line.StartsWith("ShdPnd", StringComparison.Ordinal)) report.Append("  ").AppendLine(line);
+            foreach (string task in Directory.GetDirectories($"/proc/{pid}/task"))
+            {
+                string Read(string name) => File.Exists(Path.Combine(task, name)) ? File.ReadAllText(Path.Combine(task, name)).Trim() : "?";
+                string stat = Read("stat");
+                int close = stat.LastIndexOf(')');
+                string state = close > 0 && close + 2 < stat.Length ? stat[(close + 2)..].Split(' ')[0] : "?";
+                report.Append("  ").Append(Path.GetFileName(task)).Append(' ').Append(Read("comm")).Append(" state=").Append(state)
+                    .Append(" wchan=").AppendLine(Read("wchan"));
+            }
+            return report.ToString();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"threads of the tool: not readable ({e.Message})";
+        }
     }
 
     public void Dispose()

@@ -19,7 +19,7 @@ public sealed class LinkTableTests
     [InlineData(HardwareType.LinuxSll2, LinkType.LinuxSll2, 20, AutoFilterKind.RawIp)]
     [InlineData((HardwareType)824, LinkType.Unknown, -1, AutoFilterKind.None)]
     [InlineData((HardwareType)32, LinkType.Unknown, -1, AutoFilterKind.None)]
-    public void HardwareTypesMapToLinkTypesAndOffsets(HardwareType hardware, LinkType linkType, int offset, AutoFilterKind filter)
+    public void Hardware_types_map_to_link_types_and_offsets(HardwareType hardware, LinkType linkType, int offset, AutoFilterKind filter)
     {
         Assert.Equal(linkType, LinkInfo.LinkTypeFor(hardware));
         Assert.Equal(offset, LinkTypeInfo.IpLayerOffset(linkType));
@@ -29,7 +29,7 @@ public sealed class LinkTableTests
     }
 
     [Fact]
-    public void LoopbackIsDescribed()
+    public void Loopback_is_described()
     {
         LinkInfo lo = NetworkLinks.Get("lo");
         Assert.Equal(HardwareType.Loopback, lo.HardwareType);
@@ -41,7 +41,7 @@ public sealed class LinkTableTests
     }
 
     [Fact]
-    public void AMissingInterfaceNamesTheOnesThatExist()
+    public void A_missing_interface_names_the_ones_that_exist()
     {
         var error = Assert.Throws<InterfaceNotFoundException>(() => NetworkLinks.Get("nope0"));
         Assert.Contains("lo", error.AvailableInterfaces);

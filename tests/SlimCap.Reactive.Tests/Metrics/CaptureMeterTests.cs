@@ -2,7 +2,7 @@ using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
-using static SlimCap.Reactive.Tests.Metrics.MeterProbe;
+using static SlimCap.Reactive.Tests.Infrastructure.MeterProbe;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Packets;

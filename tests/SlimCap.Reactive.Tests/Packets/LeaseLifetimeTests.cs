@@ -71,7 +71,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void StaleReferenceOnARingImage()
+    public void Stale_reference_on_a_ring_image()
     {
         using RingImageSource image = ImageWithBlocks(blocks: 2, packetsPerBlock: 5, blockCount: 2);
         // The first block is reused for the third: refill as the kernel would once it is released.
@@ -99,7 +99,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void StaleReferenceOnACaptureFile()
+    public void Stale_reference_on_a_capture_file()
     {
         var builder = new CaptureFileBuilder(bigEndian: false).PcapHeader(0xa1b2c3d4, 2, 4, 65535, 1);
         for (long s = 0; s < 400; s++)
@@ -112,7 +112,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void StaleDisposesFromManyThreadsNeverReleaseAFreshLease()
+    public void Stale_disposes_from_many_threads_never_release_a_fresh_lease()
     {
         // As 8 unsynchronised disposers of one lease would, while the source keeps leasing the same slots afresh.
         using var image = new RingImageSource(blockSize: 4096, blockCount: 2, replayLimit: 20_000);
@@ -136,7 +136,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void ClosingARingImageEndsEveryLeaseItHandedOut()
+    public void Closing_a_ring_image_ends_every_lease_it_handed_out()
     {
         RingImageSource image = ImageWithBlocks(blocks: 2, packetsPerBlock: 3);
         Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? a));
@@ -158,7 +158,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void ClosingALiveRingFreesSocketEventFdAndRingAtOnceWhileBlocksAreStillLeased()
+    public void Closing_a_live_ring_frees_socket_event_fd_and_ring_at_once_while_blocks_are_still_leased()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -197,7 +197,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void ObserveOnTakeRepeatedLeavesNoSocketOrRingBehind()
+    public void Observe_on_take_repeated_leaves_no_socket_or_ring_behind()
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
@@ -229,7 +229,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void PacketsHandedOutOneAtATimeDieWithTheNextEveryTime()
+    public void Packets_handed_out_one_at_a_time_die_with_the_next_every_time()
     {
         using RingImageSource image = ImageWithBlocks(blocks: 2, packetsPerBlock: 40);
         image.Complete();
@@ -254,7 +254,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public async Task PacketsFromReadAllAsyncDieWithTheNextIteration()
+    public async Task Packets_from_read_all_async_die_with_the_next_iteration()
     {
         using RingImageSource image = ImageWithBlocks(blocks: 2, packetsPerBlock: 40);
         image.Complete();
@@ -274,7 +274,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void PacketsBufferedPastTheirOnNextAreRefusedEveryTime()
+    public void Packets_buffered_past_their_on_next_are_refused_every_time()
     {
         using RingImageSource image = ImageWithBlocks(blocks: 2, packetsPerBlock: 40);
         image.Complete();
@@ -285,7 +285,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void PacketsOfABlockYouHoldStayValidWhileYouHoldIt()
+    public void Packets_of_a_block_you_hold_stay_valid_while_you_hold_it()
     {
         using RingImageSource image = ImageWithBlocks(blocks: 1, packetsPerBlock: 30);
         Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? block));
@@ -298,7 +298,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void NoBlockHandsOutWritableMemory()
+    public void No_block_hands_out_writable_memory()
     {
         using RingImageSource image = ImageWithBlocks(blocks: 1, packetsPerBlock: 3);
         Assert.Equal(CaptureStatus.Packet, image.NextBlock(out PacketBlock? ring));
@@ -312,7 +312,7 @@ public sealed class LeaseLifetimeTests
     }
 
     [Fact]
-    public void AForgottenLeaseComesBackThroughTheCollectorAndIsReportedWithItsStack()
+    public void A_forgotten_lease_comes_back_through_the_collector_and_is_reported_with_its_stack()
     {
         var problems = new List<LeaseProblemEventArgs>();
         EventHandler<LeaseProblemEventArgs> handler = (_, e) => { lock (problems) problems.Add(e); };
@@ -342,7 +342,7 @@ public sealed class LeaseLifetimeTests
             lock (problems)
             {
                 LeaseProblemEventArgs again = Assert.Single(problems, p => p.Problem == LeaseProblem.DisposedTwice);
-                Assert.Contains(nameof(AForgottenLeaseComesBackThroughTheCollectorAndIsReportedWithItsStack), again.FirstDisposedAt);
+                Assert.Contains(nameof(A_forgotten_lease_comes_back_through_the_collector_and_is_reported_with_its_stack), again.FirstDisposedAt);
             }
         }
         finally
@@ -356,7 +356,7 @@ public sealed class LeaseLifetimeTests
     private static void LeaseAndForget(RingImageSource image) => Assert.Equal(CaptureStatus.Packet, image.NextBlock(out _));
 
     [Fact]
-    public void ASubscriberThatNeverDisposesDoesNotStallTheCaptureForGood()
+    public void A_subscriber_that_never_disposes_does_not_stall_the_capture_for_good()
     {
         // Subscribe(b => count++) without disposing: the library gives the forgotten blocks back through the collector.
         using var image = new RingImageSource(blockSize: 4096, blockCount: 4, replayLimit: 12);

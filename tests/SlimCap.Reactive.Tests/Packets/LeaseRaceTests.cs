@@ -26,7 +26,7 @@ public sealed class LeaseRaceTests
     }
 
     [Fact]
-    public void RingImage()
+    public void Ring_image()
     {
         var outcome = new LeaseRace.Outcome();
         var random = new Random(10);
@@ -61,7 +61,7 @@ public sealed class LeaseRaceTests
     }
 
     [Fact]
-    public void CaptureFile()
+    public void Capture_file()
     {
         var builder = new CaptureFileBuilder(bigEndian: false).PcapHeader(0xa1b2c3d4, 2, 4, 65535, 1);
         for (long s = 0; s < 3000; s++)
@@ -81,10 +81,10 @@ public sealed class LeaseRaceTests
     }
 
     [Fact]
-    public void LiveRing() => Live(ring: true);
+    public void Live_ring() => Live(ring: true);
 
     [Fact]
-    public void LiveSocket() => Live(ring: false);
+    public void Live_socket() => Live(ring: false);
 
     private static void Live(bool ring)
     {

@@ -4,6 +4,7 @@ using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Metrics;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Reactive;
 

@@ -1,6 +1,7 @@
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Reactive;
 

@@ -1,5 +1,6 @@
 using System.Reactive.Linq;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Reactive;
 

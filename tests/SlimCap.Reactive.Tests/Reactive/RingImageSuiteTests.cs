@@ -2,6 +2,7 @@ using System.Reactive.Linq;
 using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Reactive;
 

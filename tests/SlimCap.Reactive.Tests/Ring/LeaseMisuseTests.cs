@@ -7,7 +7,7 @@ namespace SlimCap.Reactive.Tests.Ring;
 public sealed class LeaseMisuseTests
 {
     [Fact]
-    public void RingMemoryIsNeverHandedOutWritableAndBytesIsReadOnly()
+    public void Ring_memory_is_never_handed_out_writable_and_bytes_is_read_only()
     {
         using var image = new RingImageSource();
         Assert.True(image.TryAddPacket(Frames.Udp(1)));
@@ -22,7 +22,7 @@ public sealed class LeaseMisuseTests
     }
 
     [Fact]
-    public void ReleasedTwiceOrFromAnotherThreadIsANoOpAndNeverReleasesAnotherLease()
+    public void Released_twice_or_from_another_thread_is_a_no_op_and_never_releases_another_lease()
     {
         using var image = new RingImageSource(blockSize: 4096, blockCount: 2);
         Assert.True(image.TryAddPacket(Frames.Udp(0)));

@@ -7,7 +7,7 @@ namespace SlimCap.Reactive.Tests.Ring;
 public sealed class ReadStyleMixingTests
 {
     [Fact]
-    public void NextBlockRefusesToInterleaveWithAPartlyReadBlock()
+    public void Next_block_refuses_to_interleave_with_a_partly_read_block()
     {
         using var image = new RingImageSource();
         for (int i = 0; i < 3; i++) Assert.True(image.TryAddPacket(Frames.Udp(i)));

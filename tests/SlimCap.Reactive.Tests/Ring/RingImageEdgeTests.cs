@@ -15,7 +15,7 @@ public sealed class RingImageEdgeTests
     }
 
     [Fact]
-    public void EmptyAndCopyBlocksAreSkippedAndGivenBack()
+    public void Empty_and_copy_blocks_are_skipped_and_given_back()
     {
         using var image = new RingImageSource(blockSize: 4096, blockCount: 4);
         Assert.True(image.TryAddPacket(Frames.Udp(0)));
@@ -31,7 +31,7 @@ public sealed class RingImageEdgeTests
     }
 
     [Fact]
-    public void MaximumSizePacketsFillABlockAndOversizedOnesAreRefused()
+    public void Maximum_size_packets_fill_a_block_and_oversized_ones_are_refused()
     {
         const int blockSize = 1 << 17;
         using var image = new RingImageSource(blockSize: blockSize, blockCount: 3, snapLength: 65535);
@@ -52,7 +52,7 @@ public sealed class RingImageEdgeTests
     }
 
     [Fact]
-    public void SnapLengthTruncatesButKeepsTheWireLength()
+    public void Snap_length_truncates_but_keeps_the_wire_length()
     {
         using var image = new RingImageSource(snapLength: 50);
         byte[] frame = Frames.Udp(1, 300);
@@ -64,7 +64,7 @@ public sealed class RingImageEdgeTests
     }
 
     [Fact]
-    public void EveryReadStyleGivesIdenticalBytes()
+    public void Every_read_style_gives_identical_bytes()
     {
         const int count = 400;
         RingImageSource Build()
@@ -108,7 +108,7 @@ public sealed class RingImageEdgeTests
     }
 
     [Fact]
-    public void TheBlockLeaseReturnsOnTheReadAfterItsLastPacket()
+    public void The_block_lease_returns_on_the_read_after_its_last_packet()
     {
         using var image = new RingImageSource(blockSize: 4096, blockCount: 4);
         for (int i = 0; i < 3; i++) Assert.True(image.TryAddPacket(Frames.Udp(i)));
@@ -129,7 +129,7 @@ public sealed class RingImageEdgeTests
     }
 
     [Fact]
-    public async Task ARingWhoseBlocksAreAllLeasedCountsStarvationAndResumesOnRelease()
+    public async Task A_ring_whose_blocks_are_all_leased_counts_starvation_and_resumes_on_release()
     {
         using var image = new RingImageSource(blockSize: 4096, blockCount: 2);
         Assert.True(image.TryAddPacket(Frames.Udp(0)));
@@ -154,7 +154,7 @@ public sealed class RingImageEdgeTests
     }
 
     [Fact]
-    public async Task UnblockAndDisposeWakeAReaderWaitingOnAnImage()
+    public async Task Unblock_and_dispose_wake_a_reader_waiting_on_an_image()
     {
         var image = new RingImageSource();
         var first = Task.Run(() => image.NextBlock(out _), TestContext.Current.CancellationToken);

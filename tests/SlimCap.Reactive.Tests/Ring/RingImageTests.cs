@@ -20,7 +20,7 @@ public sealed class RingImageTests
     }
 
     [Fact]
-    public void ReleasedPacketRefThrowsInsteadOfReadingTheRecycledBlock()
+    public void Released_packet_ref_throws_instead_of_reading_the_recycled_block()
     {
         using var image = new RingImageSource(blockSize: 8192, blockCount: 2);
         Fill(image, 3);
@@ -38,7 +38,7 @@ public sealed class RingImageTests
     }
 
     [Fact]
-    public void EveryPacketInOrderAcrossWrapAroundWithMetadata()
+    public void Every_packet_in_order_across_wrap_around_with_metadata()
     {
         using var image = new RingImageSource(blockSize: 4096, blockCount: 3);
         var seen = new List<CapturedFrame>();

@@ -7,7 +7,7 @@ namespace SlimCap.Reactive.Tests.Ring;
 public sealed class UnknownLinkTypeTests
 {
     [Fact]
-    public void AnUnknownLinkTypeIsCarriedThroughWithAnUnknownOffsetAndNoCrash()
+    public void An_unknown_link_type_is_carried_through_with_an_unknown_offset_and_no_crash()
     {
         using var image = new RingImageSource(linkType: (LinkType)4242);
         Assert.True(image.TryAddPacket(Frames.Udp(1)));

@@ -24,7 +24,7 @@ public sealed class SoakTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Surfaces))]
-    public async Task MemoryAndDescriptorsStayFlatUnderSustainedTraffic(string surface)
+    public async Task Memory_and_descriptors_stay_flat_under_sustained_traffic(string surface)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();

@@ -3,6 +3,7 @@ using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Files;
+using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Reactive.Operators;
 

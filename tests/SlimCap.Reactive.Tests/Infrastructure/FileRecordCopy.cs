@@ -1,0 +1,7 @@
+using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Tests.Files;
+
+namespace SlimCap.Reactive.Tests.Infrastructure;
+
+/// <summary>A record copied out of a source, for comparisons.</summary>
+internal sealed record FileRecordCopy(long Ns, ushort Carry, int CapturedLength, long TotalLength, LinkType LinkType, PacketType Type, byte[] Data);
