@@ -44,7 +44,7 @@ internal static class TestTraffic
         ip[8] = 64;
         ip[9] = (byte)(flow % 2 == 0 ? 17 : 6); // UDP for even flows, TCP-like ports for odd ones
         BinaryPrimitives.WriteUInt16BigEndian(ip[10..], 0);
-        uint client = 0x0A000001u + (uint)flow, server = 0x0A010001u + (uint)flow;
+        uint client = 0xC6120001u + (uint)flow, server = 0xC6130001u + (uint)flow; // 198.18.0.0/15 only, as on the wire
         BinaryPrimitives.WriteUInt32BigEndian(ip[12..], reply ? server : client);
         BinaryPrimitives.WriteUInt32BigEndian(ip[16..], reply ? client : server);
         ushort clientPort = (ushort)(40000 + flow), serverPort = 53;
