@@ -38,22 +38,7 @@ public sealed class RxOperatorsOverAFileTests
     {
         RxScenario scenario = RxScenarios.File.Single(s => s.Name == name);
         string path = Corpus.PathOf("files", FileName);
-        var tally = new LeaseTally();
-        IObservable<PacketBlock> Source(int _) => tally.Count(CaptureObservable.Create(() => CaptureFileSource.Open(path, Options)));
-
-        for (int run = 0; run < 10; run++) RxLeaseHarness.RunOnce(scenario.Build(Source), new LeaseTally(), name, -1 - run); // warm up: JIT, thread pool
-        RxLeaseHarness.CollectDroppedLeases();
-        tally = new LeaseTally();
-        var start = RxLeaseHarness.Footprint();
-        var inventory = RxLeaseHarness.Inventory();
-        long reclaimedBefore = LeaseDiagnostics.ReclaimedLeases;
-
-        for (int run = 0; run < RxLeaseHarness.Runs; run++) RxLeaseHarness.RunOnce(scenario.Build(Source), tally, name, run);
-
-        RxLeaseHarness.CollectDroppedLeases();
-        RxLeaseHarness.AssertFootprintBack(start, inventory, name);
-        RxLeaseHarness.AssertDropsCounted(tally, reclaimedBefore, name, scenario.MayDrop);
-        if (!scenario.MayReadDead) Assert.True(tally.DeadOut == 0, $"{name}: {tally.DeadOut} delivered blocks were already released ({tally})");
+        LeaseTally tally = RxLeaseHarness.RunScenario(scenario, (t, _) => t.Count(CaptureObservable.Create(() => CaptureFileSource.Open(path, Options))));
         if (scenario.WholeFile)
             Assert.True(tally.PacketsIn >= RxLeaseHarness.Runs * scenario.Sources * s_records.Value, $"{name}: the file was not read to its end every run ({tally})");
         if (scenario.OutPerIn != 0)

@@ -70,28 +70,15 @@ public sealed class RxOperatorsOverALiveRingTests(LiveRingPair pair) : IClassFix
     {
         Privileges.RequireNetworkNamespaces();
         RxScenario scenario = RxScenarios.Live.Single(s => s.Name == name);
-        var tally = new LeaseTally();
-        IObservable<PacketBlock> Source(int i) => tally.Count(pair.Rings[i].ToObservable());
-
-        for (int run = 0; run < 10; run++) RxLeaseHarness.RunOnce(scenario.Build(Source), new LeaseTally(), name, -1 - run); // warm up: JIT, thread pool
-        RxLeaseHarness.CollectDroppedLeases();
-        tally = new LeaseTally();
-        var start = RxLeaseHarness.Footprint();
-        var inventory = RxLeaseHarness.Inventory();
-        long reclaimedBefore = LeaseDiagnostics.ReclaimedLeases;
-
-        for (int run = 0; run < RxLeaseHarness.Runs; run++) RxLeaseHarness.RunOnce(scenario.Build(Source), tally, name, run);
-
-        RxLeaseHarness.CollectDroppedLeases();
-        foreach (RingSource ring in pair.Rings)
+        LeaseTally tally = RxLeaseHarness.RunScenario(scenario, (t, i) => t.Count(pair.Rings[i].ToObservable()), t =>
         {
-            DateTime until = DateTime.UtcNow.AddSeconds(2); // a capture thread that was told to stop may still be leaving
-            while (ring.LeasedBlocks != 0 && DateTime.UtcNow < until) Thread.Sleep(5);
-            Assert.True(ring.LeasedBlocks == 0, $"{name}: {ring.LeasedBlocks} ring blocks still leased after {RxLeaseHarness.Runs} runs ({tally})");
-        }
-        RxLeaseHarness.AssertFootprintBack(start, inventory, name);
-        RxLeaseHarness.AssertDropsCounted(tally, reclaimedBefore, name, scenario.MayDrop);
-        if (!scenario.MayReadDead) Assert.True(tally.DeadOut == 0, $"{name}: {tally.DeadOut} delivered blocks were already released ({tally})");
+            foreach (RingSource ring in pair.Rings)
+            {
+                DateTime until = DateTime.UtcNow.AddSeconds(2); // a capture thread that was told to stop may still be leaving
+                while (ring.LeasedBlocks != 0 && DateTime.UtcNow < until) Thread.Sleep(5);
+                Assert.True(ring.LeasedBlocks == 0, $"{name}: {ring.LeasedBlocks} ring blocks still leased after {RxLeaseHarness.Runs} runs ({t})");
+            }
+        });
         Assert.True(tally.PacketsOut > 0, $"{name}: no packet arrived ({tally})");
     }
 }
