@@ -6,7 +6,7 @@ namespace SlimCap.Reactive.Tests.Infrastructure;
 
 /// <summary>
 /// The slimcap tool (src/SlimCap.Cli, built beside the tests by the project reference) run as a process, optionally
-/// inside a network namespace (<c>ip netns exec</c>, which execs the tool in place, so the process id is the tool's).
+/// inside a network namespace (<c>ip netns exec</c> and <c>env</c> exec the tool in place, so the process id is the tool's).
 /// </summary>
 internal sealed partial class SlimCapTool : IDisposable
 {
@@ -19,7 +19,10 @@ internal sealed partial class SlimCapTool : IDisposable
 
     private SlimCapTool(string? netns, IReadOnlyList<string> arguments, byte[]? stdin, IReadOnlyDictionary<string, string>? environment)
     {
-        var start = new ProcessStartInfo(netns is null ? "dotnet" : "ip")
+        // Through env --default-signal: a test runner started in the background inherits SIGINT and SIGQUIT ignored,
+        // the runtime honours an inherited SIG_IGN (its SIGINT handler never runs), and whether Process.Start resets it
+        // depends on what the test host itself registered earlier; the tool must start as from a terminal.
+        var start = new ProcessStartInfo(netns is null ? "env" : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -28,9 +31,9 @@ internal sealed partial class SlimCapTool : IDisposable
         };
         if (netns is not null)
         {
-            foreach (string a in new[] { "netns", "exec", netns, "dotnet" }) start.ArgumentList.Add(a);
+            foreach (string a in new[] { "netns", "exec", netns, "env" }) start.ArgumentList.Add(a);
         }
-        start.ArgumentList.Add(Dll);
+        foreach (string a in new[] { "--default-signal=INT,QUIT", "dotnet", Dll }) start.ArgumentList.Add(a);
         foreach (string a in arguments) start.ArgumentList.Add(a);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         if (environment is not null)
