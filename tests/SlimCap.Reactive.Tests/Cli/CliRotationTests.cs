@@ -28,8 +28,10 @@ public sealed partial class CliRotationTests : IDisposable
         Assert.Equal(Enumerable.Range(20, 30).Select(i => (long)i), files.SelectMany(f => Sequences(f)));
         Assert.All(files, f => Assert.Equal(10, Tcpdump.Records(f).Count));
         string[] hookRuns = File.ReadAllLines(hooks);
-        Assert.Equal(Enumerable.Range(1, 5), hookRuns.Select(Counter));
-        Assert.Equal(files, hookRuns.TakeLast(3));
+        // Each hook is its own process started as its file is finished: they run side by side, as tcpdump's -z
+        // commands do, so the order of their appends to the log is the scheduler's; every file gets its one run.
+        Assert.Equal(Enumerable.Range(1, 5), hookRuns.Select(Counter).Order());
+        Assert.All(files, f => Assert.Contains(f, hookRuns));
     }
 
     [Fact]
