@@ -7,26 +7,17 @@ each ratio taken within one round (the same rep and rate, so the host's slow and
 default-runtime surface costs more than P % (15) above its TieredCompilation=0 figure: the hot paths are then not
 reaching fully optimised code within a run as a user's process runs it."""
 import os
-import re
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from table import load  # noqa: E402  (the same raw-file reader as the table)
+from table import load_runs  # noqa: E402  (the same raw-file reader as the table)
 
 
 def rounds(dirs):
     """(name, rate) -> {(dir, rep): cpu ns per packet}."""
-    runs = {}
-    for d in dirs:
-        for fn in sorted(os.listdir(d)):
-            m = re.match(r"(.+)_pps(\d+)_rep(\d+)\.txt$", fn)
-            if not m:
-                continue
-            r = load(os.path.join(d, fn))
-            if r:
-                runs.setdefault((m.group(1), int(m.group(2))), {})[(d, int(m.group(3)))] = float(r["cap"]["cpu_ns_per_pkt"])
-    return runs
+    return {key: {(r["round"][0], r["round"][2]): float(r["cap"]["cpu_ns_per_pkt"]) for r in rs}
+            for key, rs in load_runs(dirs).items()}
 
 
 def main(argv):

@@ -28,21 +28,25 @@ def load(path):
     return rec if "cpu_ns_per_pkt" in rec["cap"] else None
 
 
-def main(dirs, sharp="SharpPcap"):
-    runs, order = {}, []
+def load_runs(dirs):
+    """(name, rate) -> the loaded runs (each with its "round": dir, rate, rep), in the order the files first name them."""
+    runs = {}
     for d in dirs:
         for fn in sorted(os.listdir(d)):
             m = re.match(r"(.+)_pps(\d+)_rep(\d+)\.txt$", fn)
             if not m:
                 continue
-            key = (m.group(1), int(m.group(2)))
-            if key not in runs:
-                runs[key] = []
-                order.append(key)
+            rs = runs.setdefault((m.group(1), int(m.group(2))), [])
             r = load(os.path.join(d, fn))
             if r:
                 r["round"] = (d, int(m.group(2)), int(m.group(3)))
-                runs[key].append(r)
+                rs.append(r)
+    return runs
+
+
+def main(dirs, sharp="SharpPcap"):
+    runs = load_runs(dirs)
+    order = list(runs)
     floor = {r["round"]: float(r["cap"]["cpu_ns_per_pkt"]) for (n, _), rs in runs.items() if n == "ringcount" for r in rs}
     med = {k: statistics.median(float(r["cap"]["cpu_ns_per_pkt"]) for r in rs) for k, rs in runs.items() if rs}
     print("| capturer | offered | runs | CPU ns/pkt median (min-max) | x C floor | x cheaper than SharpPcap | lost % max | kernel drops max | alloc B/pkt |")
