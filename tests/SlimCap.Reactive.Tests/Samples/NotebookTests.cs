@@ -57,6 +57,17 @@ public sealed class NotebookTests
         else Assert.Contains(live, l => l.StartsWith("live capture skipped: ", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// What the executed notebook says went wrong: dotnet-repl prints nothing when its output is redirected, but still
+    /// writes the notebook, with each failed cell's error, before it exits with 2.
+    /// </summary>
+    private static string FailedCells(string executed)
+    {
+        if (!File.Exists(executed)) return $"(no executed notebook at {executed})";
+        return string.Join("\n", NotebookOutput.Load(executed).Cells.Where(c => c.Errors.Count > 0)
+            .Select(c => $"cell starting \"{c.Source.Split('\n')[0]}\": {string.Join("; ", c.Errors)}\n  printed: {string.Join(" | ", c.Lines)}"));
+    }
+
     /// <summary>Runs a copy of <paramref name="notebook"/> that takes the package from <paramref name="feed"/>; returns the executed notebook's path.</summary>
     private static (string Name, string Output) Execute(string notebook, string folder, string work, string feed, string version)
     {
@@ -71,7 +82,7 @@ public sealed class NotebookTests
         File.WriteAllText(copy, document.ToJsonString());
         var environment = new Dictionary<string, string> { ["SLIMCAP_SAMPLE_FILE"] = Corpus.PathOf("files", SampleChecks.Inputs[name]) };
         (int exit, string printed) = Shell.Run("dotnet", $"tool run dotnet-repl --run {copy} --exit-after-run --output-path {executed}", 300_000, folder, environment);
-        Assert.True(exit == 0, $"dotnet-repl --run {name}.ipynb exited with {exit} (a cell failed, or the kernel did):\n{printed}");
+        if (exit != 0) Assert.Fail($"dotnet-repl --run {name}.ipynb exited with {exit} (2: a cell failed):\n{printed}{FailedCells(executed)}");
         return (name, executed);
     }
 }
