@@ -173,16 +173,19 @@ public abstract class LiveCaptureSource : CaptureSource
     /// <summary>An unblock or stop was signalled: a derived source wakes a reader that waits elsewhere than in the eventfd's poll.</summary>
     private protected virtual void OnWakeSignalled() { }
 
-    /// <summary>Stops the reader and closes the socket; a derived source releases its own memory in <see cref="Release"/>.</summary>
+    /// <summary>Stops the reader and closes the socket; a derived source frees its own memory in <see cref="FreeResources"/>.</summary>
     protected sealed override void Dispose(bool disposing)
     {
         Wake.SignalStop();
         Statistics.Read(); // the last counters, before the socket goes
-        Release();
+        FreeResources();
         Socket.Dispose();
         Wake.Dispose();
     }
 
-    /// <summary>Releases what the derived source holds besides the socket. Called once, from Dispose.</summary>
-    private protected virtual void Release() { }
+    /// <summary>
+    /// Frees what the derived source holds besides the socket (ring memory, batch buffers), ending every lease on
+    /// them. Called once, from Dispose.
+    /// </summary>
+    private protected virtual void FreeResources() { }
 }

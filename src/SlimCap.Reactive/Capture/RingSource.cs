@@ -185,7 +185,7 @@ public sealed class RingSource : LiveCaptureSource
         }
     }
 
-    private protected override void Release()
+    private protected override void FreeResources()
     {
         PacketSocketSetup.DropEverything(Socket);
         // Every lease ends now (reads throw, disposes do nothing), so nothing the consumers hold keeps the ring: its

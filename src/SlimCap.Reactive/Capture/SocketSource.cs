@@ -25,7 +25,7 @@ namespace SlimCap.Reactive.Capture;
 [SupportedOSPlatform("linux")]
 public sealed class SocketSource : LiveCaptureSource
 {
-    private readonly RecordBlockPool _pool;
+    private readonly SocketBatchPool _pool;
     private readonly Func<bool> _isStopped;
     private readonly int _ipLayerOffset;
     private readonly PacketBatchReceiver _receiver;
@@ -52,14 +52,14 @@ public sealed class SocketSource : LiveCaptureSource
         link = NetworkLinks.Get(link.Name);
         if (!link.IsUp) throw new LinkDownException(link.Name);
         BpfProgram? filter = options.BuildFilter(link);
-        int snap = Math.Min(options.CaptureLength.Resolve(link.IpLayerOffset), options.BatchBufferSize - RecordBlock.HeaderSize - 8);
+        int snap = Math.Min(options.CaptureLength.Resolve(link.IpLayerOffset), options.BatchBufferSize - SocketBatch.HeaderSize - 8);
         Options = options;
         // Memory first: a failure to allocate it leaves no descriptor behind.
-        _pool = new RecordBlockPool(options.BatchBufferCount, options.BatchBufferSize);
+        _pool = new SocketBatchPool(options.BatchBufferCount, options.BatchBufferSize);
         _receiver = new PacketBatchReceiver(options.MessagesPerCall);
         _isStopped = () => Wake.IsStopped;
         _ipLayerOffset = link.IpLayerOffset;
-        _slotStride = (RecordBlock.HeaderSize + snap + 7) & ~7;
+        _slotStride = (SocketBatch.HeaderSize + snap + 7) & ~7;
         FileDescriptorHandle? socket = null;
         WakeSignal? wake = null;
         try
@@ -108,7 +108,7 @@ public sealed class SocketSource : LiveCaptureSource
     {
         block = null;
         if (Wake.IsStopped) return CaptureStatus.Stopped;
-        RecordBlock? batch = _pool.Rent(_isStopped);
+        SocketBatch? batch = _pool.Rent(_isStopped);
         if (batch is null) return CaptureStatus.Stopped;
         bool added = false;
         try
@@ -175,11 +175,11 @@ public sealed class SocketSource : LiveCaptureSource
 
     /// <summary>How many more snap-length slots the batch has room for, capped by the messages per call.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int FreeSlots(RecordBlock batch)
+    private int FreeSlots(SocketBatch batch)
     {
         int free = batch.FreeDataBytes;
         if (free < SnapLength) return 0;
-        // A slot is a record header plus the snap length, 8-byte aligned, as RecordBlock lays records out.
+        // A slot is a record header plus the snap length, 8-byte aligned, as SocketBatch lays records out.
         return Math.Min(_receiver.Capacity, 1 + (free - SnapLength) / _slotStride);
     }
 
@@ -188,7 +188,7 @@ public sealed class SocketSource : LiveCaptureSource
     /// blocking. Returns how many arrived, or -errno (EAGAIN when none was queued).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int ReceiveInto(RecordBlock batch, int slots)
+    private int ReceiveInto(SocketBatch batch, int slots)
     {
         int first = batch.AppendDataOffset;
         int received = _receiver.Receive(Socket.Fd, batch.GetAppendSpan(), _slotStride, SnapLength, slots);
@@ -203,5 +203,5 @@ public sealed class SocketSource : LiveCaptureSource
     }
 
     /// <summary>Every batch lease ends with the source: reads of them throw, their disposes do nothing.</summary>
-    private protected override void Release() => _pool.RevokeAll();
+    private protected override void FreeResources() => _pool.RevokeAll();
 }

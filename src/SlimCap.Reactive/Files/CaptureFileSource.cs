@@ -50,7 +50,7 @@ public sealed class CaptureFileSource : CaptureSource
     private readonly FormatReader _format;
     private const int MaxRecordsPerBlock = 4096;
 
-    private readonly PipeViewBlockPool _pool;
+    private readonly FileBatchPool _pool;
     private bool _closingAtEnd; // set before Dispose by CloseAtEnd: the leases out stay live
     private readonly int _blockSize;
     private readonly bool _publishPartial;
@@ -71,7 +71,7 @@ public sealed class CaptureFileSource : CaptureSource
         _format = format;
         IsCompressed = compressed;
         _blockSize = options.BlockSize;
-        _pool = new PipeViewBlockPool(options.BlockCount);
+        _pool = new FileBatchPool(options.BlockCount);
         _publishPartial = publishPartial;
         if (RecordFilter.For(options, format.LinkType) is { } filter) _filter = new RecordFilter.Selector(filter);
         // A wait for a free block ends on Unblock as well as on Dispose: a stream that stops its capture while its
@@ -185,7 +185,7 @@ public sealed class CaptureFileSource : CaptureSource
         }
         catch
         {
-            input.Release();
+            input.Complete();
             if (compressed) pipe.Complete();
             throw;
         }
@@ -258,7 +258,7 @@ public sealed class CaptureFileSource : CaptureSource
         else _pool.WakeWaiters(); // (revoking wakes a reader waiting for a free block; so must this)
         _input.CancelPendingRead();
         // The reader thread leaves the gate promptly once its read is cancelled; then the pipe is ours to close.
-        lock (_readGate) _input.Release();
+        lock (_readGate) _input.Complete();
     }
 
     private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
@@ -297,7 +297,7 @@ public sealed class CaptureFileSource : CaptureSource
     private CaptureStatus Fill(out PacketBlock? leased)
     {
         leased = null;
-        PipeViewBlock? block = null;
+        FileBatch? block = null;
         try
         {
             while (true)

@@ -35,7 +35,7 @@ internal abstract class FormatReader
     /// not yet read, or damaged, for <see cref="Next"/> to handle (and report, with its offset) as before.
     /// Returns how many records it appended; formats without a fast path append none.
     /// </summary>
-    internal virtual int AppendBuffered(PipeViewBlock block, long maxFileBytes, int maxRecords) => 0;
+    internal virtual int AppendBuffered(FileBatch block, long maxFileBytes, int maxRecords) => 0;
 
     /// <summary>Consumes the record <see cref="Next"/> returned.</summary>
     internal void Consume(in FileRecord record) => Input.Advance(record.Size);

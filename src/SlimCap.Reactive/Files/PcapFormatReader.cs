@@ -128,7 +128,7 @@ internal sealed class PcapFormatReader : FormatReader
     /// <see cref="Next"/> would accept them with the same fields (<see cref="ParseHeader"/> and
     /// <see cref="Timestamp"/> are shared); anything else, damage included, is left unconsumed for Next.
     /// </summary>
-    internal override int AppendBuffered(PipeViewBlock block, long maxFileBytes, int maxRecords)
+    internal override int AppendBuffered(FileBatch block, long maxFileBytes, int maxRecords)
     {
         if (!Input.TryGetSegment(out PipeBuffer? buffer, out int start, out int available)) return 0;
         ReadOnlySpan<byte> segment = buffer.Array.AsSpan(start, available);

@@ -193,7 +193,7 @@ internal sealed class PcapNgFormatReader : FormatReader
     /// Only such blocks that pass every check <see cref="Step"/> makes are taken, with the same fields; anything
     /// else (another block type, a new section, damage, a block split across segments) is left for Step.
     /// </summary>
-    internal override int AppendBuffered(PipeViewBlock block, long maxFileBytes, int maxRecords)
+    internal override int AppendBuffered(FileBatch block, long maxFileBytes, int maxRecords)
     {
         if (_skippingSection || !Input.TryGetSegment(out PipeBuffer? buffer, out int start, out int available)) return 0;
         ReadOnlySpan<byte> segment = buffer.Array.AsSpan(start, available);

@@ -5,7 +5,7 @@ namespace SlimCap.Reactive.Files;
 
 /// <summary>
 /// One buffer the file pipe reads into, shared by reference count between the pipe (one reference per
-/// rent, given back when the pipe is done with the segment) and every <see cref="PipeViewBlock"/> that
+/// rent, given back when the pipe is done with the segment) and every <see cref="FileBatch"/> that
 /// views records in it. It goes back to its <see cref="PipeBufferPool"/> when the last holder lets go,
 /// so a record stays readable for as long as a lease on its block lives, and never longer.
 /// </summary>

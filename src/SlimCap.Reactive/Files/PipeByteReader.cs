@@ -26,7 +26,7 @@ internal sealed class PipeByteReader
     private long _offset;
     private bool _hasBuffer;
     private bool _completed;
-    private bool _released;
+    private bool _closed;
 
     internal PipeByteReader(PipeReader reader, string name)
     {
@@ -112,10 +112,10 @@ internal sealed class PipeByteReader
     internal void CancelPendingRead() => _reader.CancelPendingRead();
 
     /// <summary>Returns the buffers and completes the reader (which closes the stream unless it was left open). Once.</summary>
-    internal void Release()
+    internal void Complete()
     {
-        if (_released) return;
-        _released = true;
+        if (_closed) return;
+        _closed = true;
         if (_hasBuffer) _reader.AdvanceTo(_buffer.End);
         _hasBuffer = false;
         _buffer = default;

@@ -81,5 +81,5 @@ public static class CaptureAsyncEnumerable
     private static IAsyncEnumerable<PacketRef> Enumerate(CaptureSource? source, Func<CaptureSource>? openSource, int capacity,
         AsyncContinuation continuation, CancellationToken cancellationToken)
  =>
-        new CapturePacketStream(source, openSource, capacity, continuation, cancellationToken);
+        new CapturePacketEnumerable(source, openSource, capacity, continuation, cancellationToken);
 }

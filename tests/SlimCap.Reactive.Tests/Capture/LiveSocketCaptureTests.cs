@@ -110,7 +110,7 @@ public sealed class LiveSocketCaptureTests
         Assert.Equal(0, socket.Stats.PacketsDropped);
         Assert.Equal(count + strays, socket.Stats.PacketsReceived);
         // The buffers filled up: a block spans several calls when a call takes fewer than fit.
-        int slotsPerBuffer = (bufferSize - RecordBlock.HeaderSize) / ((RecordBlock.HeaderSize + snap + 7) & ~7);
+        int slotsPerBuffer = (bufferSize - SocketBatch.HeaderSize) / ((SocketBatch.HeaderSize + snap + 7) & ~7);
         Assert.True(blocks < count / 4, $"{blocks} blocks for {count} queued frames: the buffers were not filled");
         if (messagesPerCall < slotsPerBuffer) Assert.True(largestBlock > messagesPerCall, $"largest block {largestBlock}");
         for (int i = 0; i < count; i++)

@@ -55,9 +55,9 @@ public sealed class SocketBatchLayoutTests
     [Fact]
     public void Slot_data_is_moved_into_packed_records_byte_exact()
     {
-        var pool = new RecordBlockPool(1, 4096);
-        RecordBlock block = pool.TryRent()!;
-        const int snap = 301, stride = (RecordBlock.HeaderSize + snap + 7) & ~7;
+        var pool = new SocketBatchPool(1, 4096);
+        SocketBatch block = pool.TryRent()!;
+        const int snap = 301, stride = (SocketBatch.HeaderSize + snap + 7) & ~7;
         int[] lengths = [301, 1, 77, 300, 8];
         int first = block.AppendDataOffset;
         Span<byte> region = block.GetAppendSpan();
@@ -89,8 +89,8 @@ public sealed class SocketBatchLayoutTests
     [Fact]
     public void Slot_data_before_the_append_point_is_refused()
     {
-        var pool = new RecordBlockPool(1, 4096);
-        RecordBlock block = pool.TryRent()!;
+        var pool = new SocketBatchPool(1, 4096);
+        SocketBatch block = pool.TryRent()!;
         block.CommitAt(block.AppendDataOffset, 10, 10, 1, PacketType.Host, 14, LinkType.Ethernet, 1, 0, 0, false);
         // Moving data up would overwrite slots not yet committed; a caller bug, refused.
         Assert.Throws<ArgumentOutOfRangeException>(() =>

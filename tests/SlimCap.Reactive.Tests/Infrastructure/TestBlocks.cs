@@ -10,8 +10,8 @@ internal static class TestBlocks
     /// <summary>One packet per entry, in one leased block of its own pool.</summary>
     public static PacketBlock Create(params (byte[] Data, long Ns, PacketType Type, LinkType LinkType, int Interface, ushort VlanTci, bool HasVlan)[] packets)
     {
-        var pool = new RecordBlockPool(1, 64 * 1024);
-        RecordBlock block = pool.TryRent()!;
+        var pool = new SocketBatchPool(1, 64 * 1024);
+        SocketBatch block = pool.TryRent()!;
         foreach (var p in packets)
         {
             Assert.True(block.TryAppend(p.Data, p.Data.Length + 10, p.Ns, p.Type, LinkTypeInfo.IpLayerOffset(p.LinkType), p.LinkType, p.Interface,

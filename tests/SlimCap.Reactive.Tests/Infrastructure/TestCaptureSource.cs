@@ -7,12 +7,12 @@ namespace SlimCap.Reactive.Tests.Infrastructure;
 
 /// <summary>
 /// An in-memory <see cref="CaptureSource"/> serving <see cref="TestTraffic"/> packets <c>0..count-1</c> in blocks
-/// of <c>packetsPerBlock</c> from a small fixed <see cref="RecordBlockPool"/>, so tests can starve it and check
+/// of <c>packetsPerBlock</c> from a small fixed <see cref="SocketBatchPool"/>, so tests can starve it and check
 /// that every lease came back (<see cref="AllBlocksReturned"/>). Writes frames in place: reading allocates nothing.
 /// </summary>
 internal sealed class TestCaptureSource : CaptureSource
 {
-    private readonly RecordBlockPool _pool;
+    private readonly SocketBatchPool _pool;
     private readonly long _count;
     private readonly int _packetsPerBlock;
     private readonly bool _waitAtEnd;
@@ -34,7 +34,7 @@ internal sealed class TestCaptureSource : CaptureSource
         _packetsPerBlock = packetsPerBlock;
         _waitAtEnd = waitAtEnd;
         _failAfterBlocks = failAfterBlocks;
-        _pool = new RecordBlockPool(poolBlocks, packetsPerBlock * (RecordBlock.HeaderSize + TestTraffic.FrameLength + 8) + 64);
+        _pool = new SocketBatchPool(poolBlocks, packetsPerBlock * (SocketBatch.HeaderSize + TestTraffic.FrameLength + 8) + 64);
         _shouldStopRent = () => IsDisposed || Volatile.Read(ref _unblock) != 0;
     }
 
@@ -87,7 +87,7 @@ internal sealed class TestCaptureSource : CaptureSource
             Interlocked.Exchange(ref _unblock, 0);
             return CaptureStatus.Unblocked;
         }
-        RecordBlock? record = _pool.Rent(_shouldStopRent);
+        SocketBatch? record = _pool.Rent(_shouldStopRent);
         if (record is null)
         {
             if (IsDisposed) return CaptureStatus.Stopped;

@@ -2,8 +2,8 @@ using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
 
-/// <summary>The <see cref="IAsyncEnumerable{T}"/> behind <see cref="CaptureAsyncEnumerable.ReadAllAsync(CaptureSource, CancellationToken)"/>: each enumeration gets its own capture.</summary>
-internal sealed class CapturePacketStream(CaptureSource? source, Func<CaptureSource>? openSource, int capacity, AsyncContinuation continuation,
+/// <summary>The <see cref="IAsyncEnumerable{T}"/> behind <see cref="CaptureAsyncEnumerable.ReadAllAsync(CaptureSource, CancellationToken)"/>: each enumeration gets its own capture, a <see cref="CapturePacketEnumerator"/>.</summary>
+internal sealed class CapturePacketEnumerable(CaptureSource? source, Func<CaptureSource>? openSource, int capacity, AsyncContinuation continuation,
     CancellationToken cancellationToken) : IAsyncEnumerable<PacketRef>
 {
     public IAsyncEnumerator<PacketRef> GetAsyncEnumerator(CancellationToken enumeratorToken = default)

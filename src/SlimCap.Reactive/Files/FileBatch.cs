@@ -5,16 +5,16 @@ using SlimCap.Reactive.Packets;
 namespace SlimCap.Reactive.Files;
 
 /// <summary>
-/// A block of file records that views them where the pipe read them: each record's data is a slice of a
-/// <see cref="PipeBuffer"/> the block holds a reference to while leased. Only a record split across two
-/// pipe buffers is copied, into a spill buffer the block rents. The storage of a file source's leases: when the
-/// lease's last holder lets go, the block lets go of the buffers and returns to its pool.
+/// A capture file source's batch of records, viewed where the pipe read them: each record's data is a slice of a
+/// <see cref="PipeBuffer"/> the batch holds a reference to while leased. Only a record split across two
+/// pipe buffers is copied, into a spill buffer the batch rents. The storage of a file source's leases: when the
+/// lease's last holder lets go, the batch lets go of the buffers and returns to its <see cref="FileBatchPool"/>.
 /// </summary>
 /// <remarks>
 /// Reads look every index and range up against the arrays as they are at that moment and give an empty span rather
-/// than throw, so a holder that lost a race with the block's reuse reads inside some buffer, never beyond one.
+/// than throw, so a holder that lost a race with the batch's reuse reads inside some buffer, never beyond one.
 /// </remarks>
-internal sealed class PipeViewBlock : BlockStorage
+internal sealed class FileBatch : BlockStorage
 {
     private const int SpillBuffer = -1;
 
@@ -32,7 +32,7 @@ internal sealed class PipeViewBlock : BlockStorage
         public PacketType Type;
     }
 
-    private readonly StoragePool<PipeViewBlock> _pool;
+    private readonly StoragePool<FileBatch> _pool;
     private Entry[] _entries = new Entry[64];
     private PipeBuffer?[] _buffers = new PipeBuffer?[8];
     private byte[]? _spill;
@@ -40,12 +40,12 @@ internal sealed class PipeViewBlock : BlockStorage
     private int _bufferCount;
     private int _spillUsed;
 
-    internal PipeViewBlock(StoragePool<PipeViewBlock> pool) => _pool = pool;
+    internal FileBatch(StoragePool<FileBatch> pool) => _pool = pool;
 
     /// <summary>Records appended so far.</summary>
     internal int Count => _count;
 
-    /// <summary>File bytes of the records appended so far (the block's budget is counted in these).</summary>
+    /// <summary>File bytes of the records appended so far (the batch's budget is counted in these).</summary>
     internal long FileBytes { get; private set; }
 
     /// <summary>Appends a record whose data lies in <paramref name="buffer"/> at <paramref name="offset"/>, without copying it.</summary>
@@ -53,7 +53,7 @@ internal sealed class PipeViewBlock : BlockStorage
         Append(ReferenceBuffer(buffer), offset, record);
 
     /// <summary>
-    /// The index under which the block holds <paramref name="buffer"/>, taking a reference on it the first time,
+    /// The index under which the batch holds <paramref name="buffer"/>, taking a reference on it the first time,
     /// for <see cref="AppendView"/>. Records arrive in file order, so only the last buffer needs comparing.
     /// </summary>
     internal int ReferenceBuffer(PipeBuffer buffer)
@@ -112,7 +112,7 @@ internal sealed class PipeViewBlock : BlockStorage
         _spillUsed += length;
     }
 
-    /// <summary>Leases the block with what was appended; null (having let go of it) once the pool was revoked.</summary>
+    /// <summary>Leases the batch with what was appended; null (having let go of it) once the pool was revoked.</summary>
     internal PacketBlock? Publish(long sequenceNumber)
     {
         PacketBlock? lease = Lease(sequenceNumber, _count, _count == 0 ? 0 : _entries[0].Timestamp, _count == 0 ? 0 : _entries[_count - 1].Timestamp);
@@ -120,7 +120,7 @@ internal sealed class PipeViewBlock : BlockStorage
         return lease;
     }
 
-    /// <summary>Gives back what an unpublished block took (when reading stops before it is handed out).</summary>
+    /// <summary>Gives back what an unpublished batch took (when reading stops before it is handed out).</summary>
     internal void Discard()
     {
         ReleaseContents();
@@ -219,7 +219,7 @@ internal sealed class PipeViewBlock : BlockStorage
         return new ReadOnlySpan<byte>(array, offset, length);
     }
 
-    /// <summary>Records of a file block live in several pipe buffers: there is no one storage to hand out.</summary>
+    /// <summary>Records of a file batch live in several pipe buffers: there is no one storage to hand out.</summary>
     internal override ReadOnlyMemory<byte> GetBytes() => ReadOnlyMemory<byte>.Empty;
 
     private protected override void OnReleased()

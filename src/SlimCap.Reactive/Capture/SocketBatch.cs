@@ -6,28 +6,29 @@ using SlimCap.Reactive.Packets;
 namespace SlimCap.Reactive.Capture;
 
 /// <summary>
-/// A batch buffer holding packets one after another, each behind a small fixed header: the storage
-/// of a socket source's batches (and of test blocks). The source appends packets into a rented buffer,
-/// then leases it out; when the lease's last holder lets go, it returns to its <see cref="RecordBlockPool"/>.
+/// A socket source's batch of packets: one buffer holding the packets of a <c>recvmmsg</c> batch (or several) one
+/// after another, each behind a small fixed header (also the storage of the tests' in-memory blocks). The source
+/// appends packets into a rented batch, then leases it out as a <see cref="PacketBlock"/>; when the lease's last
+/// holder lets go, the batch returns to its <see cref="SocketBatchPool"/>.
 /// </summary>
 /// <remarks>
 /// The headers are the library's own and never exposed writable (<see cref="PacketBlock"/> hands out no writable
 /// memory); a walk still checks each against the bytes appended, so a walk racing the buffer's reuse stops inside it.
 /// </remarks>
-internal sealed class RecordBlock : BlockStorage
+internal sealed class SocketBatch : BlockStorage
 {
     // Record layout (little-endian, 8-byte aligned): the header, then CapturedLength data bytes.
     internal const int HeaderSize = 40;
     private const int OffCaptured = 0, OffInterface = 4, OffTotal = 8, OffTimestamp = 16, OffType = 24,
         OffFlags = 25, OffVlanTci = 26, OffVlanTpid = 28, OffLinkType = 30, OffIpOffset = 32;
 
-    private readonly StoragePool<RecordBlock> _pool;
+    private readonly StoragePool<SocketBatch> _pool;
     private readonly byte[] _buffer;
     private int _used;
     private int _count;
     private long _firstTs, _lastTs;
 
-    internal RecordBlock(StoragePool<RecordBlock> pool, int capacity)
+    internal SocketBatch(StoragePool<SocketBatch> pool, int capacity)
     {
         _pool = pool;
         _buffer = GC.AllocateUninitializedArray<byte>(capacity, pinned: true);
