@@ -163,7 +163,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
         return view;
     }
 
-    /// <summary>The storage behind the lease (the partitioner records its cursor table there; a fan-out checks whether it is a ring's).</summary>
+    /// <summary>The storage behind the lease (a fan-out checks whether it is a ring's, to move a waiting view off it).</summary>
     internal BlockStorage Storage => _storage;
 
     /// <summary>The generation PacketRefs made now carry; throws once the lease ended.</summary>
