@@ -100,10 +100,10 @@ internal sealed unsafe class RingBlock : BlockStorage
         ushort tci = (ushort)U32(h, HdrVlanTci);
         bool hasVlan = (status & StatusVlanValid) != 0 || tci != 0;
         ushort tpid = (status & StatusVlanTpidValid) != 0 ? U16(h, HdrVlanTpid) : (ushort)0;
-        packet = new PacketRef(owner, generation, pos + mac, (int)snap, U32(h, HdrLen),
+        packet = new PacketRef(owner, generation, new PacketMetadata(pos + mac, (int)snap, U32(h, HdrLen),
             U32(h, HdrSec) * 1_000_000_000L + U32(h, HdrNsec),
             (PacketType)h[SllPktType], _reader.IpLayerOffset, _reader.LinkType, *(int*)(h + SllIfIndex),
-            tci, tpid, hasVlan);
+            tci, tpid, hasVlan));
         return true;
     }
 
