@@ -23,6 +23,7 @@ public sealed class PacketPartitioner : PacketFanOut
     private readonly bool _powerOfTwo;
     private readonly int[] _counts;
     private ulong[] _bits = new ulong[256]; // one selection bitmap per target, a block's worth of words each
+    private readonly PartitionCursorPool _cursorTables = new();
 
     /// <summary>Creates a partitioner to <paramref name="targets"/> keyed by the symmetric 5-tuple, linked at once.</summary>
     /// <param name="targets">The targets; each receives views it owns and must dispose.</param>
@@ -57,6 +58,9 @@ public sealed class PacketPartitioner : PacketFanOut
 
     internal override string MetricsKind => "partition";
 
+    /// <summary>The free cursor tables (for tests).</summary>
+    internal PartitionCursorPool CursorTables => _cursorTables;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void Distribute(PacketBlock block, CancellationToken cancellationToken)
     {
@@ -75,12 +79,11 @@ public sealed class PacketPartitioner : PacketFanOut
         {
             AssignBySelector(block, bits, words, raw);
         }
-        else if (block.RentRawCursors() is { } cursors)
+        else if (block.CanAttachCursors)
         {
             // A block showing all it holds: the block's own walk runs the hashing inlined, and records where each
             // packet starts, so that the targets' views jump to their packets instead of walking the whole block.
-            var visitor = new FlowVisitor(this, _bits, words, cursors);
-            block.PublishRawCursors(block.VisitRaw(ref visitor, raw));
+            AssignAndNoteCursors(block, words, raw);
         }
         else
         {
@@ -106,6 +109,26 @@ public sealed class PacketPartitioner : PacketFanOut
             }
             Deliver(t, view, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The built-in key's pass over a whole block, noting each packet's cursor in a table that the block's lease then
+    /// holds for the targets' views (and gives back to <see cref="_cursorTables"/> when it ends).
+    /// </summary>
+    private void AssignAndNoteCursors(PacketBlock block, int words, int raw)
+    {
+        PartitionCursorTable table = _cursorTables.Rent(raw);
+        try
+        {
+            var visitor = new FlowVisitor(this, _bits, words, table.Cursors);
+            table.Count = block.VisitRaw(ref visitor, raw);
+        }
+        catch
+        {
+            _cursorTables.Return(table);
+            throw;
+        }
+        if (!block.TryAttachCursors(table)) _cursorTables.Return(table); // another walk's table is attached: the views use that one
     }
 
     /// <summary>The built-in key over a block that shows a view (no cursor table: its walk skips hidden packets).</summary>

@@ -21,8 +21,7 @@ namespace SlimCap.Reactive.Packets;
 internal abstract class BlockStorage
 {
     private long _state; // epoch << 32 | holders
-    private int[]? _rawCursors; // where each raw packet starts, recorded by a partitioner for this lease
-    private int _rawCursorCount;
+    private RawCursorTable? _cursors; // where each raw packet of this lease starts, if a walk attached it
 
     /// <summary>The current lease's sequence number: the kernel's <c>seq_num</c> for ring blocks, a running count otherwise.</summary>
     internal long SequenceNumber { get; private set; }
@@ -124,33 +123,24 @@ internal abstract class BlockStorage
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EndLease()
     {
-        int[]? cursors = _rawCursors;
-        _rawCursors = null;
-        _rawCursorCount = 0;
-        if (cursors is not null) TablePool<int>.Return(cursors);
+        RawCursorTable? cursors = _cursors;
+        _cursors = null;
+        cursors?.OnLeaseEnded();
         OnReleased();
     }
 
     /// <summary>
-    /// Rents this lease's cursor table for a partitioner's walk (null when there already is one or nothing to record);
-    /// publish what was filled with <see cref="PublishRawCursors"/>. Returned when the lease ends. Producer side only,
-    /// before any view of the lease exists.
+    /// Attaches <paramref name="cursors"/>, filled by a walk over this lease's raw packets, for the rest of the lease;
+    /// false when a table is attached already (another walk got there first: the caller keeps its own). The caller
+    /// holds the lease, so it cannot end meanwhile; <see cref="RawCursorTable.Count"/> is set before the table is seen.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal int[]? RentRawCursors()
-    {
-        if (_rawCursors is not null || RawCount == 0) return null;
-        return _rawCursors = TablePool<int>.Rent(RawCount);
-    }
+    internal bool TryAttachCursors(RawCursorTable cursors) => Interlocked.CompareExchange(ref _cursors, cursors, null) is null;
 
-    /// <summary>Marks the first <paramref name="count"/> entries of the rented cursor table as filled.</summary>
-    internal void PublishRawCursors(int count) => _rawCursorCount = count;
-
-    /// <summary>The cursor of each of the first <paramref name="known"/> raw packets, or null when no table was recorded.</summary>
-    internal int[]? FindRawCursors(out int known)
+    /// <summary>The cursor table attached to the current lease, or null.</summary>
+    internal RawCursorTable? Cursors
     {
-        known = _rawCursorCount;
-        return _rawCursors;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Volatile.Read(ref _cursors);
     }
 
     /// <summary>Reads the raw packet at <paramref name="cursor"/> as a packet of <paramref name="owner"/> (generation <paramref name="generation"/>) and advances. False at the end.</summary>

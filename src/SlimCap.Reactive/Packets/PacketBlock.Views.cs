@@ -64,14 +64,17 @@ public sealed partial class PacketBlock
     }
 
     /// <summary>
-    /// Rents the block's cursor table for a partitioner's walk: null when this lease shows a view (whose walk skips
-    /// packets) or the block already has one. See <see cref="BlockStorage.RentRawCursors"/>.
+    /// True when a walk over every raw packet may note their cursors for the views made of this lease: it shows all it
+    /// holds (a view's own walk skips packets) and no table is attached yet.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal int[]? RentRawCursors() => _hasSelection ? null : _storage.RentRawCursors();
+    internal bool CanAttachCursors => !_hasSelection && _rawCount != 0 && _storage.Cursors is null;
 
-    /// <summary>Marks the first <paramref name="count"/> entries of the rented cursor table as filled.</summary>
-    internal void PublishRawCursors(int count) => _storage.PublishRawCursors(count);
+    /// <summary>
+    /// Attaches <paramref name="cursors"/> to this lease (see <see cref="BlockStorage.TryAttachCursors"/>); false when
+    /// this lease shows a view, a table is attached already or the lease ended. The caller keeps a table that was not
+    /// attached. (One attached while the source revokes the lease stays with the retired storage, which is never leased again.)
+    /// </summary>
+    internal bool TryAttachCursors(RawCursorTable cursors) => IsLeased && !_hasSelection && _storage.TryAttachCursors(cursors);
 
     /// <summary>
     /// <see cref="TryReadVisible"/> under a selection bitmap: packets the bitmap hides are stepped over with
@@ -82,11 +85,11 @@ public sealed partial class PacketBlock
     private bool TryReadSelected(int generation, ref int cursor, ref int index, out PacketRef packet)
     {
         ulong[] selection = _selection!;
-        int[]? cursors = _storage.FindRawCursors(out int known);
-        if (cursors is not null)
+        if (_storage.Cursors is { } table)
         {
-            // The partitioner noted where every packet starts: jump from selected packet to selected packet.
-            known = Math.Min(Math.Min(known, cursors.Length), _rawCount);
+            // A walk (the partitioner's) noted where every packet starts: jump from selected packet to selected packet.
+            int[] cursors = table.Cursors;
+            int known = Math.Min(Math.Min(table.Count, cursors.Length), _rawCount);
             int i = NextSelected(selection, index, known);
             if (i >= 0)
             {

@@ -151,9 +151,6 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
         return view;
     }
 
-    /// <summary>The storage behind the lease (the partitioner records its cursor table there).</summary>
-    internal BlockStorage Storage => _storage;
-
     /// <summary>The generation PacketRefs made now carry; throws once the lease ended.</summary>
     internal int CurrentGeneration
     {

@@ -2,8 +2,8 @@ using System.Runtime.CompilerServices;
 namespace SlimCap.Reactive.Packets;
 
 /// <summary>
-/// The process-wide pool of the small per-lease tables a walk needs: view bitmaps (<c>ulong[]</c>) and a partitioner's
-/// cursor tables (<c>int[]</c>). One table is in use per block in flight, so a handful serve a whole capture.
+/// The process-wide pool of the small per-lease tables a walk needs: the views' selection bitmaps (<c>ulong[]</c>). One
+/// table is in use per view in flight, so a handful serve a whole capture.
 /// </summary>
 /// <remarks>
 /// Not <c>ArrayPool.Shared</c>: tables are rented on the capture thread and returned on whichever thread disposes the
@@ -13,7 +13,7 @@ namespace SlimCap.Reactive.Packets;
 /// </remarks>
 internal static class TablePool<T>
 {
-    // Enough for many blocks in flight across several partitioners and views, without keeping memory for a rare burst.
+    // Enough for many views in flight across several partitioners and operators, without keeping memory for a rare burst.
     private const int MaxPooled = 256;
     private static readonly Stack<T[]> s_tables = new();
     private static readonly object s_gate = new();

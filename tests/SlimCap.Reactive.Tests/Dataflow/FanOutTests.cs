@@ -24,9 +24,9 @@ public class FanOutTests
             {
                 gate?.Wait();
                 foreach (PacketRef p in b) Indices.Add(TestTraffic.IndexOf(p));
-                Blocks++;
                 if (keep is not null) keep.Add(b);
                 else if (dispose) b.Dispose();
+                Volatile.Write(ref Blocks, Blocks + 1); // last: a test that sees the count sees the block kept or disposed
             }, new ExecutionDataflowBlockOptions { BoundedCapacity = boundedCapacity });
         }
     }
@@ -198,6 +198,36 @@ public class FanOutTests
                 Assert.Equal(byOuter[o].Where(i => ExpectedTarget(i, 3) == t), leaves[o][t].Indices);
             }
         }
+        Assert.True(feed.AllBlocksReturned);
+    }
+
+    [Fact]
+    public async Task A_partitioners_cursor_table_stays_with_a_block_until_its_last_view_is_disposed_then_serves_the_next_block()
+    {
+        // The partitioner notes where each packet of a whole block starts and leaves that table with the block's lease
+        // for the targets' views; it must come back when the last view goes, and be reused rather than made anew.
+        using var feed = new RingImageFeed(400, packetsPerBlock: 40, blockCount: 4);
+        var kept = new[] { new List<PacketBlock>(), new List<PacketBlock>() };
+        var targets = kept.Select(k => new Recorder(boundedCapacity: 16, keep: k)).ToArray();
+        using var partitioner = new PacketPartitioner(targets.Select(t => t.Block));
+        int views = 0;
+        for (int round = 0; round < 10; round++)
+        {
+            Assert.Equal(CaptureStatus.Packet, feed.Source.NextBlock(out PacketBlock? block));
+            Assert.True(partitioner.Post(block!));
+            Assert.Equal(0, partitioner.CursorTables.FreeCount); // out with the block's views
+            int[] shares = Enumerable.Range(round * 40, 40).Select(i => ExpectedTarget(i, 2)).Distinct().ToArray();
+            Assert.Equal(2, shares.Length); // both targets get a view of every block (the traffic's flows alternate)
+            views += 2;
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref targets[0].Blocks) + Volatile.Read(ref targets[1].Blocks) == views, TimeSpan.FromSeconds(10)));
+            kept[0][round].Dispose();
+            Assert.Equal(0, partitioner.CursorTables.FreeCount); // one view still holds the block
+            kept[1][round].Dispose();
+            Assert.Equal(1, partitioner.CursorTables.FreeCount); // back, for the next block
+        }
+        partitioner.Complete();
+        await partitioner.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(Enumerable.Range(0, 400).Select(i => (long)i), targets.SelectMany(t => t.Indices).Order());
         Assert.True(feed.AllBlocksReturned);
     }
 
