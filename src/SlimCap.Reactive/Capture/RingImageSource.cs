@@ -208,8 +208,10 @@ public sealed class RingImageSource : CaptureSource
                     return CaptureStatus.Packet;
                 }
                 if (take == TakeResult.NotReady && _completed && !Replay) return CaptureStatus.Stopped;
+                // Parked until the producer adds or retires, a consumer releases, Unblock or Dispose: each pulses the
+                // gate under it. Timed only for the starvation clock's next collection (leases dropped undisposed).
                 ReaderWaiting = true;
-                Monitor.Wait(_gate, 50);
+                Monitor.Wait(_gate, take == TakeResult.Starved ? _starvation.MillisecondsUntilCollection() : Timeout.Infinite);
                 ReaderWaiting = false;
             }
         }
@@ -229,12 +231,9 @@ public sealed class RingImageSource : CaptureSource
             }
             return;
         }
-        // Wake a reader waiting for a block or a producer waiting for room, without blocking the releaser.
-        if (Monitor.TryEnter(_gate))
-        {
-            Monitor.PulseAll(_gate);
-            Monitor.Exit(_gate);
-        }
+        // Wake a reader waiting for a block. Under the gate, so the pulse cannot fall between a reader's look at the
+        // ring and its wait (a reader never holds the gate for long: it waits outside it, and no consumer code runs under it).
+        lock (_gate) Monitor.PulseAll(_gate);
     }
 
     /// <summary>The producer calls after Dispose: the image is gone (its memory is read-only zero pages by then).</summary>

@@ -21,12 +21,10 @@ namespace SlimCap.Reactive.Capture;
 [SupportedOSPlatform("linux")]
 public sealed class RingSource : LiveCaptureSource
 {
-    private const int StarvedPollMs = 10;
-    private const int SpuriousPollMs = 2;
-
     private readonly RingMemory _memory;
     private readonly RingReader _reader;
-    private bool _spurious;
+    private readonly FileDescriptorHandle _edges = null!; // the socket, edge-triggered: a wake-up per retired block
+    private bool _levelSaysNothing; // the socket polled readable, yet the next block was not retired
     private StarvationClock _starvation;
 
     /// <summary>Opens a ring on interface <paramref name="interfaceName"/>.</summary>
@@ -62,6 +60,7 @@ public sealed class RingSource : LiveCaptureSource
         FileDescriptorHandle? socket = null;
         RingMemory? memory = null;
         WakeSignal? wake = null;
+        FileDescriptorHandle? edges = null;
         try
         {
             socket = PacketSocketSetup.Open(link);
@@ -84,6 +83,7 @@ public sealed class RingSource : LiveCaptureSource
             PacketSocketSetup.SetRxRing(socket, request, link);
             memory = MappedRingMemory.Map(socket, (nuint)options.RingSize, link.Name);
             wake = new WakeSignal();
+            edges = Syscalls.OpenEdgeSet(socket, link.Name);
             PacketSocketSetup.Bind(socket, link);
             if (options.Fanout is not null)
             {
@@ -92,7 +92,8 @@ public sealed class RingSource : LiveCaptureSource
                 else PacketFanoutCalls.DetachFilter(socket, link.Name);
             }
             _memory = memory;
-            _reader = new RingReader(memory, blockSize, options.BlockCount, link.LinkType);
+            _edges = edges;
+            _reader = new RingReader(memory, blockSize, options.BlockCount, link.LinkType) { ReleasedWhileParked = wake.SignalFreed };
             // The grace lets the kernel's block timer retire the partly filled block after a link goes down.
             Attach(link, options, socket, wake, filter, snap, options.LinkDown,
                 TimeSpan.FromMilliseconds(Math.Min(options.BlockTimeout.TotalMilliseconds, 800) + LinkMonitor.PollMilliseconds));
@@ -102,6 +103,7 @@ public sealed class RingSource : LiveCaptureSource
         {
             // Every descriptor and mapping taken so far is released now, not at some later GC.
             memory?.Dispose();
+            edges?.Dispose();
             wake?.Dispose();
             socket?.Dispose();
             throw;
@@ -152,26 +154,51 @@ public sealed class RingSource : LiveCaptureSource
                 if (take == TakeResult.Taken)
                 {
                     _starvation.Fed();
-                    _spurious = false;
+                    _levelSaysNothing = false;
                     taken!.FanoutMember = FanoutMember;
                     block = taken;
                     return CaptureStatus.Packet;
                 }
-                if (take == TakeResult.Starved) _starvation.Starving(); // forgotten leases go back once collected
                 if (LinkMonitor.IsDown) LinkMonitor.Check();
-                // The socket polls readable while the previous block is still ours, so when a
-                // consumer holds it, poll the status on a short timer instead of spinning. A link
-                // that is down gives no further signal: poll it on a timer too.
-                int timeout = take == TakeResult.Starved ? StarvedPollMs
-                    : LinkMonitor.IsDown ? LinkMonitor.PollMilliseconds
-                    : _spurious ? SpuriousPollMs : -1;
-                WaitResult wait = Wake.Wait(Socket, timeout, out int errno, socketToo: timeout < 0);
+                // A link that is down gives no further signal, so it is looked at on a timer; so is a starved ring
+                // when the starvation clock's next collection (of leases dropped undisposed) is due. Nothing else is
+                // timed: every other wait ends on a real wake-up.
+                int timeout = LinkMonitor.IsDown ? LinkMonitor.PollMilliseconds : -1;
+                WaitResult wait;
+                int errno = 0;
+                if (take == TakeResult.Starved)
+                {
+                    // The next block is still leased: only its release helps, and it wakes this wait (the eventfd's
+                    // freed signal, sent only while the reader is parked, so releases cost nothing otherwise).
+                    _starvation.Starving(); // forgotten leases go back once collected
+                    if (!_reader.ParkForRelease()) continue;
+                    int collect = _starvation.MillisecondsUntilCollection();
+                    try
+                    {
+                        wait = Wake.Wait(Socket, timeout < 0 ? collect : Math.Min(timeout, collect), out _, socketToo: false);
+                    }
+                    finally
+                    {
+                        _reader.Unpark();
+                    }
+                }
+                else if (_levelSaysNothing)
+                {
+                    // The kernel reports a ring readable while the block before its current one is user-owned (a
+                    // consumer holds it), so that readiness says nothing about the next block: wait for the socket's
+                    // next wake-up instead, which the kernel gives as it retires a block (full or on its timer).
+                    wait = Wake.Wait(_edges, timeout, out errno);
+                    if (wait == WaitResult.Ready && Syscalls.TakeEdge(_edges)) wait = WaitResult.SocketError;
+                }
+                else
+                {
+                    wait = Wake.Wait(Socket, timeout, out errno);
+                    if (wait == WaitResult.Ready) _levelSaysNothing = true; // until a block is taken: see above
+                }
                 switch (wait)
                 {
                     case WaitResult.Unblocked: return CaptureStatus.Unblocked;
                     case WaitResult.Stopped: return CaptureStatus.Stopped;
-                    case WaitResult.Ready: _spurious = true; break;
-                    case WaitResult.TimedOut: _spurious = false; break;
                     case WaitResult.SocketError:
                         int error = errno != 0 ? errno : PacketSocketSetup.TakeSocketError(Socket);
                         if (error != 0) LinkMonitor.OnSocketError(error, "ppoll(AF_PACKET ring)");
@@ -192,5 +219,6 @@ public sealed class RingSource : LiveCaptureSource
         // range becomes zero pages as soon as a reader in its wait has left, and the socket then closes.
         _reader.RevokeAll();
         _memory.Dispose();
+        _edges.Dispose(); // closes once a reader in its wait has left
     }
 }

@@ -7,15 +7,18 @@ using SlimCap.Reactive.Errors;
 namespace SlimCap.Reactive.Events;
 
 /// <summary>
-/// An eventfd polled beside the capture socket, carrying two distinct signals: unblock (the low
-/// bits) and stop (bit 56 and up). Signals add up in the counter, so several unblocks read as one
-/// and a stop is never lost behind them. A stop, once taken, is written back: it wakes every waiter,
-/// however many readers wait and whenever they started waiting.
+/// An eventfd polled beside the capture socket, carrying three distinct signals: unblock (the low
+/// 32 bits), freed (bits 32 to 55: a consumer gave back a block the parked reader waits for) and stop
+/// (bit 56 and up). Signals add up in the counter, so several unblocks read as one and a stop is never
+/// lost behind them. A stop, once taken, is written back: it wakes every waiter, however many readers
+/// wait and whenever they started waiting.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class WakeSignal : IDisposable
 {
     private const ulong UnblockValue = 1;
+    private const ulong FreedValue = 1UL << 32;
+    private const ulong UnblockMask = FreedValue - 1;
     private const ulong StopValue = 1UL << 56;
 
     private readonly FileDescriptorHandle _eventFd;
@@ -26,6 +29,9 @@ internal sealed class WakeSignal : IDisposable
     public bool IsStopped => Volatile.Read(ref _stopped) != 0;
 
     public void SignalUnblock() => Syscalls.EventFdAdd(_eventFd, UnblockValue);
+
+    /// <summary>Wakes a reader parked for a free block: its wait returns <see cref="WaitResult.Ready"/>, not Unblocked.</summary>
+    public void SignalFreed() => Syscalls.EventFdAdd(_eventFd, FreedValue);
 
     public void SignalStop()
     {
@@ -66,7 +72,8 @@ internal sealed class WakeSignal : IDisposable
                     Syscalls.EventFdAdd(_eventFd, StopValue);
                     return WaitResult.Stopped;
                 }
-                if (value != 0) return WaitResult.Unblocked;
+                if ((value & UnblockMask) != 0) return WaitResult.Unblocked;
+                if (value != 0) return WaitResult.Ready; // freed: look at the ring again
             }
             if (socketToo && (fds[1].REvents & (POLLERR | POLLHUP | POLLNVAL)) != 0) return WaitResult.SocketError;
             return IsStopped ? WaitResult.Stopped : WaitResult.Ready;

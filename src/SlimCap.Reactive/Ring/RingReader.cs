@@ -78,6 +78,34 @@ internal sealed unsafe class RingReader
     /// </summary>
     public Action<int>? BlockReleased { get; set; }
 
+    /// <summary>
+    /// Called after a consumer handed a block back while the reader was parked for one (<see cref="ParkForRelease"/>):
+    /// how a starved reader wakes at once instead of polling. Not called otherwise, so a release costs no syscall.
+    /// </summary>
+    public Action? ReleasedWhileParked { get; set; }
+
+    private int _parked;
+
+    /// <summary>
+    /// The reader is about to park because the next block is still leased (<see cref="TakeResult.Starved"/>): from now
+    /// on a release calls <see cref="ReleasedWhileParked"/>. False when that block came back meanwhile (do not park).
+    /// End the park with <see cref="Unpark"/>.
+    /// </summary>
+    public bool ParkForRelease()
+    {
+        Interlocked.Exchange(ref _parked, 1); // a full fence: the release's check below cannot miss it, nor this one the release
+        if (!_blocks[_next].IsHeld) return Unparked();
+        return true;
+    }
+
+    public void Unpark() => Volatile.Write(ref _parked, 0);
+
+    private bool Unparked()
+    {
+        Unpark();
+        return false;
+    }
+
     /// <summary>Leases the next block if the kernel has retired it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TakeResult TryTake(out PacketBlock? block)
@@ -130,6 +158,11 @@ internal sealed unsafe class RingReader
         {
             block.WriteKernelStatus();
             BlockReleased?.Invoke(block.Index);
+            if (ReleasedWhileParked is { } wake)
+            {
+                Interlocked.MemoryBarrier(); // orders the slot's release before the check (ParkForRelease's fence pairs with it)
+                if (Volatile.Read(ref _parked) != 0) wake();
+            }
         }
         finally
         {

@@ -6,6 +6,7 @@ namespace SlimCap.Reactive.Tests.Infrastructure;
 internal static partial class ThreadProbe
 {
     public const int PpollSyscall = 271; // x86-64
+    public const int FutexSyscall = 202; // x86-64: a managed Monitor.Wait
 
     public static int CurrentThreadId => gettid();
 
@@ -29,6 +30,18 @@ internal static partial class ThreadProbe
                 return false;
             }
         }, timeoutMs);
+    }
+
+    /// <summary>
+    /// How many times thread <paramref name="tid"/> has given up the CPU of its own accord so far (each wake-up from a
+    /// wait is one): how a test tells a parked reader from one polling on a timer.
+    /// </summary>
+    public static long VoluntarySwitches(int tid)
+    {
+        foreach (string line in File.ReadLines($"/proc/self/task/{tid}/status"))
+            if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+                return long.Parse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        throw new InvalidOperationException($"no voluntary_ctxt_switches for thread {tid}");
     }
 
     /// <summary>Sends SIGCHLD (which the runtime handles harmlessly) to one thread, to interrupt a syscall it sits in.</summary>
