@@ -6,7 +6,7 @@
 #   matrix [REPS]    every mode and peer on the same traffic, interleaved (shared/bench/matrix.sh):
 #                    REPS (5) x {full rate, FIXED_PPS} x COUNT (3,000,000) frames of SIZE (64) bytes,
 #                    capturer pinned to CPU 0, generator to CPU 1; prints perf/table.py's table, then the drift check
-#   drift [DIR]      default runtime against DOTNET_TieredCompilation=0 for callback, blocks and async in a matrix's
+#   drift [DIR]      default runtime against DOTNET_TieredCompilation=0 for callback, dispatch, blocks and async in a matrix's
 #                    results (the newest by default): fails when a default-runtime median is more than DRIFT_PCT (15) % above
 #   capped [PCT]     the same with the capturer's CPU capped at PCT% (5) of a core (CAP_CPU_PCT):
 #                    drops show who is cheaper; CAPPED_REPS (3), CAPPED_PPS (500000)
@@ -17,9 +17,9 @@
 # no runtime knobs, and no warm-up (WARMUP_MS=0: the clock starts at the first live packet, with whatever the JIT has
 # done by then). The `-tc0` rows are the diagnostic beside them: the same code with DOTNET_TieredCompilation=0, i.e.
 # fully optimised from the start without dynamic PGO. `SharpPcap` is the peer as its users run it.
-# Knobs: MODES (callback buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket
+# Knobs: MODES (callback dispatch buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket
 # fanout fanout-dataflow + the diagnostics leases walk; fanout-dataflow-dedicated on request; FANOUT_MEMBERS (2),
-# FANOUT_MODE (hash) and FANOUT_CPUS reach the fanout modes), TC0_MODES (callback blocks async: the diagnostic rows),
+# FANOUT_MODE (hash) and FANOUT_CPUS reach the fanout modes), TC0_MODES (callback dispatch blocks async: the diagnostic rows),
 # COUNT, SIZE, FIXED_PPS, WARMUP_MS (0; up to 1500 for an image warm-up before `ready`, said in the table's rows),
 # BENCH (shared/bench), BENCH_OUT (/tmp/slimcap-bench), NO_APT=1.
 set -euo pipefail
@@ -28,7 +28,7 @@ ROOT="$(dirname "$P")"
 BENCH="${BENCH:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}"
 export BENCH_OUT="${BENCH_OUT:-/tmp/slimcap-bench}"
 O="$BENCH_OUT"
-MODES="${MODES:-callback buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket fanout fanout-dataflow leases walk}"
+MODES="${MODES:-callback dispatch buffer blocks async async-inline async-pool operators dataflow dataflow-dedicated socket fanout fanout-dataflow leases walk}"
 COUNT="${COUNT:-3000000}" SIZE="${SIZE:-64}" FIXED_PPS="${FIXED_PPS:-500000}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -48,7 +48,7 @@ capturers() {
   list="ringcount=$O/ringcount;pcapcount=$O/pcapcount;SharpPcap=$O/sharppcap/SharpPcapCount"
   [[ -x "$O/slimcap-go" ]] && list+=";slimcap-go=$O/slimcap-go"
   for m in $MODES; do list+=";$m=env $warm $P/capture $m"; done
-  for m in ${TC0_MODES-callback blocks async}; do
+  for m in ${TC0_MODES-callback dispatch blocks async}; do
     [[ " $MODES " == *" $m "* ]] && list+=";$m-tc0=$tc0 $warm $P/capture $m"
   done
   echo "$list"

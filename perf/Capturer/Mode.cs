@@ -43,6 +43,7 @@ internal abstract class Mode
     public static Mode? Create(string name) => name switch
     {
         "callback" => new CallbackMode(),
+        "dispatch" => new DispatchMode(),
         "buffer" => new BufferMode(),
         "socket" => new SocketMode(),
         "blocks" => new BlocksMode(),
@@ -60,7 +61,7 @@ internal abstract class Mode
         _ => null,
     };
 
-    public static readonly string[] Names = ["callback", "buffer", "blocks", "async", "async-inline", "async-pool", "operators", "dataflow", "dataflow-dedicated", "socket", "leases", "walk", "fanout", "fanout-dataflow", "fanout-dataflow-dedicated"];
+    public static readonly string[] Names = ["callback", "dispatch", "buffer", "blocks", "async", "async-inline", "async-pool", "operators", "dataflow", "dataflow-dedicated", "socket", "leases", "walk", "fanout", "fanout-dataflow", "fanout-dataflow-dedicated"];
 }
 
 /// <summary><c>NextPacket(state, callback)</c>: the zero-copy callback (slimcap's NextPacketFn).</summary>
@@ -86,6 +87,37 @@ internal class CallbackMode : Mode
         while (meter.Packets < want)
         {
             CaptureStatus status = source.NextPacket(meter, OnPacket);
+            if (status != CaptureStatus.Packet && (status == CaptureStatus.Stopped || stop.Requested)) break;
+        }
+        meter.MarkWall();
+    }
+}
+
+/// <summary><c>Dispatch(state, callback)</c>: the same callback, one call per block (libpcap's pcap_dispatch).</summary>
+internal sealed class DispatchMode : Mode
+{
+    private static readonly PacketCallback<Meter> OnPacket = static (meter, payload, totalLength, type, ipLayerOffset) =>
+    {
+        meter.Packets++;
+        meter.Bytes += payload.Length;
+        meter.Touch += payload[0];
+    };
+
+    public override string Name => "dispatch";
+
+    public override void Run(CaptureSource source, Meter meter, long want, StopSignal stop)
+    {
+        while (!meter.Started)
+        {
+            // One packet first, so the clocks start at the first packet as in every mode.
+            CaptureStatus status = source.Dispatch(meter, OnPacket, out _, maxPackets: 1);
+            if (status == CaptureStatus.Packet) meter.Start();
+            else if (status == CaptureStatus.Stopped || stop.Requested) return;
+        }
+        while (meter.Packets < want)
+        {
+            long left = want - meter.Packets;
+            CaptureStatus status = source.Dispatch(meter, OnPacket, out _, (int)Math.Min(left, int.MaxValue));
             if (status != CaptureStatus.Packet && (status == CaptureStatus.Stopped || stop.Requested)) break;
         }
         meter.MarkWall();

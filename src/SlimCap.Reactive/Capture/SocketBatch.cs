@@ -146,7 +146,7 @@ internal sealed class SocketBatch : BlockStorage
         }
         ReadOnlySpan<byte> h = _buffer.AsSpan(start, HeaderSize);
         int dataOffset = start + HeaderSize;
-        packet = new PacketRef(owner, generation, dataOffset, captured,
+        packet = new PacketRef(owner, generation, new PacketMetadata(dataOffset, captured,
             BinaryPrimitives.ReadInt64LittleEndian(h[OffTotal..]),
             BinaryPrimitives.ReadInt64LittleEndian(h[OffTimestamp..]),
             (PacketType)h[OffType],
@@ -155,7 +155,7 @@ internal sealed class SocketBatch : BlockStorage
             BinaryPrimitives.ReadInt32LittleEndian(h[OffInterface..]),
             BinaryPrimitives.ReadUInt16LittleEndian(h[OffVlanTci..]),
             BinaryPrimitives.ReadUInt16LittleEndian(h[OffVlanTpid..]),
-            h[OffFlags] != 0);
+            h[OffFlags] != 0));
         cursor = dataOffset + captured;
         return true;
     }

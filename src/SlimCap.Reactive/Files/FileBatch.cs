@@ -144,8 +144,8 @@ internal sealed class FileBatch : BlockStorage
         }
         ref readonly Entry e = ref entries[index];
         // The "data offset" of these PacketRefs is the record's index: GetSpan looks its bytes up.
-        packet = new PacketRef(owner, generation, index, e.Captured, e.Total, e.Timestamp, e.Type,
-            e.IpLayerOffset, e.LinkType, e.Interface, timestampCarrySeconds: e.Carry);
+        packet = new PacketRef(owner, generation, new PacketMetadata(index, e.Captured, e.Total, e.Timestamp, e.Type,
+            e.IpLayerOffset, e.LinkType, e.Interface, timestampCarrySeconds: e.Carry));
         cursor = index + 1;
         return true;
     }

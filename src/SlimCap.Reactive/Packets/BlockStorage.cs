@@ -172,6 +172,29 @@ internal abstract class BlockStorage
     }
 
     /// <summary>
+    /// Passes the payloads from <paramref name="cursor"/> on to <paramref name="callback"/>, at most
+    /// <paramref name="limit"/>, checking before each that <paramref name="owner"/>'s lease <paramref name="generation"/>
+    /// is still current; advances <paramref name="cursor"/> and returns how many it passed (fewer than
+    /// <paramref name="limit"/>: the walk reached the end). Stops exactly where <see cref="ReadNextPayload"/> stops.
+    /// Generic over the state rather than over a visitor struct: a struct visitor of a reference-type state would run
+    /// as shared generic code behind an instantiating stub, which the JIT does not inline.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The lease ended during the walk.</exception>
+    internal virtual int VisitPayloads<TState>(PacketBlock owner, int generation, TState state, PacketCallback<TState> callback, ref int cursor, int limit)
+    {
+        int count = 0;
+        while (count < limit)
+        {
+            bool read = ReadNextPayload(ref cursor, out ReadOnlySpan<byte> data, out long totalLength, out PacketType type, out int ipLayerOffset);
+            owner.ThrowIfStale(generation); // after the read: what the callback gets was read while the lease was current
+            if (!read) break;
+            count++;
+            callback(state, data, totalLength, type, ipLayerOffset);
+        }
+        return count;
+    }
+
+    /// <summary>
     /// The bytes a packet's data offset and length name. Never throws and never reads outside the storage's memory,
     /// even for a caller that lost a race with the lease's end: out-of-range requests give an empty span.
     /// </summary>

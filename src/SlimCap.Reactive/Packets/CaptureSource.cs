@@ -19,7 +19,7 @@ namespace SlimCap.Reactive.Packets;
 /// <see cref="CaptureStatus.Stopped"/>; any read after that throws <see cref="ObjectDisposedException"/>.
 /// Memory a reader or a leased block still uses stays mapped until they are done with it.</para>
 /// </remarks>
-public abstract class CaptureSource : IDisposable
+public abstract partial class CaptureSource : IDisposable
 {
     // The packet calls' walk through the current block, kept as plain fields: a PacketRef held in a
     // field of this (heap) object would cost a copy and a GC write barrier per packet.
@@ -154,19 +154,27 @@ public abstract class CaptureSource : IDisposable
         while (true)
         {
             PacketBlock? block = _cursorBlock;
-            if (block is not null && !IsDisposed && block.TryReadVisiblePayload(_cursorGeneration, ref _cursorPosition, ref _cursorIndex,
-                    out ReadOnlySpan<byte> data, out long total, out PacketType type, out int ipLayerOffset))
+            if (block is not null && !IsDisposed)
             {
                 try
                 {
-                    callback(data, total, type, ipLayerOffset);
+                    if (block.TryReadVisiblePayload(_cursorGeneration, ref _cursorPosition, ref _cursorIndex,
+                            out ReadOnlySpan<byte> data, out long total, out PacketType type, out int ipLayerOffset))
+                    {
+                        callback(data, total, type, ipLayerOffset);
+                        return CaptureStatus.Packet;
+                    }
+                }
+                catch (ObjectDisposedException) when (IsDisposed)
+                {
+                    ThrowDisposed(); // closed on another thread mid-read: say so, rather than that a packet went stale
+                    throw;
                 }
                 catch
                 {
                     ReleaseCursor();
                     throw;
                 }
-                return CaptureStatus.Packet;
             }
             CaptureStatus status = NextCursorBlock();
             if (status != CaptureStatus.Packet) return status;
@@ -181,19 +189,27 @@ public abstract class CaptureSource : IDisposable
         while (true)
         {
             PacketBlock? block = _cursorBlock;
-            if (block is not null && !IsDisposed && block.TryReadVisiblePayload(_cursorGeneration, ref _cursorPosition, ref _cursorIndex,
-                    out ReadOnlySpan<byte> data, out long total, out PacketType type, out int ipLayerOffset))
+            if (block is not null && !IsDisposed)
             {
                 try
                 {
-                    callback(state, data, total, type, ipLayerOffset);
+                    if (block.TryReadVisiblePayload(_cursorGeneration, ref _cursorPosition, ref _cursorIndex,
+                            out ReadOnlySpan<byte> data, out long total, out PacketType type, out int ipLayerOffset))
+                    {
+                        callback(state, data, total, type, ipLayerOffset);
+                        return CaptureStatus.Packet;
+                    }
+                }
+                catch (ObjectDisposedException) when (IsDisposed)
+                {
+                    ThrowDisposed(); // closed on another thread mid-read: say so, rather than that a packet went stale
+                    throw;
                 }
                 catch
                 {
                     ReleaseCursor();
                     throw;
                 }
-                return CaptureStatus.Packet;
             }
             CaptureStatus status = NextCursorBlock();
             if (status != CaptureStatus.Packet) return status;

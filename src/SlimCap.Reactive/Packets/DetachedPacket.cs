@@ -11,21 +11,12 @@ namespace SlimCap.Reactive.Packets;
 public sealed class DetachedPacket : IMemoryOwner<byte>
 {
     private byte[]? _buffer;
-    private readonly int _length;
+    private readonly PacketMetadata _meta; // the source's record of the packet, kept whole (its data offset is unused here)
 
-    private DetachedPacket(byte[] buffer, int length, in PacketRef source)
+    private DetachedPacket(byte[] buffer, in PacketRef source)
     {
         _buffer = buffer;
-        _length = length;
-        TotalLength = source.TotalLength;
-        Type = source.Type;
-        IpLayerOffset = source.IpLayerOffset;
-        TimestampNanoseconds = source.TimestampNanoseconds;
-        HasVlan = source.HasVlan;
-        VlanTci = source.VlanTci;
-        VlanTpid = source.VlanTpid;
-        LinkType = source.LinkType;
-        InterfaceIndex = source.InterfaceIndex;
+        _meta = source.Metadata;
     }
 
     internal static DetachedPacket Create(in PacketRef source)
@@ -36,53 +27,56 @@ public sealed class DetachedPacket : IMemoryOwner<byte>
         try
         {
             source.ThrowIfStaleAfterCopy();
+            // A current lease always gives the recorded length; anything else would make Memory reach past the copy.
+            if (data.Length != source.CapturedLength)
+                throw new InvalidOperationException($"The packet's bytes ({data.Length}) do not match its captured length ({source.CapturedLength}).");
         }
         catch
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw;
         }
-        return new DetachedPacket(buffer, data.Length, source);
+        return new DetachedPacket(buffer, source);
     }
 
     /// <summary>The captured bytes.</summary>
-    public Memory<byte> Memory => new(_buffer ?? throw new ObjectDisposedException(nameof(DetachedPacket)), 0, _length);
+    public Memory<byte> Memory => new(_buffer ?? throw new ObjectDisposedException(nameof(DetachedPacket)), 0, _meta.CapturedLength);
 
     /// <summary>The captured bytes, read-only.</summary>
     public ReadOnlySpan<byte> Data => Memory.Span;
 
     /// <summary>Number of captured bytes.</summary>
-    public int CapturedLength => _length;
+    public int CapturedLength => _meta.CapturedLength;
 
     /// <summary>The packet's length on the wire.</summary>
-    public long TotalLength { get; }
+    public long TotalLength => _meta.TotalLength;
 
     /// <summary>Who the packet was addressed to.</summary>
-    public PacketType Type { get; }
+    public PacketType Type => _meta.Type;
 
     /// <summary>Offset of the IP header, or -1 when unknown.</summary>
-    public int IpLayerOffset { get; }
+    public int IpLayerOffset => _meta.IpLayerOffset;
 
     /// <summary>Timestamp in nanoseconds since the Unix epoch.</summary>
-    public long TimestampNanoseconds { get; }
+    public long TimestampNanoseconds => _meta.TimestampNanoseconds;
 
     /// <summary>The timestamp as a <see cref="DateTimeOffset"/> (UTC, 100 ns resolution).</summary>
     public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(TimestampNanoseconds / 100);
 
     /// <summary>True when a VLAN tag was stripped from the frame.</summary>
-    public bool HasVlan { get; }
+    public bool HasVlan => _meta.HasVlan;
 
     /// <summary>The stripped VLAN TCI, or 0.</summary>
-    public ushort VlanTci { get; }
+    public ushort VlanTci => _meta.VlanTci;
 
     /// <summary>The stripped tag's TPID, or 0.</summary>
-    public ushort VlanTpid { get; }
+    public ushort VlanTpid => _meta.VlanTpid;
 
     /// <summary>The link-layer type of the data.</summary>
-    public LinkType LinkType { get; }
+    public LinkType LinkType => _meta.LinkType;
 
     /// <summary>The interface the packet was seen on.</summary>
-    public int InterfaceIndex { get; }
+    public int InterfaceIndex => _meta.InterfaceIndex;
 
     /// <summary>Returns the buffer to the pool. Idempotent.</summary>
     public void Dispose()

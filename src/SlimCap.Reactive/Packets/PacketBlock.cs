@@ -257,9 +257,12 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     {
         if (!_hasSelection)
         {
-            ThrowIfStale(generation);
             index++;
-            return _storage.ReadNextPayload(ref cursor, out data, out totalLength, out type, out ipLayerOffset);
+            bool read = _storage.ReadNextPayload(ref cursor, out data, out totalLength, out type, out ipLayerOffset);
+            // After the header's reads, so a callback never gets a length that a release (the kernel refilling the
+            // block, the zero pages of a closed ring) changed under the read.
+            ThrowIfStale(generation);
+            return read;
         }
         return TryReadSelectedPayload(generation, ref cursor, ref index, out data, out totalLength, out type, out ipLayerOffset);
     }
@@ -276,6 +279,32 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
         type = packet.Type;
         ipLayerOffset = packet.IpLayerOffset;
         return true;
+    }
+
+    /// <summary>
+    /// As <see cref="TryReadVisiblePayload"/> for every packet the view shows from the walk position on, at most
+    /// <paramref name="limit"/>, each passed to <paramref name="callback"/>: one call per block, so that the ring's walk
+    /// runs as one loop around the callback. Returns how many were passed; fewer than <paramref name="limit"/> means the
+    /// block is exhausted.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The lease ended (before or during the walk).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal int VisitVisiblePayloads<TState>(int generation, ref int cursor, ref int index, TState state, PacketCallback<TState> callback, int limit)
+    {
+        int count;
+        if (!_hasSelection)
+        {
+            count = _storage.VisitPayloads(this, generation, state, callback, ref cursor, limit);
+            index += count;
+            return count;
+        }
+        for (count = 0; count < limit; count++)
+        {
+            if (!TryReadSelectedPayload(generation, ref cursor, ref index, out ReadOnlySpan<byte> data, out long totalLength,
+                    out PacketType type, out int ipLayerOffset)) break;
+            callback(state, data, totalLength, type, ipLayerOffset);
+        }
+        return count;
     }
 
     /// <summary>

@@ -25,37 +25,14 @@ public readonly struct PacketRef
 {
     private readonly PacketBlock? _block;
     private readonly int _generation;
-    private readonly int _dataOffset;
-    private readonly int _capturedLength;
-    private readonly long _totalLength;
-    private readonly long _timestampNs;
-    private readonly int _interfaceIndex;
-    private readonly ushort _vlanTci;
-    private readonly ushort _vlanTpid;
-    private readonly short _ipLayerOffset;
-    private readonly LinkType _linkType;
-    private readonly PacketType _type;
-    private readonly bool _hasVlan;
-    private readonly ushort _timestampCarrySeconds;
+    private readonly PacketMetadata _meta;
 
-    internal PacketRef(PacketBlock block, int generation, int dataOffset, int capturedLength, long totalLength,
-        long timestampNs, PacketType type, int ipLayerOffset, LinkType linkType, int interfaceIndex,
-        ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false, ushort timestampCarrySeconds = 0)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal PacketRef(PacketBlock block, int generation, in PacketMetadata meta)
     {
         _block = block;
         _generation = generation;
-        _dataOffset = dataOffset;
-        _capturedLength = capturedLength;
-        _totalLength = totalLength;
-        _timestampNs = timestampNs;
-        _type = type;
-        _ipLayerOffset = (short)ipLayerOffset;
-        _linkType = linkType;
-        _interfaceIndex = interfaceIndex;
-        _vlanTci = vlanTci;
-        _vlanTpid = vlanTpid;
-        _hasVlan = hasVlan;
-        _timestampCarrySeconds = timestampCarrySeconds;
+        _meta = meta;
     }
 
     /// <summary>The captured bytes, starting at the link-layer header. Throws <see cref="ObjectDisposedException"/> once the block is released.</summary>
@@ -70,7 +47,7 @@ public readonly struct PacketRef
             PacketBlock? block = _block;
             if (block is null) return default;
             block.ThrowIfStale(_generation);
-            return block.GetSpan(_dataOffset, _capturedLength);
+            return block.GetSpan(_meta.DataOffset, _meta.CapturedLength);
         }
     }
 
@@ -80,8 +57,11 @@ public readonly struct PacketRef
     /// </summary>
     internal void ThrowIfStaleAfterCopy() => _block?.ThrowIfStaleAfterCopy(_generation);
 
+    /// <summary>What the source recorded about the packet (readable after release, as every metadata member).</summary>
+    internal PacketMetadata Metadata => _meta;
+
     /// <summary>Where the packet's bytes start in its block's storage.</summary>
-    internal int DataOffset => _dataOffset;
+    internal int DataOffset => _meta.DataOffset;
 
     /// <summary>
     /// The fan-out group member that captured the packet (<see cref="PacketBlock.FanoutMember"/> of its block), or -1
@@ -96,19 +76,19 @@ public readonly struct PacketRef
     public bool IsValid => _block is not null && _block.IsCurrent(_generation);
 
     /// <summary>Number of captured bytes (at most the capture length).</summary>
-    public int CapturedLength => _capturedLength;
+    public int CapturedLength => _meta.CapturedLength;
 
     /// <summary>The packet's length on the wire, which may exceed <see cref="CapturedLength"/>.</summary>
-    public long TotalLength => _totalLength;
+    public long TotalLength => _meta.TotalLength;
 
     /// <summary>Who the packet was addressed to.</summary>
-    public PacketType Type => _type;
+    public PacketType Type => _meta.Type;
 
     /// <summary>slimcap's notion of inbound: every type but <see cref="PacketType.Outgoing"/>.</summary>
-    public bool IsInbound => _type != PacketType.Outgoing;
+    public bool IsInbound => _meta.Type != PacketType.Outgoing;
 
     /// <summary>Offset of the IP header in <see cref="Data"/>, or <see cref="LinkTypeInfo.UnknownOffset"/> (-1).</summary>
-    public int IpLayerOffset => _ipLayerOffset;
+    public int IpLayerOffset => _meta.IpLayerOffset;
 
     /// <summary>The captured bytes from the IP header on; empty when the offset is unknown or beyond the captured bytes.</summary>
     public ReadOnlySpan<byte> IpLayer
@@ -117,13 +97,13 @@ public readonly struct PacketRef
         get
         {
             ReadOnlySpan<byte> data = Data;
-            int offset = _ipLayerOffset;
+            int offset = _meta.IpLayerOffset;
             return (uint)offset < (uint)data.Length ? data.Slice(offset) : default;
         }
     }
 
     /// <summary>Kernel (or file) timestamp, in nanoseconds since the Unix epoch.</summary>
-    public long TimestampNanoseconds => _timestampNs;
+    public long TimestampNanoseconds => _meta.TimestampNanoseconds;
 
     /// <summary>
     /// Whole seconds that a capture file stored in the fraction field rather than the seconds field
@@ -131,28 +111,28 @@ public readonly struct PacketRef
     /// <see cref="TimestampNanoseconds"/> already includes them; writers and libpcap-exact checks use
     /// this to present the record as stored: seconds = ns / 10^9 - carry, fraction = ns % 10^9 + carry * 10^9.
     /// </summary>
-    internal ushort TimestampCarrySeconds => _timestampCarrySeconds;
+    internal ushort TimestampCarrySeconds => _meta.TimestampCarrySeconds;
 
     /// <summary>The timestamp as a <see cref="DateTimeOffset"/> (UTC, 100 ns resolution).</summary>
-    public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(_timestampNs / 100);
+    public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(_meta.TimestampNanoseconds / 100);
 
     /// <summary>True when the kernel stripped a VLAN tag from this frame (TPACKET_V3 does) and reported it.</summary>
-    public bool HasVlan => _hasVlan;
+    public bool HasVlan => _meta.HasVlan;
 
     /// <summary>The stripped VLAN tag control information (priority, DEI, VLAN id), or 0.</summary>
-    public ushort VlanTci => _vlanTci;
+    public ushort VlanTci => _meta.VlanTci;
 
     /// <summary>The VLAN id: the low 12 bits of <see cref="VlanTci"/>.</summary>
-    public int VlanId => _vlanTci & 0x0FFF;
+    public int VlanId => _meta.VlanTci & 0x0FFF;
 
     /// <summary>The stripped tag's protocol identifier (0x8100 or 0x88a8), or 0 when the kernel did not report one.</summary>
-    public ushort VlanTpid => _vlanTpid;
+    public ushort VlanTpid => _meta.VlanTpid;
 
     /// <summary>The link-layer type of <see cref="Data"/>.</summary>
-    public LinkType LinkType => _linkType;
+    public LinkType LinkType => _meta.LinkType;
 
     /// <summary>The interface the packet was seen on: the kernel ifindex for live capture, the interface number in a pcapng section for files.</summary>
-    public int InterfaceIndex => _interfaceIndex;
+    public int InterfaceIndex => _meta.InterfaceIndex;
 
     /// <summary>
     /// Copies the packet into a pooled buffer that outlives the block. Dispose the result to

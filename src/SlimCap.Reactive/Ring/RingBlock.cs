@@ -100,10 +100,10 @@ internal sealed unsafe class RingBlock : BlockStorage
         ushort tci = (ushort)U32(h, HdrVlanTci);
         bool hasVlan = (status & StatusVlanValid) != 0 || tci != 0;
         ushort tpid = (status & StatusVlanTpidValid) != 0 ? U16(h, HdrVlanTpid) : (ushort)0;
-        packet = new PacketRef(owner, generation, pos + mac, (int)snap, U32(h, HdrLen),
+        packet = new PacketRef(owner, generation, new PacketMetadata(pos + mac, (int)snap, U32(h, HdrLen),
             U32(h, HdrSec) * 1_000_000_000L + U32(h, HdrNsec),
             (PacketType)h[SllPktType], _reader.IpLayerOffset, _reader.LinkType, *(int*)(h + SllIfIndex),
-            tci, tpid, hasVlan);
+            tci, tpid, hasVlan));
         return true;
     }
 
@@ -115,6 +115,32 @@ internal sealed unsafe class RingBlock : BlockStorage
         int ipLayerOffset = _reader.IpLayerOffset;
         while (count < limit && TryStep(ref cursor, out byte* h, out int pos, out int mac, out uint snap))
             visitor.Visit(count++, pos, new ReadOnlySpan<byte>(h + mac, (int)snap), ipLayerOffset); // ReadNext takes pos as the cursor
+        return count;
+    }
+
+    /// <summary>The walk of <see cref="ReadNextPayload"/> (same checks, same stop) as one loop around the callback: <c>Dispatch</c>'s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal override int VisitPayloads<TState>(PacketBlock owner, int generation, TState state, PacketCallback<TState> callback, ref int cursor, int limit)
+    {
+        int count = 0, at = cursor; // a local, so the walk keeps it in a register across the callback's calls
+        int ipLayerOffset = _reader.IpLayerOffset;
+        while (count < limit)
+        {
+            if (!TryStep(ref at, out byte* h, out _, out int mac, out uint snap))
+            {
+                owner.ThrowIfStale(generation); // an end that a release made (zero pages) is no end: say so
+                break;
+            }
+            uint totalLength = U32(h, HdrLen);
+            PacketType type = (PacketType)h[SllPktType];
+            // After the header's reads, so a callback never gets a header that a release (the kernel refilling the
+            // block, or the zero pages of a closed ring) changed under the walk: its length and type are the ones
+            // read while the lease was current.
+            owner.ThrowIfStale(generation);
+            count++;
+            cursor = at; // before the callback runs, as ReadNextPayload moves it: a callback that throws leaves it past its packet
+            callback(state, new ReadOnlySpan<byte>(h + mac, (int)snap), totalLength, type, ipLayerOffset);
+        }
         return count;
     }
 
