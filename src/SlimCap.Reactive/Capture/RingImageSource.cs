@@ -92,6 +92,10 @@ public sealed class RingImageSource : CaptureSource
     /// <summary>The image's number of blocks.</summary>
     public int BlockCount => _reader.BlockCount;
 
+    internal override int BlockCapacity => _reader.BlockCount;
+
+    internal override bool ReusesBlocksInOrder => true;
+
     /// <summary>Bytes a frame of <paramref name="frameLength"/> bytes occupies in a block, headers included.</summary>
     public int SlotSize(int frameLength) => _writer.SlotSize(frameLength);
 

@@ -127,6 +127,10 @@ public sealed class RingSource : LiveCaptureSource
     /// <summary>The ring's number of blocks.</summary>
     public int BlockCount => _reader.BlockCount;
 
+    internal override int BlockCapacity => _reader.BlockCount;
+
+    internal override bool ReusesBlocksInOrder => true;
+
     private protected override long Starvations => _reader.Starvations;
 
     /// <summary>Every block of the ring may hold packets of the old program, the one the kernel is filling included.</summary>

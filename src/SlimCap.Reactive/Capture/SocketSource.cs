@@ -93,6 +93,8 @@ public sealed class SocketSource : LiveCaptureSource
     /// <inheritdoc/>
     public override int LeasedBlocks => _pool.LeasedCount;
 
+    internal override int BlockCapacity => _pool.BlockCount;
+
     /// <summary>A reader waiting for a free batch buffer looks at the stop again.</summary>
     private protected override void OnWakeSignalled() => _pool.WakeWaiters();
 

@@ -13,8 +13,10 @@ public enum BackPressurePolicy
     Wait = 0,
 
     /// <summary>
-    /// The block (or partition view) for the full target is disposed at once and counted in that target's
-    /// <see cref="FanOutTargetCounters"/>; the other targets are not held up.
+    /// The block (or partition view) for a target that already has <see cref="FanOutOptions.BoundedCapacity"/> views
+    /// waiting is disposed at once and counted in that target's <see cref="FanOutTargetCounters"/>; the other targets
+    /// are not held up, and views waiting for a stalled target move off a kernel ring onto copies, so the kernel does
+    /// not drop for the others (see <see cref="FanOutOptions.BoundedCapacity"/>).
     /// </summary>
     Drop = 1,
 }

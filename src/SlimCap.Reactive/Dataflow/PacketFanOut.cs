@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Ring;
 
 namespace SlimCap.Reactive.Dataflow;
 
@@ -16,8 +18,10 @@ namespace SlimCap.Reactive.Dataflow;
 /// counting: the block returns to the kernel or its pool when the last view is disposed. A view shows only what
 /// is meant for its target, and its packets die when that view is disposed.</para>
 /// <para><b>Bounds.</b> Nothing here buffers without bound: each target has a buffer of
-/// <see cref="FanOutOptions.BoundedCapacity"/> blocks; when it is full the producer waits or the view is dropped
-/// (disposed and counted in <see cref="GetCounters"/>). Give the targets a <c>BoundedCapacity</c> as well.</para>
+/// <see cref="FanOutOptions.BoundedCapacity"/> blocks; when it is full the producer waits (Wait; give the targets a
+/// <c>BoundedCapacity</c> as well), or, under Drop, a target with that many views waiting (in any queue) gets its next
+/// views dropped (disposed and counted in <see cref="GetCounters"/>), and its waiting views move off a kernel ring onto
+/// copies before the kernel needs their blocks.</para>
 /// <para><b>Ending.</b> <see cref="Complete"/> lets targets finish what they hold, then completes them;
 /// <see cref="Dispose"/> stops at once, disposing what is still buffered. Close the source only once
 /// <see cref="Completion"/> has completed: a closed source ends every lease it handed out, so views still waiting in
@@ -35,6 +39,7 @@ public abstract class PacketFanOut : IDisposable
     private Exception? _error;
     private int _completed;
     private CaptureSource? _meteredSource;
+    private long _blockNumber; // blocks posted so far: the age of a view waiting for its target, in blocks
 
     private protected PacketFanOut(IEnumerable<ITargetBlock<PacketBlock>> targets, FanOutOptions? options)
     {
@@ -98,10 +103,52 @@ public abstract class PacketFanOut : IDisposable
     /// <summary>As <see cref="RunAsync(CaptureSource, CancellationToken)"/>, on a thread from <paramref name="threadFactory"/> (a fan-out group's pinned member thread) when given.</summary>
     internal Task RunOnThread(CaptureSource source, Func<ThreadStart, Thread>? threadFactory, CancellationToken cancellationToken)
     {
+        FitToSource(source);
         var sink = new FanOutCaptureSink(this, cancellationToken);
         CaptureLoop loop = CaptureLoop.ForSource(source, sink) ?? throw CaptureReaderGate.BusyError(source);
         Volatile.Write(ref _meteredSource, source);
         return sink.RunAsync(loop, threadFactory);
+    }
+
+    /// <summary>
+    /// Under <see cref="BackPressurePolicy.Drop"/>, how many views may wait for each target at once (handed to it and
+    /// not opened yet, or moved onto a copy and not disposed yet): <see cref="FanOutOptions.BoundedCapacity"/>, or less
+    /// when <see cref="RunAsync"/> reads a source whose pool of blocks it would not fit (see
+    /// <see cref="FanOutOptions.BoundedCapacity"/>).
+    /// </summary>
+    public int TargetHoldLimit => _targets[0].HoldLimit;
+
+    /// <summary>
+    /// Checks the targets' bounds against the blocks <paramref name="source"/> has, and says so (a trace warning) when
+    /// they do not fit. Under Drop, a source whose blocks come back in any order (a socket's batches, a file's pool)
+    /// gets each target's share lowered to what leaves the others blocks to work with; a ring needs no lower share
+    /// (views that wait move off it), but each target still reads one ring block at a time. Under Wait a slow target
+    /// stalls the capture anyway (that is the policy), and the warning says when its buffers alone can hold every block.
+    /// </summary>
+    private void FitToSource(CaptureSource source)
+    {
+        int blocks = source.BlockCapacity;
+        if (blocks <= 0) return;
+        int targets = _targets.Length, capacity = Options.BoundedCapacity;
+        string name = source.Name;
+        if (Options.BackPressure == BackPressurePolicy.Wait)
+        {
+            if ((long)targets * capacity >= blocks)
+                Trace.TraceWarning($"SlimCap.Reactive: {targets} fan-out targets x BoundedCapacity {capacity} can hold all {blocks} blocks of '{name}': under BackPressurePolicy.Wait one slow target stops the capture and the kernel drops for every target. Use fewer or smaller buffers, more blocks, or BackPressurePolicy.Drop.");
+            return;
+        }
+        if (source.ReusesBlocksInOrder)
+        {
+            if (targets + 2 > blocks)
+                Trace.TraceWarning($"SlimCap.Reactive: {targets} fan-out targets each reading a block of '{name}', which has {blocks}, leave the kernel none to fill: give the ring more blocks (RingOptions.BlockCount).");
+            return;
+        }
+        // The targets that keep up hold views of the newest blocks, the same ones (their views share a block); a
+        // stalled one holds older ones: what a stalled target holds and what the others hold must leave one to fill.
+        int share = Math.Max(1, (blocks - 1) / Math.Min(targets, 2));
+        if (share >= capacity) return;
+        foreach (FanOutTarget t in _targets) t.HoldLimit = share;
+        Trace.TraceWarning($"SlimCap.Reactive: {targets} fan-out targets x BoundedCapacity {capacity} could hold all {blocks} blocks of '{name}'; under BackPressurePolicy.Drop each target now has at most {share} waiting (more blocks in the source, or fewer targets, let each have more).");
     }
 
     /// <summary>No more blocks: each target receives what is buffered for it, then completes. Idempotent.</summary>
@@ -119,7 +166,11 @@ public abstract class PacketFanOut : IDisposable
     {
         _stopping.Cancel();
         Interlocked.Exchange(ref _completed, 1);
-        foreach (FanOutTarget t in _targets) t.Abort();
+        foreach (FanOutTarget t in _targets)
+        {
+            t.Abort();
+            t.CloseCopies();
+        }
         FanOutMeter.Unregister(this);
         GC.SuppressFinalize(this);
     }
@@ -137,7 +188,9 @@ public abstract class PacketFanOut : IDisposable
         try
         {
             if (Volatile.Read(ref _completed) != 0) return false;
+            _blockNumber++;
             Distribute(block, cancellationToken);
+            if (Options.BackPressure == BackPressurePolicy.Drop && block.Storage is RingBlock ring) MoveLagging(ring.Reader.BlockCount);
             return true;
         }
         finally
@@ -159,17 +212,29 @@ public abstract class PacketFanOut : IDisposable
         Complete();
     }
 
+    /// <summary>
+    /// A kernel ring is filled strictly in order, so the block the kernel needs next after the one it fills is the one
+    /// read <paramref name="ringBlocks"/> - 2 blocks ago: views of it and of older blocks that still wait for their
+    /// targets move onto copies now, a block's time before the kernel comes round to them.
+    /// </summary>
+    private void MoveLagging(int ringBlocks)
+    {
+        int keep = Math.Max(1, ringBlocks - 2);
+        foreach (FanOutTarget t in _targets) t.MoveLagging(_blockNumber, keep);
+    }
+
     /// <summary>Makes views of <paramref name="block"/> (which stays the caller's) and hands each to <see cref="Deliver"/>.</summary>
     private protected abstract void Distribute(PacketBlock block, CancellationToken cancellationToken);
 
     /// <summary>Hands <paramref name="view"/>, which the caller owns until then, to target <paramref name="target"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected void Deliver(int target, PacketBlock view, CancellationToken cancellationToken) =>
-        _targets[target].Deliver(view, Options.BackPressure, cancellationToken);
+        _targets[target].Deliver(view, Options.BackPressure, _blockNumber, cancellationToken);
 
     private async Task CompleteAfterTargetsAsync()
     {
         await Task.WhenAll(Array.ConvertAll(_targets, t => t.Target.Completion)).ConfigureAwait(false);
+        foreach (FanOutTarget t in _targets) t.CloseCopies(); // the targets take no more views; copies they hold stay readable
         Exception? error = Volatile.Read(ref _error);
         if (error is not null) throw error;
     }

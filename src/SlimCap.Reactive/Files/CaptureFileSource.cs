@@ -84,6 +84,8 @@ public sealed class CaptureFileSource : CaptureSource
 
     internal override int OutstandingLeases => _pool.BlockCount - _pool.FreeCount;
 
+    internal override int BlockCapacity => _pool.BlockCount;
+
     /// <summary>
     /// Opens the capture file at <paramref name="path"/>, or stdin when it is <c>"-"</c>, and reads its header.
     /// </summary>

@@ -26,6 +26,9 @@ internal abstract class BlockStorage
     /// <summary>The current lease's sequence number: the kernel's <c>seq_num</c> for ring blocks, a running count otherwise.</summary>
     internal long SequenceNumber { get; private set; }
 
+    /// <summary>The fan-out group member whose ring this storage belongs to, or -1 (see <see cref="PacketBlock.FanoutMember"/>).</summary>
+    internal int FanoutMember { get; set; } = -1;
+
     /// <summary>Packets the current lease holds.</summary>
     internal int RawCount { get; private set; }
 

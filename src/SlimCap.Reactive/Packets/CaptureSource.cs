@@ -100,6 +100,12 @@ public abstract partial class CaptureSource : IDisposable
     /// <summary>Blocks leased to consumers now, or -1 when the source does not track it.</summary>
     internal virtual int OutstandingLeases => -1;
 
+    /// <summary>How many blocks the source can have leased at once (ring blocks, batch buffers, a file's pool), or -1 when unbounded or unknown.</summary>
+    internal virtual int BlockCapacity => -1;
+
+    /// <summary>True for a ring, whose blocks are filled strictly in order (one held block stops it); false for a pool, whose free blocks serve in any order.</summary>
+    internal virtual bool ReusesBlocksInOrder => false;
+
 
     /// <summary>
     /// Reads the next packet as a zero-copy view, valid until the next read call on this source.

@@ -9,7 +9,7 @@ public sealed partial class PacketBlock
     private int _visibleCount;
     private bool _hasSelection;
     private ulong[]? _selection;
-    private int _narrowing; // 1 while Restrict writes the bitmap: Dispose then leaves the bitmap to the GC
+    private byte _narrowing; // 1 while Restrict writes the bitmap: Dispose then leaves the bitmap to the GC (a byte: see FanoutMember)
 
     /// <summary>The selection bitmap, with room for <paramref name="words"/> words (rented on first use).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -154,7 +154,7 @@ public sealed partial class PacketBlock
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int Restrict<TSelector>(ref TSelector selector) where TSelector : struct, IPacketSelector
     {
-        Interlocked.Exchange(ref _narrowing, 1); // before the check: Dispose, seeing it, leaves the bitmap alone
+        Interlocked.Exchange(ref _narrowing, (byte)1); // before the check: Dispose, seeing it, leaves the bitmap alone
         try
         {
             int generation = CurrentGeneration;
@@ -169,7 +169,7 @@ public sealed partial class PacketBlock
         }
         finally
         {
-            Volatile.Write(ref _narrowing, 0);
+            Volatile.Write(ref _narrowing, (byte)0);
         }
     }
 

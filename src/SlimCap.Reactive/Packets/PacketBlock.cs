@@ -27,8 +27,8 @@ namespace SlimCap.Reactive.Packets;
 /// </remarks>
 public sealed partial class PacketBlock : IMemoryOwner<byte>
 {
-    private readonly BlockStorage _storage;
-    private readonly int _epoch;
+    private BlockStorage _storage; // changes only while a fan-out moves an unopened view off a ring (PacketBlock.Moving.cs)
+    private int _epoch;
     private readonly int _rawCount;
     private int _generation; // moves when the lease ends, and per packet under a stream's scoped walk
     private int _released;
@@ -39,7 +39,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
         _epoch = epoch;
         _rawCount = storage.RawCount;
         _visibleCount = _rawCount;
-        // 64 bytes in all: one of these per block is the whole allocation of a capture (0.009 B/packet for a 1 MiB
+        // 56 bytes in all: one of these per block is the whole allocation of a capture (0.0085 B/packet for a 1 MiB
         // block of 64-byte frames), so what only diagnostics need lives beside it, not in it.
         if (LeaseDiagnostics.Enabled) LeaseOrigin.Record(this);
     }
@@ -82,7 +82,17 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     }
 
     /// <summary>True while the lease lives: not disposed, and not ended by the source closing.</summary>
-    public bool IsLeased => Volatile.Read(ref _released) == 0 && _storage.IsLive(_epoch);
+    public bool IsLeased
+    {
+        get
+        {
+            Open();
+            return IsLeasedNow;
+        }
+    }
+
+    /// <summary><see cref="IsLeased"/> of a lease already opened (its storage can no longer move).</summary>
+    private bool IsLeasedNow => Volatile.Read(ref _released) == 0 && _storage.IsLive(_epoch);
 
     /// <summary>
     /// The block's bytes as stored, read-only (for a ring block: packet headers and data as the kernel
@@ -125,6 +135,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Dispose()
     {
+        Open(); // a fan-out moving this view finishes first; after this it cannot start
         if (Interlocked.Exchange(ref _released, 1) != 0)
         {
             LeaseDiagnostics.OnDisposedAgain(LeaseOrigin.Of(this));
@@ -145,11 +156,15 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal PacketBlock CreateView()
     {
+        Open();
         if (Volatile.Read(ref _released) != 0 || !_storage.TryAddHolder(_epoch)) ThrowDisposed();
-        var view = new PacketBlock(_storage, _epoch) { FanoutMember = FanoutMember };
+        var view = new PacketBlock(_storage, _epoch); // the same storage: the same FanoutMember
         view.CopyViewFrom(this);
         return view;
     }
+
+    /// <summary>The storage behind the lease (a fan-out checks whether it is a ring's, to move a waiting view off it).</summary>
+    internal BlockStorage Storage => _storage;
 
     /// <summary>The generation PacketRefs made now carry; throws once the lease ended.</summary>
     internal int CurrentGeneration
@@ -207,7 +222,8 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
         ThrowIfStale(generation);
     }
 
-    internal bool IsCurrent(int generation) => Volatile.Read(ref _generation) == generation && IsLeased;
+    // A PacketRef's generation was taken from an opened lease, so no open is needed (nothing per packet).
+    internal bool IsCurrent(int generation) => Volatile.Read(ref _generation) == generation && IsLeasedNow;
 
     /// <summary>The bytes of a packet of this lease; callers checked the generation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]

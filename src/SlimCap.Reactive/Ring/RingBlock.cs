@@ -32,6 +32,11 @@ internal sealed unsafe class RingBlock : BlockStorage
 
     internal int Index { get; }
 
+    /// <summary>The ring this slot belongs to.</summary>
+    internal RingReader Reader => _reader;
+
+    internal int BlockSize => _blockSize;
+
     /// <summary>True from lease until the block was handed back to the kernel.</summary>
     internal bool IsHeld => Volatile.Read(ref _held) != 0;
 

@@ -10,8 +10,7 @@ namespace SlimCap.Reactive.Tests.Dataflow;
 [Collection(nameof(AllocationCollection))]
 public class PartitionerAllocationTests
 {
-    /// <summary>The size of one <see cref="PacketBlock"/> lease object on x64 (header and fields).</summary>
-    private const int LeaseObjectBytes = 64;
+    private const int LeaseObjectBytes = AllocationTests.LeaseObjectBytes;
 
     /// <summary>A once-per-run cost on the measured thread (the runtime installing a method's optimized code was seen once at 568 bytes); a byte per block of 800 exceeds it.</summary>
     private const int OnceSlack = 1024;
