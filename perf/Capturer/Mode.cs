@@ -1,5 +1,6 @@
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Perf;
 
 namespace SlimCap.Reactive.Capturer;
 
@@ -217,8 +218,8 @@ internal sealed class LeasesMode : Mode
 
 /// <summary>
 /// Not a surface, a diagnostic: <c>NextBlock</c>, then the lease's bytes (<see cref="PacketBlock.Bytes"/>)
-/// walked by hand in C#, header by header, exactly as ringcount.c walks a block. Shows what .NET itself
-/// costs over the C floor, apart from the library's per-packet enumerator. Ring blocks only.
+/// walked by hand in C# (<see cref="HandWalk"/>), header by header, exactly as ringcount.c walks a block. Shows what
+/// .NET itself costs over the C floor, apart from the library's per-packet enumerator. Ring blocks only.
 /// </summary>
 internal sealed class WalkMode : Mode
 {
@@ -231,17 +232,10 @@ internal sealed class WalkMode : Mode
         {
             if (!TakeBlock(source, meter, stop, out PacketBlock? block)) break;
             if (block is null) continue;
-            ReadOnlySpan<byte> b = block.Bytes.Span;
-            uint count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[12..]);
-            int pos = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[16..]);
-            for (uint i = 0; i < count; i++)
-            {
-                ReadOnlySpan<byte> h = b[pos..];
-                n++;
-                bytes += System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(h[12..]);
-                touch += h[System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(h[24..])];
-                pos += (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(h);
-            }
+            (long packets, long blockBytes, long blockTouch) = HandWalk.Block(block.Bytes.Span);
+            n += packets;
+            bytes += blockBytes;
+            touch += blockTouch;
             block.Dispose();
             meter.MarkWall();
         }

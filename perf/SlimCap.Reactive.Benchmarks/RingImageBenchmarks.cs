@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Packets;
+using SlimCap.Reactive.Perf;
 
 namespace SlimCap.Reactive.Benchmarks;
 
@@ -32,7 +32,7 @@ public class RingImageBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _source.Dispose();
 
-    /// <summary>The floor in C#: a lease's bytes walked by hand, header by header, as ringcount.c does.</summary>
+    /// <summary>The floor in C#: a lease's bytes walked by hand, header by header, as ringcount.c does (<see cref="HandWalk"/>).</summary>
     [Benchmark(OperationsPerInvoke = N)]
     public long ManualWalkOfBlockMemory()
     {
@@ -42,17 +42,10 @@ public class RingImageBenchmarks
             _source.NextBlock(out PacketBlock? block);
             using (block)
             {
-                ReadOnlySpan<byte> b = block!.Bytes.Span;
-                uint count = BinaryPrimitives.ReadUInt32LittleEndian(b[12..]);
-                int pos = (int)BinaryPrimitives.ReadUInt32LittleEndian(b[16..]);
-                for (uint i = 0; i < count; i++)
-                {
-                    ReadOnlySpan<byte> h = b[pos..];
-                    n++;
-                    bytes += BinaryPrimitives.ReadUInt32LittleEndian(h[12..]);
-                    touch += h[BinaryPrimitives.ReadUInt16LittleEndian(h[24..])];
-                    pos += (int)BinaryPrimitives.ReadUInt32LittleEndian(h);
-                }
+                (long packets, long blockBytes, long blockTouch) = HandWalk.Block(block!.Bytes.Span);
+                n += packets;
+                bytes += blockBytes;
+                touch += blockTouch;
             }
         }
         return n + bytes + touch;
@@ -87,6 +80,16 @@ public class RingImageBenchmarks
         Counter c = _counter;
         c.Reset();
         while (c.Packets < N) _source.NextPacket(c, OnPacket);
+        return c.Bytes + c.Touch;
+    }
+
+    /// <summary><c>Dispatch(state, callback)</c>: the same callback, one call per block (libpcap's pcap_dispatch).</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    public long Dispatch()
+    {
+        Counter c = _counter;
+        c.Reset();
+        while (c.Packets < N) _source.Dispatch(c, OnPacket, out _, N - (int)c.Packets);
         return c.Bytes + c.Touch;
     }
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Reactive.Disposables;
 using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
@@ -13,31 +12,16 @@ namespace SlimCap.Reactive;
 /// disposes it. After a terminal message, blocks still arriving are disposed. After disposal, blocks still arriving are
 /// forwarded: the downstream observer owns them and never loses one.
 /// </remarks>
-internal abstract class BlockOperatorSink : IObserver<PacketBlock>, IDisposable
+internal abstract class BlockOperatorSink : BlockSink
 {
-    private readonly SingleAssignmentDisposable _upstream = new();
     private bool _done;
 
     protected BlockOperatorSink(IObserver<PacketBlock> downstream) => Downstream = downstream;
 
     protected IObserver<PacketBlock> Downstream { get; }
 
-    /// <summary>Subscribes to <paramref name="source"/> and returns this sink as the subscription.</summary>
-    internal IDisposable Run(IObservable<PacketBlock> source)
-    {
-        try
-        {
-            _upstream.Disposable = source.Subscribe(this);
-        }
-        catch (Exception e)
-        {
-            OnError(e); // a misbehaving upstream Subscribe: report it instead of throwing from ours
-        }
-        return this;
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void OnNext(PacketBlock value)
+    public sealed override void OnNext(PacketBlock value)
     {
         if (_done)
         {
@@ -50,9 +34,9 @@ internal abstract class BlockOperatorSink : IObserver<PacketBlock>, IDisposable
     /// <summary>Handles one block the sink owns: forward it with <see cref="Forward"/> or dispose it.</summary>
     protected abstract void OnBlock(PacketBlock block);
 
-    public virtual void OnError(Exception error) => ForwardError(error);
+    public override void OnError(Exception error) => ForwardError(error);
 
-    public virtual void OnCompleted() => ForwardCompleted();
+    public override void OnCompleted() => ForwardCompleted();
 
     protected void Forward(PacketBlock block) => Downstream.OnNext(block);
 
@@ -68,7 +52,7 @@ internal abstract class BlockOperatorSink : IObserver<PacketBlock>, IDisposable
         if (_done) return;
         _done = true;
         Downstream.OnError(error);
-        _upstream.Dispose();
+        DisposeUpstream();
     }
 
     protected void ForwardCompleted()
@@ -76,8 +60,6 @@ internal abstract class BlockOperatorSink : IObserver<PacketBlock>, IDisposable
         if (_done) return;
         _done = true;
         Downstream.OnCompleted();
-        _upstream.Dispose();
+        DisposeUpstream();
     }
-
-    public virtual void Dispose() => _upstream.Dispose();
 }

@@ -14,13 +14,12 @@ namespace SlimCap.Reactive;
 /// no block released under it. The queue holds at most what the source hands out unreturned (a ring's blocks, a file's
 /// pool), so it needs no bound of its own.
 /// </remarks>
-internal sealed class ObserveLeasesOnSink : IObserver<PacketBlock>, IDisposable
+internal sealed class ObserveLeasesOnSink : BlockSink
 {
     private readonly IObserver<PacketBlock> _downstream;
     private readonly IScheduler _scheduler;
     private readonly object _gate = new();
     private readonly Queue<PacketBlock> _queue = new();
-    private readonly SingleAssignmentDisposable _upstream = new();
     private Exception? _error;
     private bool _ended;     // under _gate: a terminal message is queued behind the blocks
     private bool _draining;  // under _gate: a drain is scheduled or running
@@ -32,20 +31,7 @@ internal sealed class ObserveLeasesOnSink : IObserver<PacketBlock>, IDisposable
         _scheduler = scheduler;
     }
 
-    internal IDisposable Run(IObservable<PacketBlock> source)
-    {
-        try
-        {
-            _upstream.Disposable = source.Subscribe(this);
-        }
-        catch (Exception e)
-        {
-            OnError(e);
-        }
-        return this;
-    }
-
-    public void OnNext(PacketBlock value)
+    public override void OnNext(PacketBlock value)
     {
         bool schedule;
         lock (_gate)
@@ -70,9 +56,9 @@ internal sealed class ObserveLeasesOnSink : IObserver<PacketBlock>, IDisposable
         if (schedule) Schedule();
     }
 
-    public void OnError(Exception error) => End(error);
+    public override void OnError(Exception error) => End(error);
 
-    public void OnCompleted() => End(null);
+    public override void OnCompleted() => End(null);
 
     private void End(Exception? error)
     {
@@ -137,13 +123,13 @@ internal sealed class ObserveLeasesOnSink : IObserver<PacketBlock>, IDisposable
             {
                 if (error is not null) _downstream.OnError(error);
                 else _downstream.OnCompleted();
-                _upstream.Dispose();
+                DisposeUpstream();
                 return;
             }
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         PacketBlock[] queued;
         lock (_gate)
@@ -153,6 +139,6 @@ internal sealed class ObserveLeasesOnSink : IObserver<PacketBlock>, IDisposable
             _queue.Clear();
         }
         foreach (PacketBlock block in queued) block.Dispose();
-        _upstream.Dispose();
+        DisposeUpstream();
     }
 }

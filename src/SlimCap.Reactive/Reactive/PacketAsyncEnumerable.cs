@@ -27,7 +27,7 @@ public static class PacketAsyncEnumerable
     public static IAsyncEnumerable<PacketRef> WherePacketType(this IAsyncEnumerable<PacketRef> source, PacketTypes types)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return Select(source, new TypeSelector(types), default);
+        return Select(source, PacketSelectors.OfTypes(types), default);
     }
 
     /// <summary>
@@ -39,7 +39,7 @@ public static class PacketAsyncEnumerable
     public static IAsyncEnumerable<PacketRef> WhereBpf(this IAsyncEnumerable<PacketRef> source, BpfProgram program, BpfDialect dialect = BpfDialect.Libpcap)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return Select(source, PacketBlockObservable.NewBpfSelector(program, dialect), default);
+        return Select(source, PacketSelectors.Bpf(program, dialect), default);
     }
 
     /// <summary>Keeps every <paramref name="n"/>-th packet (the n-th, 2n-th, …), counted from the start of each enumeration.</summary>
@@ -48,8 +48,7 @@ public static class PacketAsyncEnumerable
     public static IAsyncEnumerable<PacketRef> SampleEvery(this IAsyncEnumerable<PacketRef> source, long n)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        return Select(source, new EveryNthSelector(n), default);
+        return Select(source, PacketSelectors.EveryNth(n), default);
     }
 
     /// <summary>
@@ -61,8 +60,7 @@ public static class PacketAsyncEnumerable
     public static IAsyncEnumerable<PacketRef> SampleFraction(this IAsyncEnumerable<PacketRef> source, double fraction, long seed)
     {
         ArgumentNullException.ThrowIfNull(source);
-        PacketBlockObservable.ValidateFraction(fraction);
-        return Select(source, new FractionSelector(fraction, seed), default);
+        return Select(source, PacketSelectors.Fraction(fraction, seed), default);
     }
 
     private static async IAsyncEnumerable<PacketRef> Select<TSelector>(IAsyncEnumerable<PacketRef> source, TSelector selector,

@@ -31,7 +31,7 @@ public static partial class PacketBlockObservable
     public static IObservable<PacketBlock> WherePacketType(this IObservable<PacketBlock> source, PacketTypes types)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return RestrictObservable<TypeSelector>.Over(source, new TypeSelector(types));
+        return RestrictObservable<TypeSelector>.Over(source, PacketSelectors.OfTypes(types));
     }
 
     /// <summary>
@@ -48,15 +48,7 @@ public static partial class PacketBlockObservable
     public static IObservable<PacketBlock> WhereBpf(this IObservable<PacketBlock> source, BpfProgram program, BpfDialect dialect = BpfDialect.Libpcap)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return RestrictObservable<BpfSelector>.Over(source, NewBpfSelector(program, dialect));
-    }
-
-    internal static BpfSelector NewBpfSelector(BpfProgram program, BpfDialect dialect)
-    {
-        ArgumentNullException.ThrowIfNull(program);
-        if (!Enum.IsDefined(dialect)) throw new ArgumentOutOfRangeException(nameof(dialect), dialect, "not a BpfDialect value");
-        if (dialect == BpfDialect.Linux) program.EnsureLinuxCompatible();
-        return new BpfSelector(program, dialect);
+        return RestrictObservable<BpfSelector>.Over(source, PacketSelectors.Bpf(program, dialect));
     }
 
     /// <summary>
@@ -68,8 +60,7 @@ public static partial class PacketBlockObservable
     public static IObservable<PacketBlock> SampleEvery(this IObservable<PacketBlock> source, long n)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        return RestrictObservable<EveryNthSelector>.Over(source, new EveryNthSelector(n));
+        return RestrictObservable<EveryNthSelector>.Over(source, PacketSelectors.EveryNth(n));
     }
 
     /// <summary>
@@ -81,8 +72,7 @@ public static partial class PacketBlockObservable
     public static IObservable<PacketBlock> SampleFraction(this IObservable<PacketBlock> source, double fraction, long seed)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ValidateFraction(fraction);
-        return RestrictObservable<FractionSelector>.Over(source, new FractionSelector(fraction, seed));
+        return RestrictObservable<FractionSelector>.Over(source, PacketSelectors.Fraction(fraction, seed));
     }
 
     /// <summary>
@@ -109,7 +99,7 @@ public static partial class PacketBlockObservable
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(scheduler);
-        return LeaseObservable.Create<PacketBlock>(observer => new TimeSampleSink(observer).Run(source, interval, scheduler));
+        return LeaseObservable.Create<PacketBlock>(observer => new TimeSampleSink(observer, interval, scheduler).Run(source));
     }
 
     /// <summary>
@@ -124,11 +114,5 @@ public static partial class PacketBlockObservable
     {
         ArgumentNullException.ThrowIfNull(source);
         return Observable.Create<PacketRef>(observer => new PacketsSink(observer).Run(source));
-    }
-
-    internal static void ValidateFraction(double fraction)
-    {
-        if (!(fraction >= 0 && fraction <= 1))
-            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The fraction must be within [0, 1].");
     }
 }

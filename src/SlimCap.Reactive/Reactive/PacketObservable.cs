@@ -25,7 +25,7 @@ public static class PacketObservable
     public static IObservable<PacketRef> WherePacketType(this IObservable<PacketRef> source, PacketTypes types)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return Select(source, new TypeSelector(types));
+        return Select(source, PacketSelectors.OfTypes(types));
     }
 
     /// <summary>Keeps every <paramref name="n"/>-th packet (the n-th, 2n-th, …), counted from the start of each subscription.</summary>
@@ -34,8 +34,7 @@ public static class PacketObservable
     public static IObservable<PacketRef> SampleEvery(this IObservable<PacketRef> source, long n)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        return Select(source, new EveryNthSelector(n));
+        return Select(source, PacketSelectors.EveryNth(n));
     }
 
     /// <summary>
@@ -47,8 +46,7 @@ public static class PacketObservable
     public static IObservable<PacketRef> SampleFraction(this IObservable<PacketRef> source, double fraction, long seed)
     {
         ArgumentNullException.ThrowIfNull(source);
-        PacketBlockObservable.ValidateFraction(fraction);
-        return Select(source, new FractionSelector(fraction, seed));
+        return Select(source, PacketSelectors.Fraction(fraction, seed));
     }
 
     private static IObservable<PacketRef> Select<TSelector>(IObservable<PacketRef> source, TSelector prototype)

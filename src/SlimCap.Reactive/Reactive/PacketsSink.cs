@@ -1,4 +1,3 @@
-using System.Reactive.Disposables;
 using SlimCap.Reactive.Packets;
 
 namespace SlimCap.Reactive;
@@ -7,26 +6,12 @@ namespace SlimCap.Reactive;
 /// Flattens blocks into packets: forwards each visible packet of a block, then disposes the block. The sink owns every
 /// block it receives from start to end, so a throwing observer, a disposal or an error never strands a lease.
 /// </summary>
-internal sealed class PacketsSink(IObserver<PacketRef> downstream) : IObserver<PacketBlock>, IDisposable
+internal sealed class PacketsSink(IObserver<PacketRef> downstream) : BlockSink
 {
-    private readonly SingleAssignmentDisposable _upstream = new();
     private volatile bool _stopped; // disposed or terminated: skip the rest of the current block
     private bool _done;
 
-    internal IDisposable Run(IObservable<PacketBlock> source)
-    {
-        try
-        {
-            _upstream.Disposable = source.Subscribe(this);
-        }
-        catch (Exception e)
-        {
-            OnError(e);
-        }
-        return this;
-    }
-
-    public void OnNext(PacketBlock value)
+    public override void OnNext(PacketBlock value)
     {
         try
         {
@@ -50,27 +35,27 @@ internal sealed class PacketsSink(IObserver<PacketRef> downstream) : IObserver<P
         }
     }
 
-    public void OnError(Exception error)
+    public override void OnError(Exception error)
     {
         if (_done) return;
         _done = true;
         _stopped = true;
         downstream.OnError(error);
-        _upstream.Dispose();
+        DisposeUpstream();
     }
 
-    public void OnCompleted()
+    public override void OnCompleted()
     {
         if (_done) return;
         _done = true;
         _stopped = true;
         downstream.OnCompleted();
-        _upstream.Dispose();
+        DisposeUpstream();
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         _stopped = true;
-        _upstream.Dispose();
+        DisposeUpstream();
     }
 }

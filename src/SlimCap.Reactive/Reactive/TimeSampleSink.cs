@@ -15,35 +15,22 @@ namespace SlimCap.Reactive;
 /// A block superseded before a tick is disposed. Ownership of a forwarded block passes to the observer even if its
 /// <c>OnNext</c> throws (the timer thread cannot tell whether the observer released it).
 /// </remarks>
-internal sealed class TimeSampleSink : IObserver<PacketBlock>, IDisposable
+internal sealed class TimeSampleSink(IObserver<PacketBlock> downstream, TimeSpan interval, IScheduler scheduler) : BlockSink
 {
-    private readonly IObserver<PacketBlock> _downstream;
+    private readonly IObserver<PacketBlock> _downstream = downstream;
     private readonly object _gate = new();
     private readonly object _emitGate = new();
-    private readonly SingleAssignmentDisposable _upstream = new();
     private readonly SingleAssignmentDisposable _timer = new();
     private PacketBlock? _latest;
     private bool _atEnd;
     private bool _stopped;    // under _gate: no more blocks are kept
     private bool _terminated; // under _emitGate: a terminal message was sent
 
-    internal TimeSampleSink(IObserver<PacketBlock> downstream) => _downstream = downstream;
+    /// <summary>The timer runs from before the subscription, as Rx's <c>Sample</c>.</summary>
+    protected override void OnStarting() =>
+        _timer.Disposable = scheduler.SchedulePeriodic(this, interval, static self => self.Tick());
 
-    internal IDisposable Run(IObservable<PacketBlock> source, TimeSpan interval, IScheduler scheduler)
-    {
-        try
-        {
-            _timer.Disposable = scheduler.SchedulePeriodic(this, interval, static self => self.Tick());
-            _upstream.Disposable = source.Subscribe(this);
-        }
-        catch (Exception e)
-        {
-            OnError(e);
-        }
-        return this;
-    }
-
-    public void OnNext(PacketBlock value)
+    public override void OnNext(PacketBlock value)
     {
         PacketBlock? superseded;
         lock (_gate)
@@ -61,7 +48,7 @@ internal sealed class TimeSampleSink : IObserver<PacketBlock>, IDisposable
         superseded?.Dispose();
     }
 
-    public void OnError(Exception error)
+    public override void OnError(Exception error)
     {
         PacketBlock? pending = Stop();
         pending?.Dispose();
@@ -73,13 +60,13 @@ internal sealed class TimeSampleSink : IObserver<PacketBlock>, IDisposable
             if (send) _downstream.OnError(error);
         }
         _timer.Dispose();
-        _upstream.Dispose();
+        DisposeUpstream();
     }
 
-    public void OnCompleted()
+    public override void OnCompleted()
     {
         lock (_gate) _atEnd = true;
-        _upstream.Dispose();
+        DisposeUpstream();
     }
 
     private void Tick()
@@ -141,10 +128,10 @@ internal sealed class TimeSampleSink : IObserver<PacketBlock>, IDisposable
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         _timer.Dispose();
-        _upstream.Dispose();
+        DisposeUpstream();
         Stop()?.Dispose();
     }
 }
