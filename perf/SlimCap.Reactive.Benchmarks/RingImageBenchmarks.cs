@@ -83,6 +83,16 @@ public class RingImageBenchmarks
         return c.Bytes + c.Touch;
     }
 
+    /// <summary><c>Dispatch(state, callback)</c>: the same callback, one call per block (libpcap's pcap_dispatch).</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    public long Dispatch()
+    {
+        Counter c = _counter;
+        c.Reset();
+        while (c.Packets < N) _source.Dispatch(c, OnPacket, out _, N - (int)c.Packets);
+        return c.Bytes + c.Touch;
+    }
+
     /// <summary><c>NextPacketRef</c>: a zero-copy view per call.</summary>
     [Benchmark(OperationsPerInvoke = N)]
     public long NextPacketRef()
