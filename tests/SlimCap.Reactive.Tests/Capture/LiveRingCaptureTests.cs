@@ -266,9 +266,3 @@ public sealed class LiveRingCaptureTests
         Assert.Throws<ObjectDisposedException>(() => ring.NextBlock(out _));
     }
 }
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class LiveCaptureCollection
-{
-    public const string Name = "live capture";
-}

@@ -60,7 +60,7 @@ public sealed class LiveSocketCaptureTests
     [InlineData(7, 16 * 1024)]  // calls end inside buffers, buffers inside calls
     [InlineData(1, 8 * 1024)]   // one message per call
     [InlineData(1024, 64 * 1024)] // the kernel's maximum; the buffer's free slots limit each call instead
-    public void QueuedFramesCrossCallAndBufferBoundariesByteExactWithPerPacketMetadata(int messagesPerCall, int bufferSize)
+    public void Queued_frames_cross_call_and_buffer_boundaries_byte_exact_with_per_packet_metadata(int messagesPerCall, int bufferSize)
     {
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();

@@ -35,7 +35,7 @@ public sealed class SocketBatchLayoutTests
     [InlineData(3, 100, 99, 1000)]       // slots overlap
     [InlineData(10, 100, 100, 999)]      // the last slot ends past the region
     [InlineData(1, 1001, 1001, 1000)]    // one slot larger than the region
-    public void SlotsOutsideTheRegionAreRefusedBeforeTheCall(int count, int slotLength, int stride, int regionLength)
+    public void Slots_outside_the_region_are_refused_before_the_call(int count, int slotLength, int stride, int regionLength)
     {
         var receiver = new PacketBatchReceiver(PacketBatchReceiver.MaxMessages);
         byte[] region = GC.AllocateArray<byte>(regionLength, pinned: true);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Cli;

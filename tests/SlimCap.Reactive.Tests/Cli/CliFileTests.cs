@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Cli;

@@ -1,5 +1,4 @@
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Reactive;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Dataflow;

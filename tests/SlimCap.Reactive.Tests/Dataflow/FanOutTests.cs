@@ -1,4 +1,3 @@
-using SlimCap.Reactive.Tests.Reactive;
 using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Errors;

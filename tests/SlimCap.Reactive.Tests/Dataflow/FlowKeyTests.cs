@@ -1,4 +1,3 @@
-using SlimCap.Reactive.Tests.Reactive;
 using System.Buffers.Binary;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Dataflow;

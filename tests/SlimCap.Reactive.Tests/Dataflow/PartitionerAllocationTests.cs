@@ -2,7 +2,6 @@ using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
-using SlimCap.Reactive.Tests.Reactive;
 
 namespace SlimCap.Reactive.Tests.Dataflow;
 
@@ -10,7 +9,7 @@ namespace SlimCap.Reactive.Tests.Dataflow;
 [Collection(nameof(AllocationCollection))]
 public class PartitionerAllocationTests
 {
-    private const int LeaseObjectBytes = AllocationTests.LeaseObjectBytes;
+    private const int LeaseObjectBytes = AllocationCollection.LeaseObjectBytes;
 
     /// <summary>A once-per-run cost on the measured thread (the runtime installing a method's optimized code was seen once at 568 bytes); a byte per block of 800 exceeds it.</summary>
     private const int OnceSlack = 1024;

@@ -2,7 +2,6 @@ using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Dataflow;

@@ -4,7 +4,6 @@ using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
-using SlimCap.Reactive.Tests.Reactive;
 
 namespace SlimCap.Reactive.Tests.Dataflow;
 

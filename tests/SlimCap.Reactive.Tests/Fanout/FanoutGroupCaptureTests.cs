@@ -3,7 +3,6 @@ using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Fanout;
@@ -12,9 +11,6 @@ namespace SlimCap.Reactive.Tests.Fanout;
 [Collection(LiveCaptureCollection.Name)]
 public sealed class FanoutGroupCaptureTests
 {
-    internal static RingOptions Ring(FanoutGroupOptions fanout, int blockCount = 8) =>
-        new() { Fanout = fanout, BlockTimeout = TimeSpan.FromMilliseconds(10), BlockSize = 256 << 10, BlockCount = blockCount };
-
     /// <summary>Frames of many flows with lengths of both parities (the program modes pick by length), sequence-numbered.</summary>
     internal static byte[][] MixedFrames(int count) =>
         Enumerable.Range(0, count).Select(i => Frames.Udp(i, 64 + i % 97, sourcePort: (ushort)(1024 + i % 61), destinationPort: (ushort)(9000 + i % 7))).ToArray();
@@ -45,7 +41,7 @@ public sealed class FanoutGroupCaptureTests
         using var net = new TestNetwork();
         using EbpfSocketFilter? ebpf = mode == "Ebpf" ? EbpfSocketFilter.LengthModulo() : null;
         const int count = 3000, members = 2;
-        using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, members, Ring(ModeOptions(mode, ebpf))));
+        using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, members, FanoutRings.Options(ModeOptions(mode, ebpf))));
         using var collector = new GroupCollector(group, count);
         byte[][] sent = MixedFrames(count);
         net.InjectFromPeer(sent);
@@ -96,7 +92,7 @@ public sealed class FanoutGroupCaptureTests
                 sent.Add(Frames.Udp(sequence++, 80, sourcePort: pb, destinationPort: pa, sourceIp: b, destinationIp: a));
             }
         }
-        using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, members, Ring(new FanoutGroupOptions { Mode = FanoutMode.Hash })));
+        using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, members, FanoutRings.Options(new FanoutGroupOptions { Mode = FanoutMode.Hash })));
         using var collector = new GroupCollector(group, sent.Count);
         net.InjectFromPeer(sent);
         List<MemberFrame> frames = collector.Wait();
@@ -126,7 +122,7 @@ public sealed class FanoutGroupCaptureTests
             _ => new() { Mode = FanoutMode.Hash },
         };
         // Small rings (2 x 64 KiB), so the stalled member fills after a few hundred frames; the reader's ring is drained.
-        var options = Ring(fanout) with { BlockSize = 64 << 10, BlockCount = 2 };
+        var options = FanoutRings.Options(fanout) with { BlockSize = 64 << 10, BlockCount = 2 };
         const int count = 4000;
         using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 2, options));
         // Member 0 is never read while the traffic runs; member 1 is.
@@ -186,11 +182,11 @@ public sealed class FanoutGroupCaptureTests
         using var net = new TestNetwork();
         const int count = 2000;
         var lb = new FanoutGroupOptions { Mode = FanoutMode.LoadBalance };
-        using FanoutGroupSource first = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 2, Ring(lb)));
-        using FanoutGroupSource second = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 2, Ring(lb)));
+        using FanoutGroupSource first = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 2, FanoutRings.Options(lb)));
+        using FanoutGroupSource second = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 2, FanoutRings.Options(lb)));
         Assert.NotEqual(first.GroupId, second.GroupId);
         // A third source joins the first group on purpose: one group of four members in two sources.
-        using FanoutGroupSource joined = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 2, Ring(lb with { GroupId = first.GroupId })));
+        using FanoutGroupSource joined = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 2, FanoutRings.Options(lb with { GroupId = first.GroupId })));
         Assert.Equal(first.GroupId, joined.GroupId);
 
         using var atFirst = new GroupCollector(first, count / 2);
@@ -212,7 +208,7 @@ public sealed class FanoutGroupCaptureTests
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
         const int count = 3000, members = 2;
-        using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, members, Ring(new FanoutGroupOptions())));
+        using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, members, FanoutRings.Options(new FanoutGroupOptions())));
         var seen = Enumerable.Range(0, members).Select(_ => new List<(int BlockMember, long Sequence)>()).ToArray();
         var targets = Enumerable.Range(0, members).Select(m => new System.Threading.Tasks.Dataflow.ActionBlock<PacketBlock>(block =>
         {
@@ -236,7 +232,7 @@ public sealed class FanoutGroupCaptureTests
         Privileges.RequireNetworkNamespaces();
         using var net = new TestNetwork();
         const int count = 2000;
-        using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 3, Ring(new FanoutGroupOptions { Mode = FanoutMode.LoadBalance })));
+        using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 3, FanoutRings.Options(new FanoutGroupOptions { Mode = FanoutMode.LoadBalance })));
         var sequences = new List<long>();
         var members = new HashSet<int>();
         Task injection = Task.Run(() => net.InjectFromPeer(MixedFrames(count)));
@@ -262,7 +258,7 @@ public sealed class FanoutGroupCaptureTests
         if (Environment.ProcessorCount < 2) Assert.Skip("Needs two CPUs to tell pinned threads apart.");
         using var net = new TestNetwork();
         int[] cpus = [1, 0];
-        using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 2, Ring(new FanoutGroupOptions { Mode = FanoutMode.LoadBalance }), cpus));
+        using FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 2, FanoutRings.Options(new FanoutGroupOptions { Mode = FanoutMode.LoadBalance }), cpus));
         var ran = new System.Collections.Concurrent.ConcurrentBag<(int Member, int Cpu, string? Thread)>();
         using var collector = group.ToObservable().Subscribe(block =>
         {

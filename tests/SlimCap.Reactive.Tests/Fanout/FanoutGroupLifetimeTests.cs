@@ -5,7 +5,6 @@ using SlimCap.Reactive.Interop;
 using SlimCap.Reactive.Links;
 using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Socket;
-using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Fanout;
@@ -92,7 +91,7 @@ public sealed class FanoutGroupLifetimeTests
             {
                 Stopwatch clock = Stopwatch.StartNew();
                 double completedMs = -1;
-                FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 4, FanoutGroupCaptureTests.Ring(new FanoutGroupOptions { Mode = FanoutMode.LoadBalance }, 4)));
+                FanoutGroupSource group = net.Capture(() => new FanoutGroupSource(net.CaptureInterface, 4, FanoutRings.Options(new FanoutGroupOptions { Mode = FanoutMode.LoadBalance }, 4)));
                 using var completed = new ManualResetEventSlim();
                 using var busy = new CountdownEvent(4);
                 var membersSeen = new bool[4];

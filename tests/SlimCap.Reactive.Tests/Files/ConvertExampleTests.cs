@@ -135,7 +135,7 @@ public class ConvertExampleTests
     {
         // Convert big.pcap - | head -c 1000: head leaves after 1000 bytes, the next write meets EPIPE.
         string input = TempFile(".pcap");
-        File.WriteAllBytes(input, GzipDamageTests.Pcap(20_000));
+        File.WriteAllBytes(input, SmallCaptureFiles.Pcap(20_000));
         try
         {
             var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

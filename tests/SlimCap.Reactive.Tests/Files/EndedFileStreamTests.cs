@@ -4,7 +4,6 @@ using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Dataflow;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Reactive;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Files;

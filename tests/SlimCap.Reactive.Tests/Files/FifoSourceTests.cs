@@ -54,7 +54,7 @@ public sealed class FifoSourceTests : IDisposable
     public async Task Unblock_and_Dispose_reach_a_reader_whose_writer_went_quiet(bool gzip)
     {
         (string path, Task<FileStream> writerTask) = MakeFifo(_directory, gzip ? "quiet.pcap.gz" : "quiet.pcap");
-        byte[] pcap = GzipDamageTests.Pcap(3);
+        byte[] pcap = SmallCaptureFiles.Pcap(3);
         byte[] file = pcap;
         // The header and one record (for gzip: compressed up to a flush point after them), then silence.
         int firstPart = 24 + 76;
@@ -96,7 +96,7 @@ public sealed class FifoSourceTests : IDisposable
     public async Task A_FIFO_reads_to_its_end_and_a_trickling_writer_is_read_record_by_record()
     {
         (string path, Task<FileStream> writerTask) = MakeFifo(_directory, "trickle.pcap");
-        byte[] file = GzipDamageTests.Pcap(20);
+        byte[] file = SmallCaptureFiles.Pcap(20);
         Task<List<FileRecordCopy>> reading = Task.Factory.StartNew(() => FileRecords.Read(() => CaptureFileSource.Open(path)).Records,
             TaskCreationOptions.LongRunning);
         await using (FileStream writer = await writerTask)
@@ -122,7 +122,7 @@ public sealed class FifoSourceTests : IDisposable
     {
         Assert.Throws<FileNotFoundException>(() => CaptureFileSource.Open(Path.Combine(_directory, "absent.pcap")));
         string path = Path.Combine(_directory, "regular.pcap");
-        File.WriteAllBytes(path, GzipDamageTests.Pcap(5));
+        File.WriteAllBytes(path, SmallCaptureFiles.Pcap(5));
         using CaptureFileSource source = CaptureFileSource.Open(path);
         Assert.Equal(CaptureStatus.Packet, source.NextBlock(out PacketBlock? block));
         Assert.Equal(5, block!.PacketCount);

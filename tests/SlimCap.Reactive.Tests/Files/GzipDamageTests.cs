@@ -14,35 +14,6 @@ public class GzipDamageTests
 {
     private const int Records = 10;
 
-    /// <summary>A pcap file of <see cref="Records"/> 60-byte records.</summary>
-    internal static byte[] Pcap(int records = Records, uint firstSecond = 0, bool header = true)
-    {
-        var b = new CaptureFileBuilder(false);
-        if (header) b.PcapHeader(0xA1B2C3D4, 2, 4, 65535, 1);
-        for (uint i = 0; i < records; i++) b.PcapRecord(firstSecond + i, 0, 60, 60, TestBlocks.Frame(60));
-        return b.ToArray();
-    }
-
-    /// <summary>gzip of <paramref name="data"/>; with <paramref name="flushEvery"/>, a sync flush after each such slice, so
-    /// the compressed file has many places where what precedes inflates to whole records.</summary>
-    internal static byte[] Gzip(byte[] data, int flushEvery = 0)
-    {
-        var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            if (flushEvery <= 0) gzip.Write(data);
-            else
-            {
-                for (int at = 0; at < data.Length; at += flushEvery)
-                {
-                    gzip.Write(data.AsSpan(at, Math.Min(flushEvery, data.Length - at)));
-                    gzip.Flush();
-                }
-            }
-        }
-        return output.ToArray();
-    }
-
     private static (List<FileRecordCopy> Records, Exception? Error) ReadBoth(byte[] file, string what)
     {
         var whole = FileRecords.Read(file);
@@ -56,19 +27,19 @@ public class GzipDamageTests
     [Fact]
     public void A_bad_CRC_yields_every_record_then_names_the_CRC()
     {
-        byte[] file = Gzip(Pcap());
+        byte[] file = SmallCaptureFiles.Gzip(SmallCaptureFiles.Pcap());
         file[^8] ^= 0x01;
         (List<FileRecordCopy> records, Exception? error) = ReadBoth(file, "bad-crc");
         Assert.Equal(Records, records.Count);
         var e = Assert.IsType<CaptureFileException>(error);
         Assert.Contains("CRC32", e.Problem);
-        Assert.Equal(Pcap().Length, e.Offset);
+        Assert.Equal(SmallCaptureFiles.Pcap().Length, e.Offset);
     }
 
     [Fact]
     public void A_bad_length_in_the_trailer_is_named()
     {
-        byte[] file = Gzip(Pcap());
+        byte[] file = SmallCaptureFiles.Gzip(SmallCaptureFiles.Pcap());
         file[^2] ^= 0x40;
         (List<FileRecordCopy> records, Exception? error) = ReadBoth(file, "bad-isize");
         Assert.Equal(Records, records.Count);
@@ -82,7 +53,7 @@ public class GzipDamageTests
     [InlineData(new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 })]
     public void Trailing_data_yields_every_record_then_names_it(byte[] trailing)
     {
-        byte[] file = [.. Gzip(Pcap()), .. trailing];
+        byte[] file = [.. SmallCaptureFiles.Gzip(SmallCaptureFiles.Pcap()), .. trailing];
         (List<FileRecordCopy> records, Exception? error) = ReadBoth(file, "trailing");
         Assert.Equal(Records, records.Count);
         var e = Assert.IsType<CaptureFileException>(error);
@@ -93,9 +64,9 @@ public class GzipDamageTests
     [Fact]
     public void Every_cut_of_a_gzip_file_is_an_error_never_a_clean_end()
     {
-        byte[] pcap = Pcap();
+        byte[] pcap = SmallCaptureFiles.Pcap();
         // Flushing after every record puts inflated record boundaries at many compressed offsets.
-        byte[] file = Gzip(pcap, flushEvery: 76);
+        byte[] file = SmallCaptureFiles.Gzip(pcap, flushEvery: 76);
         int cleanEnds = 0, atRecordBoundary = 0;
         for (int cut = 2; cut < file.Length; cut++)
         {
@@ -121,15 +92,15 @@ public class GzipDamageTests
     [Fact]
     public void Concatenated_members_read_as_one_file_as_zcat_reads_them()
     {
-        byte[] first = Gzip(Pcap(4));
-        byte[] second = Gzip(Pcap(3, firstSecond: 4, header: false));
-        byte[] third = Gzip([]);
-        byte[] fourth = Gzip(Pcap(3, firstSecond: 7, header: false), flushEvery: 50);
+        byte[] first = SmallCaptureFiles.Gzip(SmallCaptureFiles.Pcap(4));
+        byte[] second = SmallCaptureFiles.Gzip(SmallCaptureFiles.Pcap(3, firstSecond: 4, header: false));
+        byte[] third = SmallCaptureFiles.Gzip([]);
+        byte[] fourth = SmallCaptureFiles.Gzip(SmallCaptureFiles.Pcap(3, firstSecond: 7, header: false), flushEvery: 50);
         byte[] file = [.. first, .. second, .. third, .. fourth];
         (List<FileRecordCopy> records, Exception? error) = ReadBoth(file, "members");
         Assert.Null(error);
         Assert.Equal(Enumerable.Range(0, Records).Select(i => (long)i * 1_000_000_000), records.Select(r => r.Ns));
-        if (ZcatOutput(file) is { } inflated) Assert.Equal(Pcap(), inflated);
+        if (ZcatOutput(file) is { } inflated) Assert.Equal(SmallCaptureFiles.Pcap(), inflated);
         // A damaged later member still yields every record of the members before it.
         byte[] damaged = [.. first, .. second[..^8], .. new byte[8], .. fourth];
         (List<FileRecordCopy> before, Exception? failure) = FileRecords.Read(damaged);
@@ -140,7 +111,7 @@ public class GzipDamageTests
     [Fact]
     public void Header_fields_are_skipped_and_a_bad_header_CRC_is_named()
     {
-        byte[] plain = Gzip(Pcap());
+        byte[] plain = SmallCaptureFiles.Gzip(SmallCaptureFiles.Pcap());
         // The same member with FEXTRA, FNAME, FCOMMENT and FHCRC set, as some tools write it.
         var header = new List<byte> { 0x1F, 0x8B, 8, 0x02 | 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3 };
         header.AddRange([4, 0, (byte)'A', (byte)'B', 2, 0]);
@@ -165,7 +136,7 @@ public class GzipDamageTests
     [Fact]
     public void Damaged_deflate_data_is_a_CaptureFileException()
     {
-        byte[] file = Gzip(Pcap(200));
+        byte[] file = SmallCaptureFiles.Gzip(SmallCaptureFiles.Pcap(200));
         int errors = 0;
         for (int at = 10; at < file.Length - 8; at += 7)
         {

@@ -41,12 +41,12 @@ public class MicrosecondOverflowTests
         }
 
         // The same as tcpdump's own rewrite, record for record, when tcpdump is here to ask.
-        if (TcpdumpReadsWrittenFilesTests.Tcpdump is not { } tcpdump) return;
+        if (Tcpdump.Path is null) return;
         string path = Path.Combine(Path.GetTempPath(), $"slimcap-usec-{Guid.NewGuid():N}.pcap");
         try
         {
             File.WriteAllBytes(path, input);
-            (int exit, byte[] stdout, string stderr) = TcpdumpReadsWrittenFilesTests.Run(tcpdump, "--time-stamp-precision=nano", "-r", path, "-w", "-");
+            (int exit, byte[] stdout, string stderr) = Tcpdump.Run("--time-stamp-precision=nano", "-r", path, "-w", "-");
             Assert.True(exit == 0, $"tcpdump failed ({exit}): {stderr}");
             Assert.Equal(stdout[24..], written[24..]);
         }

@@ -238,9 +238,9 @@ public class ReaderFuzzTests
         {
             // Concatenated members, split anywhere: zcat reads them as one stream, and so must the reader.
             int split = random.Next(data.Length + 1);
-            compressed = [.. GzipDamageTests.Gzip(data[..split]), .. GzipDamageTests.Gzip(data[split..], flushEvery: 1 + random.Next(200))];
+            compressed = [.. SmallCaptureFiles.Gzip(data[..split]), .. SmallCaptureFiles.Gzip(data[split..], flushEvery: 1 + random.Next(200))];
         }
-        else compressed = GzipDamageTests.Gzip(data, flushEvery: random.Next(2) == 0 ? 0 : 1 + random.Next(300));
+        else compressed = SmallCaptureFiles.Gzip(data, flushEvery: random.Next(2) == 0 ? 0 : 1 + random.Next(300));
         // .NET writes nothing at all for empty input: an empty file, which is an error whatever is done to it.
         if (compressed.Length < 20) return damage == GzipDamage.Trailing ? [.. compressed, 0x47] : compressed;
         switch (damage)

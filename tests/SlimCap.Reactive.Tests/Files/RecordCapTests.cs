@@ -58,7 +58,7 @@ public class RecordCapTests
                 plain.Write(RecordHeader(10 + i, claimed));
                 plain.Write(new byte[claimed]);
             }
-            byte[] compressed = GzipDamageTests.Gzip(plain.ToArray());
+            byte[] compressed = SmallCaptureFiles.Gzip(plain.ToArray());
             stream = () => new MemoryStream(compressed);
         }
         else

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 
@@ -11,11 +10,6 @@ namespace SlimCap.Reactive.Tests.Files;
 /// </summary>
 public class TcpdumpReadsWrittenFilesTests
 {
-    private static readonly Lazy<string?> TcpdumpPath = new(() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Append("/usr/sbin").Append("/usr/bin")
-            .Select(d => Path.Combine(d, "tcpdump")).FirstOrDefault(File.Exists));
-
     [Theory]
     [MemberData(nameof(SingleLinkTypeFiles))]
     public void Tcpdump_reads_written_pcap(string folder, string file) => Check(folder, file, CaptureFileFormat.Pcap);
@@ -23,8 +17,6 @@ public class TcpdumpReadsWrittenFilesTests
     [Theory]
     [MemberData(nameof(SingleLinkTypeFiles))]
     public void Tcpdump_reads_written_pcapng(string folder, string file) => Check(folder, file, CaptureFileFormat.PcapNg);
-
-    internal static string? Tcpdump => TcpdumpPath.Value;
 
     /// <summary>
     /// The corpus files whose interfaces share one link type: the others cannot become pcap at all, and libpcap 1.10
@@ -44,7 +36,7 @@ public class TcpdumpReadsWrittenFilesTests
 
     private static void Check(string folder, string file, CaptureFileFormat format)
     {
-        if (Tcpdump is null) Assert.Skip("tcpdump is not installed (apt-get install -y tcpdump); cannot check that libpcap reads the written files.");
+        if (Tcpdump.Path is null) Assert.Skip("tcpdump is not installed (apt-get install -y tcpdump); cannot check that libpcap reads the written files.");
         string path = Corpus.PathOf(folder, file);
         (byte[] written, _) = FileRecords.Convert(() => CaptureFileSource.Open(path), format);
         (List<FileRecordCopy> back, Exception? error) = FileRecords.Read(written);
@@ -54,7 +46,7 @@ public class TcpdumpReadsWrittenFilesTests
         try
         {
             File.WriteAllBytes(temp, written);
-            (int exitCode, byte[] stdout, string stderr) = Run(Tcpdump, "--time-stamp-precision=nano", "-r", temp, "-w", "-");
+            (int exitCode, byte[] stdout, string stderr) = Tcpdump.Run("--time-stamp-precision=nano", "-r", temp, "-w", "-");
             Assert.True(exitCode == 0, $"tcpdump failed ({exitCode}): {stderr}");
             Assert.DoesNotContain("tcpdump:", stderr, StringComparison.Ordinal);
             Assert.True(stdout.Length >= 24, "tcpdump wrote no file header");
@@ -64,21 +56,5 @@ public class TcpdumpReadsWrittenFilesTests
         {
             File.Delete(temp);
         }
-    }
-
-    internal static (int ExitCode, byte[] Stdout, string Stderr) Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        using Process process = Process.Start(start)!;
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        var stdout = new MemoryStream();
-        process.StandardOutput.BaseStream.CopyTo(stdout);
-        if (!process.WaitForExit(30_000))
-        {
-            process.Kill();
-            Assert.Fail($"{program} did not finish in 30 s");
-        }
-        return (process.ExitCode, stdout.ToArray(), stderr.Result);
     }
 }

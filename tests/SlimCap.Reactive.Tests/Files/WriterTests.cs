@@ -154,9 +154,8 @@ public class WriterTests
                 Assert.Equal(LinkType.Raw, source.LinkType);
                 Assert.Equal(CaptureStatus.Stopped, source.NextPacketRef(out _));
             }
-            string? tcpdump = TcpdumpReadsWrittenFilesTests.Tcpdump;
-            if (tcpdump is null) Assert.Skip("tcpdump is not installed; the file was checked with our reader only.");
-            (int exit, byte[] stdout, string stderr) = TcpdumpReadsWrittenFilesTests.Run(tcpdump, "-r", path, "-w", "-");
+            if (Tcpdump.Path is null) Assert.Skip("tcpdump is not installed; the file was checked with our reader only.");
+            (int exit, byte[] stdout, string stderr) = Tcpdump.Run("-r", path, "-w", "-");
             Assert.True(exit == 0, stderr);
             Assert.Equal(24, stdout.Length);
             Assert.Equal(101u, BinaryPrimitives.ReadUInt32LittleEndian(stdout.AsSpan(20)) & 0xFFFF);

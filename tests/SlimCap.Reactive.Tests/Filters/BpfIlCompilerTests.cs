@@ -1,5 +1,4 @@
 using SlimCap.Reactive.Filters;
-using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Filters;

@@ -3,7 +3,6 @@ using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Filters;

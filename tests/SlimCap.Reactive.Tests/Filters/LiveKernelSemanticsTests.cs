@@ -11,7 +11,7 @@ namespace SlimCap.Reactive.Tests.Filters;
 /// same length (the kernel keeps min(return value, length) bytes). Negative offsets, every ancillary load user
 /// space can know, VLAN-tagged frames (the kernel strips the tag first), 802.3 frames and generated programs.
 /// </summary>
-[Collection(SlimCap.Reactive.Tests.Capture.LiveCaptureCollection.Name)]
+[Collection(LiveCaptureCollection.Name)]
 public sealed class LiveKernelSemanticsTests
 {
     private const uint NetOff = 0xfff00000, LlOff = 0xffe00000, Ad = BpfInstruction.AncillaryBase;

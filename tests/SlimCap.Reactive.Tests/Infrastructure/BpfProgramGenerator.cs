@@ -1,5 +1,4 @@
 using SlimCap.Reactive.Filters;
-using SlimCap.Reactive.Tests.Filters;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using SlimCap.Reactive.Tests.Files;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

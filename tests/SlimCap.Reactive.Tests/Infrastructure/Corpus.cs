@@ -1,4 +1,3 @@
-using SlimCap.Reactive.Tests.Files;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Files;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

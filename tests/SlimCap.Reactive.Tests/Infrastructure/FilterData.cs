@@ -2,8 +2,6 @@ using System.Security.Cryptography;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Files;
-using SlimCap.Reactive.Tests.FilterLanguage;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

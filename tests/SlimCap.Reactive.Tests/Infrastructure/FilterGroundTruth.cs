@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using SlimCap.Reactive.Files;
-using SlimCap.Reactive.Tests.Files;
-using SlimCap.Reactive.Tests.Filters;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

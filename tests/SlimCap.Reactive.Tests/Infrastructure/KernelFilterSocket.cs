@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using SlimCap.Reactive.Filters;
-using SlimCap.Reactive.Tests.Filters;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

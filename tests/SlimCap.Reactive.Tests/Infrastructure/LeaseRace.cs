@@ -1,7 +1,6 @@
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
-using SlimCap.Reactive.Tests.Packets;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

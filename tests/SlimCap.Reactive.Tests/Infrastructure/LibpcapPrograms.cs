@@ -1,6 +1,4 @@
 using SlimCap.Reactive.Filters;
-using SlimCap.Reactive.Tests.Files;
-using SlimCap.Reactive.Tests.FilterLanguage;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Xml.Linq;
-using SlimCap.Reactive.Tests.Samples;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

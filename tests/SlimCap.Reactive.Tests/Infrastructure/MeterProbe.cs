@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Metrics;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

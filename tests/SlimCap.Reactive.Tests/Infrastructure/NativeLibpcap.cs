@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using SlimCap.Reactive.Filters;
-using SlimCap.Reactive.Tests.FilterLanguage;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

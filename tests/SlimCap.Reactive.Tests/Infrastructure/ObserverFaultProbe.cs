@@ -1,4 +1,3 @@
-using SlimCap.Reactive.Tests.Reactive;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using SlimCap.Reactive.Tests.Infrastructure;
-using SlimCap.Reactive.Tests.Packaging;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

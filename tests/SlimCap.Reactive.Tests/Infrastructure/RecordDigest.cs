@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Files;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using SlimCap.Reactive.Capture;
-using SlimCap.Reactive.Tests.Reactive;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

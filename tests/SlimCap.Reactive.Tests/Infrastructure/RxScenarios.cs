@@ -1,7 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Reactive.Operators;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

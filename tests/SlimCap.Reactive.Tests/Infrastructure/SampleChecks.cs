@@ -1,8 +1,6 @@
 using System.Net;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Files;
-using SlimCap.Reactive.Tests.Samples;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using SlimCap.Reactive.Tests.Samples;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

@@ -1,4 +1,3 @@
-using SlimCap.Reactive.Tests.Soak;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using SlimCap.Reactive.Tests.Layering;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

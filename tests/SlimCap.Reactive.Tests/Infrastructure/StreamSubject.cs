@@ -2,9 +2,7 @@ using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
-using SlimCap.Reactive.Tests.Reactive;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

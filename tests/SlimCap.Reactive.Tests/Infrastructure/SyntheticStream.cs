@@ -1,5 +1,4 @@
 using SlimCap.Reactive.Files;
-using SlimCap.Reactive.Tests.Files;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

@@ -9,8 +9,13 @@ namespace SlimCap.Reactive.Tests.Infrastructure;
 /// </summary>
 internal static class Tcpdump
 {
-    private static readonly Lazy<string?> s_path = new(() => new[] { "/usr/bin", "/usr/sbin", "/bin", "/sbin" }
-        .Select(d => Path.Combine(d, "tcpdump")).FirstOrDefault(File.Exists));
+    private static readonly Lazy<string?> s_path = new(() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/sbin", "/usr/bin", "/sbin", "/bin"])
+            .Select(d => System.IO.Path.Combine(d, "tcpdump")).FirstOrDefault(File.Exists));
+
+    /// <summary>Where tcpdump is (the PATH first, then the usual directories), or null when it is not installed.</summary>
+    public static string? Path => s_path.Value;
 
     /// <summary>Skips the calling test unless tcpdump is installed.</summary>
     public static void Require()
@@ -51,7 +56,8 @@ internal static class Tcpdump
 
     private static string[] Words(string? filter) => filter is null ? [] : filter.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
-    private static (int Exit, byte[] Stdout, string Stderr) Run(string[] arguments)
+    /// <summary>Runs tcpdump (which must be installed) with <paramref name="arguments"/>, in UTC; fails the test after 30 s.</summary>
+    public static (int Exit, byte[] Stdout, string Stderr) Run(params string[] arguments)
     {
         var start = new ProcessStartInfo(s_path.Value!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in arguments) start.ArgumentList.Add(a);

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using SlimCap.Reactive.Tests.Files;
-using SlimCap.Reactive.Tests.FilterLanguage;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

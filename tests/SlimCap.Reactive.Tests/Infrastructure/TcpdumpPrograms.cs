@@ -1,19 +1,16 @@
 using System.Diagnostics;
 using SlimCap.Reactive.Filters;
-using SlimCap.Reactive.Tests.Files;
-using SlimCap.Reactive.Tests.Filters;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 
 /// <summary>libpcap's own programs for an expression, from <c>tcpdump -ddd -y LINKTYPE 'EXPR'</c> (count line, then <c>code jt jf k</c> per line).</summary>
 internal static class TcpdumpPrograms
 {
-    public static string? Tcpdump => TcpdumpReadsWrittenFilesTests.Tcpdump;
-
     public static BpfInstruction[] Compile(string expression, string linkType = "EN10MB", bool optimize = true)
     {
-        if (Tcpdump is null) Assert.Skip("tcpdump is not installed (apt-get install -y tcpdump); libpcap's programs are the reference here.");
-        var start = new ProcessStartInfo(Tcpdump) { RedirectStandardOutput = true, RedirectStandardError = true };
+        string? tcpdump = Infrastructure.Tcpdump.Path;
+        if (tcpdump is null) Assert.Skip("tcpdump is not installed (apt-get install -y tcpdump); libpcap's programs are the reference here.");
+        var start = new ProcessStartInfo(tcpdump!) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in new[] { "-ddd", "-y", linkType }) start.ArgumentList.Add(argument);
         if (!optimize) start.ArgumentList.Add("-O");
         start.ArgumentList.Add(expression);

@@ -1,6 +1,5 @@
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Files;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

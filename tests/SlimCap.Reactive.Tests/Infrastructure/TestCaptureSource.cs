@@ -1,7 +1,6 @@
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Reactive;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

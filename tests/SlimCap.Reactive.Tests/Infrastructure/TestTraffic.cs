@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Reactive;
 
 namespace SlimCap.Reactive.Tests.Infrastructure;
 

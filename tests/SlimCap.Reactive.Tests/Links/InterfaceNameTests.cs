@@ -10,7 +10,7 @@ namespace SlimCap.Reactive.Tests.Links;
 /// not whitespace to it) is listed and capturable; a name it refuses is an <see cref="InvalidInterfaceNameException"/>
 /// whose message shows the name escaped.
 /// </summary>
-[Collection(Capture.LiveCaptureCollection.Name)]
+[Collection(LiveCaptureCollection.Name)]
 public sealed class InterfaceNameTests
 {
     private static bool HasLoneSurrogate(string text)

@@ -1,6 +1,5 @@
 using System.Threading.Tasks.Dataflow;
 using SlimCap.Reactive.Files;
-using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 using static SlimCap.Reactive.Tests.Infrastructure.MeterProbe;
 using SlimCap.Reactive.Capture;

@@ -1,6 +1,5 @@
 using System.Xml.Linq;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Packaging;

@@ -3,8 +3,6 @@ using System.Reactive.Linq;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Capture;
-using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Packets;

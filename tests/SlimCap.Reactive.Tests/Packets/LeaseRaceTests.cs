@@ -1,8 +1,6 @@
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Capture;
-using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Packets;

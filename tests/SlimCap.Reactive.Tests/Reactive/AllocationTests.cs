@@ -3,14 +3,9 @@ using System.Reactive.Linq;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Filters;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Metrics;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Reactive;
-
-/// <summary>Runs alone, so process-wide allocation counters see only the pipeline under test.</summary>
-[CollectionDefinition(nameof(AllocationCollection), DisableParallelization = true)]
-public sealed class AllocationCollection;
 
 /// <summary>
 /// Steady-state allocation checks: after a warm-up, a run of well over 100,000 packets must allocate nothing per packet
@@ -27,8 +22,7 @@ public class AllocationTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>The size of one <see cref="PacketBlock"/> lease object on x64 (header and fields).</summary>
-    internal const int LeaseObjectBytes = 56;
+    private const int LeaseObjectBytes = AllocationCollection.LeaseObjectBytes;
 
     private static void Report(string what, long bytes, long packets, long blocks) =>
         TestContext.Current.TestOutputHelper?.WriteLine(
@@ -110,7 +104,7 @@ public class AllocationTests
     }
 
     [Fact]
-    public async Task Await_foreach_allocates_nothing_per_packet_or_per_block()
+    public async Task Await_foreach_allocates_nothing_per_packet_and_one_lease_object_per_block()
     {
         // Process-wide: includes the capture thread, the consumer thread's wake-ups and the enumerator's
         // continuations, and the enumerator's own disposal (stopping the capture allocates a little, once).
@@ -235,7 +229,7 @@ public class AllocationTests
     }
 
     [Fact]
-    public async Task Ring_image_blocks_allocate_nothing_while_a_meter_listener_counts_packets_and_bytes()
+    public async Task Ring_image_blocks_allocate_only_their_lease_objects_while_a_meter_listener_counts_packets_and_bytes()
     {
         using var probe = new MeterProbe();
         using RingImageSource image = ReplayingRingImage(Packets);
@@ -246,7 +240,7 @@ public class AllocationTests
     }
 
     [Fact]
-    public async Task Ring_image_await_foreach_allocates_nothing_per_packet_or_per_block()
+    public async Task Ring_image_await_foreach_allocates_nothing_per_packet_and_one_lease_object_per_block()
     {
         // Process-wide counters also see other threads of the test host (a finished test's timers, the runner's
         // reporting): take the least of up to three runs. Noise only adds; a per-packet allocation adds to every run.

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SlimCap.Reactive.Packets;
-using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
 
 namespace SlimCap.Reactive.Tests.Reactive;

@@ -1,9 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SlimCap.Reactive.Capture;
-using SlimCap.Reactive.Tests.Files;
 using SlimCap.Reactive.Tests.Infrastructure;
-using SlimCap.Reactive.Tests.Packaging;
 
 namespace SlimCap.Reactive.Tests.Samples;
 

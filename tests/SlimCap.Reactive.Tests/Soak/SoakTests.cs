@@ -1,4 +1,3 @@
-using SlimCap.Reactive.Tests.Capture;
 using SlimCap.Reactive.Tests.Infrastructure;
 using System.Threading.Tasks.Dataflow;
 using Xunit.Sdk;
