@@ -68,7 +68,7 @@ internal abstract class Mode
 /// <summary><c>NextPacket(state, callback)</c>: the zero-copy callback (slimcap's NextPacketFn).</summary>
 internal class CallbackMode : Mode
 {
-    private static readonly PacketCallback<Meter> OnPacket = static (meter, payload, totalLength, type, ipLayerOffset) =>
+    internal static readonly PacketCallback<Meter> OnPacket = static (meter, payload, totalLength, type, ipLayerOffset) =>
     {
         meter.Packets++;
         meter.Bytes += payload.Length;
@@ -97,12 +97,7 @@ internal class CallbackMode : Mode
 /// <summary><c>Dispatch(state, callback)</c>: the same callback, one call per block (libpcap's pcap_dispatch).</summary>
 internal sealed class DispatchMode : Mode
 {
-    private static readonly PacketCallback<Meter> OnPacket = static (meter, payload, totalLength, type, ipLayerOffset) =>
-    {
-        meter.Packets++;
-        meter.Bytes += payload.Length;
-        meter.Touch += payload[0];
-    };
+    private static readonly PacketCallback<Meter> OnPacket = CallbackMode.OnPacket;
 
     public override string Name => "dispatch";
 

@@ -53,14 +53,9 @@ public abstract partial class CaptureSource
                 {
                     passed = block.VisitVisiblePayloads(_cursorGeneration, ref _cursorPosition, ref _cursorIndex, state, callback, maxPackets);
                 }
-                catch (ObjectDisposedException) when (IsDisposed)
+                catch (Exception e)
                 {
-                    ThrowDisposed(); // closed on another thread mid-walk: say so, rather than that a packet went stale
-                    throw;
-                }
-                catch
-                {
-                    ReleaseCursor();
+                    OnCursorFault(e);
                     throw;
                 }
                 if (passed < maxPackets) ReleaseCursor(); // the walk reached the block's end: back to the kernel now, not on the next read

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.ExceptionServices;
 
 namespace SlimCap.Reactive.Packets;
 
@@ -171,14 +173,9 @@ public abstract partial class CaptureSource : IDisposable
                         return CaptureStatus.Packet;
                     }
                 }
-                catch (ObjectDisposedException) when (IsDisposed)
+                catch (Exception e)
                 {
-                    ThrowDisposed(); // closed on another thread mid-read: say so, rather than that a packet went stale
-                    throw;
-                }
-                catch
-                {
-                    ReleaseCursor();
+                    OnCursorFault(e);
                     throw;
                 }
             }
@@ -206,14 +203,9 @@ public abstract partial class CaptureSource : IDisposable
                         return CaptureStatus.Packet;
                     }
                 }
-                catch (ObjectDisposedException) when (IsDisposed)
+                catch (Exception e)
                 {
-                    ThrowDisposed(); // closed on another thread mid-read: say so, rather than that a packet went stale
-                    throw;
-                }
-                catch
-                {
-                    ReleaseCursor();
+                    OnCursorFault(e);
                     throw;
                 }
             }
@@ -323,6 +315,19 @@ public abstract partial class CaptureSource : IDisposable
         PacketBlock? cursor = _cursorBlock;
         _cursorBlock = null;
         cursor?.Dispose();
+    }
+
+    /// <summary>
+    /// What a packet call does when its read or its callback threw: a read cut short because the source was closed on
+    /// another thread says so (rather than that a packet went stale); anything else gives the cursor's block back at
+    /// once (the caller may never read again) and goes on as thrown.
+    /// </summary>
+    [DoesNotReturn, StackTraceHidden]
+    private void OnCursorFault(Exception e)
+    {
+        if (e is ObjectDisposedException && IsDisposed) ThrowDisposed();
+        ReleaseCursor();
+        ExceptionDispatchInfo.Throw(e);
     }
 
     /// <summary>Gives back the block the packet calls were walking, then throws: the source is closed.</summary>
