@@ -61,7 +61,7 @@ public sealed class DetachedPacket : IMemoryOwner<byte>
     public long TimestampNanoseconds => _meta.TimestampNanoseconds;
 
     /// <summary>The timestamp as a <see cref="DateTimeOffset"/> (UTC, 100 ns resolution).</summary>
-    public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(TimestampNanoseconds / 100);
+    public DateTimeOffset Timestamp => _meta.Timestamp;
 
     /// <summary>True when a VLAN tag was stripped from the frame.</summary>
     public bool HasVlan => _meta.HasVlan;

@@ -45,6 +45,9 @@ internal readonly struct PacketMetadata
     /// <summary>Whole seconds a pcap record stored in its fraction field (see <see cref="PacketRef"/>).</summary>
     public readonly ushort TimestampCarrySeconds;
 
+    /// <summary>The timestamp as a <see cref="DateTimeOffset"/> (UTC, 100 ns resolution).</summary>
+    public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(TimestampNanoseconds / 100);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public PacketMetadata(int dataOffset, int capturedLength, long totalLength, long timestampNanoseconds, PacketType type,
         int ipLayerOffset, LinkType linkType, int interfaceIndex, ushort vlanTci = 0, ushort vlanTpid = 0, bool hasVlan = false,

@@ -114,7 +114,7 @@ public readonly struct PacketRef
     internal ushort TimestampCarrySeconds => _meta.TimestampCarrySeconds;
 
     /// <summary>The timestamp as a <see cref="DateTimeOffset"/> (UTC, 100 ns resolution).</summary>
-    public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(_meta.TimestampNanoseconds / 100);
+    public DateTimeOffset Timestamp => _meta.Timestamp;
 
     /// <summary>True when the kernel stripped a VLAN tag from this frame (TPACKET_V3 does) and reported it.</summary>
     public bool HasVlan => _meta.HasVlan;
