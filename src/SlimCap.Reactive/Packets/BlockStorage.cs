@@ -176,8 +176,8 @@ internal abstract class BlockStorage
 
     /// <summary>
     /// Passes the payloads from <paramref name="cursor"/> on to <paramref name="callback"/>, at most
-    /// <paramref name="limit"/>, checking before each that <paramref name="owner"/>'s lease <paramref name="generation"/>
-    /// is still current; advances <paramref name="cursor"/> and returns how many it passed (fewer than
+    /// <paramref name="limit"/>, checking after each header's read (before the callback sees it) that
+    /// <paramref name="owner"/>'s lease <paramref name="generation"/> is still current; advances <paramref name="cursor"/> and returns how many it passed (fewer than
     /// <paramref name="limit"/>: the walk reached the end). Stops exactly where <see cref="ReadNextPayload"/> stops.
     /// Generic over the state rather than over a visitor struct: a struct visitor of a reference-type state would run
     /// as shared generic code behind an instantiating stub, which the JIT does not inline.
