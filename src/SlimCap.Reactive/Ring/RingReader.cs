@@ -94,17 +94,12 @@ internal sealed unsafe class RingReader
     public bool ParkForRelease()
     {
         Interlocked.Exchange(ref _parked, 1); // a full fence: the release's check below cannot miss it, nor this one the release
-        if (!_blocks[_next].IsHeld) return Unparked();
-        return true;
-    }
-
-    public void Unpark() => Volatile.Write(ref _parked, 0);
-
-    private bool Unparked()
-    {
+        if (_blocks[_next].IsHeld) return true;
         Unpark();
         return false;
     }
+
+    public void Unpark() => Volatile.Write(ref _parked, 0);
 
     /// <summary>Leases the next block if the kernel has retired it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
