@@ -101,19 +101,20 @@ public abstract class LiveCaptureSource : CaptureSource
     private protected bool LastBlockDrainedQueue { get; set; }
 
     /// <summary>Reads the next block from the kernel (ring or socket); <see cref="ReadBlockCore"/> adds the user-space refilter.</summary>
-    private protected abstract CaptureStatus ReadKernelBlock(out PacketBlock? block);
+    private protected abstract CaptureStatus ReadKernelBlock(PacketBlock? spare, out PacketBlock? block);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private protected sealed override CaptureStatus ReadBlockCore(out PacketBlock? block)
+    private protected sealed override CaptureStatus ReadBlockCore(PacketBlock? spare, out PacketBlock? block)
     {
         while (true)
         {
-            CaptureStatus status = ReadKernelBlock(out block);
+            CaptureStatus status = ReadKernelBlock(spare, out block);
             Refilter? refilter = Volatile.Read(ref _refilter);
             if (status != CaptureStatus.Packet || refilter is null) return status;
             if (refilter.IsLastBlock(LastBlockDrainedQueue)) Interlocked.CompareExchange(ref _refilter, null, refilter);
             var selector = new BpfSelector(refilter.Program, BpfDialect.Linux, (ushort)_link.HardwareType);
             if (block!.Restrict(ref selector) > 0) return status;
+            if (ReferenceEquals(block, spare)) spare = null; // narrowed: no longer re-armable
             block.Dispose();
             block = null;
         }

@@ -184,7 +184,7 @@ public sealed class RingImageSource : CaptureSource
         }
     }
 
-    private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
+    private protected override CaptureStatus ReadBlockCore(PacketBlock? spare, out PacketBlock? block)
     {
         block = null;
         lock (_gate)
@@ -198,7 +198,7 @@ public sealed class RingImageSource : CaptureSource
                     return CaptureStatus.Unblocked;
                 }
                 if (Replay && _replayed >= _replayLimit) return CaptureStatus.Stopped;
-                TakeResult take = _reader.TryTake(out PacketBlock? taken);
+                TakeResult take = _reader.TryTake(out PacketBlock? taken, spare);
                 if (take == TakeResult.Starved) _starvation.Starving(); // forgotten leases go back once collected
                 if (take == TakeResult.Taken)
                 {

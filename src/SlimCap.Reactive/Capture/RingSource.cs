@@ -141,7 +141,7 @@ public sealed class RingSource : LiveCaptureSource
     internal override string SourceKind => "ring";
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private protected override CaptureStatus ReadKernelBlock(out PacketBlock? block)
+    private protected override CaptureStatus ReadKernelBlock(PacketBlock? spare, out PacketBlock? block)
     {
         block = null;
         if (!_memory.TryAddRef()) return CaptureStatus.Stopped;
@@ -150,7 +150,7 @@ public sealed class RingSource : LiveCaptureSource
             while (true)
             {
                 if (Wake.IsStopped) return CaptureStatus.Stopped;
-                TakeResult take = _reader.TryTake(out PacketBlock? taken);
+                TakeResult take = _reader.TryTake(out PacketBlock? taken, spare);
                 if (take == TakeResult.Taken)
                 {
                     _starvation.Fed();

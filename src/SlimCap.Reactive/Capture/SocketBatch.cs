@@ -104,7 +104,7 @@ internal sealed class SocketBatch : BlockStorage
 
     /// <summary>Leases the block with what was appended; null once its pool was revoked (the source is closing).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal PacketBlock? Publish(long sequenceNumber) => Lease(sequenceNumber, _count, _firstTs, _lastTs);
+    internal PacketBlock? Publish(long sequenceNumber, PacketBlock? spare = null) => Lease(sequenceNumber, _count, _firstTs, _lastTs, spare);
 
     /// <summary>Empties a rented block that was not published and gives it back.</summary>
     internal void Discard()

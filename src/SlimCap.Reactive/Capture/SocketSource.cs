@@ -104,7 +104,7 @@ public sealed class SocketSource : LiveCaptureSource
     private protected override int RefilterBlocks => int.MaxValue;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private protected override CaptureStatus ReadKernelBlock(out PacketBlock? block)
+    private protected override CaptureStatus ReadKernelBlock(PacketBlock? spare, out PacketBlock? block)
     {
         block = null;
         if (Wake.IsStopped) return CaptureStatus.Stopped;
@@ -142,7 +142,7 @@ public sealed class SocketSource : LiveCaptureSource
                 {
                     if (errno != Errno.EAGAIN) _pendingErrno = errno;
                     LastBlockDrainedQueue = drained;
-                    block = batch.Publish(++_sequence);
+                    block = batch.Publish(++_sequence, spare);
                     batch = null;
                     return block is null ? CaptureStatus.Stopped : CaptureStatus.Packet; // null: the source is closing
                 }

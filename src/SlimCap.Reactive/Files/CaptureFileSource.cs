@@ -261,7 +261,7 @@ public sealed class CaptureFileSource : CaptureSource
         lock (_readGate) _input.Complete();
     }
 
-    private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
+    private protected override CaptureStatus ReadBlockCore(PacketBlock? spare, out PacketBlock? block)
     {
         block = null;
         lock (_readGate)
@@ -277,10 +277,11 @@ public sealed class CaptureFileSource : CaptureSource
             if (Interlocked.Exchange(ref _unblockRequested, 0) != 0) return CaptureStatus.Unblocked;
             while (true)
             {
-                CaptureStatus status = Fill(out block);
+                CaptureStatus status = Fill(spare, out block);
                 if (status != CaptureStatus.Packet || _filter is not { } filter) return status;
                 // The filter narrows the block's view in place; a block it empties goes back and the next is read.
                 if (block!.Restrict(ref filter) > 0) return status;
+                if (ReferenceEquals(block, spare)) spare = null; // narrowed: no longer re-armable
                 block.Dispose();
                 block = null;
                 if (_pendingError is { } damage)
@@ -294,7 +295,7 @@ public sealed class CaptureFileSource : CaptureSource
         }
     }
 
-    private CaptureStatus Fill(out PacketBlock? leased)
+    private CaptureStatus Fill(PacketBlock? spare, out PacketBlock? leased)
     {
         leased = null;
         FileBatch? block = null;
@@ -362,7 +363,7 @@ public sealed class CaptureFileSource : CaptureSource
             if (e is CaptureFileException) _ended = true;
             throw;
         }
-        leased = block.Publish(_sequence++);
+        leased = block.Publish(_sequence++, spare);
         return leased is null ? CaptureStatus.Stopped : CaptureStatus.Packet;
     }
 

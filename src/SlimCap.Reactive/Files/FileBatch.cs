@@ -113,9 +113,9 @@ internal sealed class FileBatch : BlockStorage
     }
 
     /// <summary>Leases the batch with what was appended; null (having let go of it) once the pool was revoked.</summary>
-    internal PacketBlock? Publish(long sequenceNumber)
+    internal PacketBlock? Publish(long sequenceNumber, PacketBlock? spare = null)
     {
-        PacketBlock? lease = Lease(sequenceNumber, _count, _count == 0 ? 0 : _entries[0].Timestamp, _count == 0 ? 0 : _entries[_count - 1].Timestamp);
+        PacketBlock? lease = Lease(sequenceNumber, _count, _count == 0 ? 0 : _entries[0].Timestamp, _count == 0 ? 0 : _entries[_count - 1].Timestamp, spare);
         if (lease is null) ReleaseContents();
         return lease;
     }

@@ -29,6 +29,7 @@ public abstract partial class CaptureSource : IDisposable
     private int _cursorGeneration;
     private int _cursorPosition;
     private int _cursorIndex;
+    private PacketBlock? _spareCursor; // the lease object of the block the packet calls finished, to carry the next (PacketBlock.Spare.cs)
     private int _disposed;
     // What the meter reports (CaptureMeter): written once per block by the reader, read by collections on any thread.
     private long _packetsRead;
@@ -61,14 +62,15 @@ public abstract partial class CaptureSource : IDisposable
     {
         if (_cursorBlock is not null)
             throw new InvalidOperationException("NextBlock was called while the packet read calls are part way through a block; read that block to its end with the packet calls first, or use one style per source.");
-        return ReadBlock(out block);
+        return ReadBlock(null, out block);
     }
 
+    /// <summary>Reads one block, on <paramref name="spare"/> when given (a lease object the caller alone holds, which it must not use again unless it comes back).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private CaptureStatus ReadBlock(out PacketBlock? block)
+    private CaptureStatus ReadBlock(PacketBlock? spare, out PacketBlock? block)
     {
         if (IsDisposed) ThrowDisposed();
-        CaptureStatus status = ReadBlockCore(out block);
+        CaptureStatus status = ReadBlockCore(spare, out block);
         if (status == CaptureStatus.Packet) CountRead(block!);
         return status;
     }
@@ -135,13 +137,17 @@ public abstract partial class CaptureSource : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private CaptureStatus NextCursorBlock()
     {
-        PacketBlock? done = _cursorBlock;
+        // Claimed atomically (once per block): readers on two threads at once misuse the source, but must still never
+        // both dispose, or both re-arm, one lease object, which would end the other's lease.
+        PacketBlock? done = Interlocked.Exchange(ref _cursorBlock, null);
         if (done is not null)
         {
-            _cursorBlock = null;
             done.Dispose();
+            KeepSpare(done);
         }
-        CaptureStatus status = ReadBlock(out PacketBlock? block);
+        PacketBlock? spare = Interlocked.Exchange(ref _spareCursor, null); // a read that throws leaves it out: it is re-armed at most once
+        CaptureStatus status = ReadBlock(spare, out PacketBlock? block);
+        if (!ReferenceEquals(block, spare)) _spareCursor = spare;
         if (status != CaptureStatus.Packet) return status;
         _cursorGeneration = block!.CurrentGeneration;
         _cursorPosition = 0;
@@ -303,8 +309,18 @@ public abstract partial class CaptureSource : IDisposable
     /// </summary>
     internal virtual void CloseAtEnd() => Dispose();
 
-    /// <summary>Reads one block, blocking as needed. Implementations return Stopped once stopped or ended.</summary>
-    private protected abstract CaptureStatus ReadBlockCore(out PacketBlock? block);
+    /// <summary>
+    /// Reads one block, blocking as needed. Implementations return Stopped once stopped or ended. A storage leased
+    /// here is leased on <paramref name="spare"/> when one is given (see <see cref="PacketBlock.CanRearm"/>), else on a
+    /// new lease object.
+    /// </summary>
+    private protected abstract CaptureStatus ReadBlockCore(PacketBlock? spare, out PacketBlock? block);
+
+    /// <summary>Keeps the packet calls' released cursor block to carry their next block's lease, when it can.</summary>
+    private void KeepSpare(PacketBlock released)
+    {
+        if (released.CanRearm) _spareCursor = released;
+    }
 
     /// <summary>
     /// Gives back the block the packet calls were walking: the source closed, or a callback threw (the caller may
@@ -312,9 +328,10 @@ public abstract partial class CaptureSource : IDisposable
     /// </summary>
     private void ReleaseCursor()
     {
-        PacketBlock? cursor = _cursorBlock;
-        _cursorBlock = null;
-        cursor?.Dispose();
+        PacketBlock? cursor = Interlocked.Exchange(ref _cursorBlock, null);
+        if (cursor is null) return;
+        cursor.Dispose();
+        KeepSpare(cursor);
     }
 
     /// <summary>

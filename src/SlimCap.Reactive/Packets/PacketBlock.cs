@@ -29,7 +29,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
 {
     private BlockStorage _storage; // changes only while a fan-out moves an unopened view off a ring (PacketBlock.Moving.cs)
     private int _epoch;
-    private readonly int _rawCount;
+    private int _rawCount; // set again only when the packet calls re-arm their own lease object (PacketBlock.Spare.cs)
     private int _generation; // moves when the lease ends, and per packet under a stream's scoped walk
     private int _released;
 

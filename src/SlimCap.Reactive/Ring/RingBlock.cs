@@ -42,9 +42,9 @@ internal sealed unsafe class RingBlock : BlockStorage
 
     internal byte* BlockAddress => _block;
 
-    /// <summary>Leases the block, whose status the caller saw as TP_STATUS_USER; null once the ring was revoked.</summary>
+    /// <summary>Leases the block, whose status the caller saw as TP_STATUS_USER (on <paramref name="spare"/>, see <see cref="BlockStorage"/>); null once the ring was revoked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal PacketBlock? Lease()
+    internal PacketBlock? Lease(PacketBlock? spare = null)
     {
         Volatile.Write(ref _held, 1);
         uint count = U32(_block, BlockNumPackets);
@@ -54,7 +54,7 @@ internal sealed unsafe class RingBlock : BlockStorage
         int packets = _firstOffset == 0 ? 0 : (int)Math.Min(count, (uint)(_blockSize / HeaderSize));
         long firstTs = U32(_block, BlockFirstSec) * 1_000_000_000L + U32(_block, BlockFirstNsec);
         long lastTs = U32(_block, BlockLastSec) * 1_000_000_000L + U32(_block, BlockLastNsec);
-        PacketBlock? lease = Lease((long)*(ulong*)(_block + BlockSequence), packets, firstTs, lastTs);
+        PacketBlock? lease = Lease((long)*(ulong*)(_block + BlockSequence), packets, firstTs, lastTs, spare);
         if (lease is null) Volatile.Write(ref _held, 0);
         return lease;
     }

@@ -101,9 +101,9 @@ internal sealed unsafe class RingReader
 
     public void Unpark() => Volatile.Write(ref _parked, 0);
 
-    /// <summary>Leases the next block if the kernel has retired it.</summary>
+    /// <summary>Leases the next block if the kernel has retired it (on <paramref name="spare"/> when given: a released lease object only the caller holds).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public TakeResult TryTake(out PacketBlock? block)
+    public TakeResult TryTake(out PacketBlock? block, PacketBlock? spare = null)
     {
         while (true)
         {
@@ -133,7 +133,7 @@ internal sealed unsafe class RingReader
                 Interlocked.Increment(ref _copyBlocksSkipped);
                 continue;
             }
-            block = candidate.Lease();
+            block = candidate.Lease(spare);
             return block is null ? TakeResult.NotReady : TakeResult.Taken; // null: the ring is being closed
 
         }

@@ -69,7 +69,7 @@ internal sealed class TestCaptureSource : CaptureSource
         _pool.WakeWaiters();
     }
 
-    private protected override CaptureStatus ReadBlockCore(out PacketBlock? block)
+    private protected override CaptureStatus ReadBlockCore(PacketBlock? spare, out PacketBlock? block)
     {
         block = null;
         if (Interlocked.Exchange(ref _unblock, 0) != 0) return CaptureStatus.Unblocked;
@@ -101,7 +101,7 @@ internal sealed class TestCaptureSource : CaptureSource
             record.Commit(length, length, TestTraffic.TimestampOf(i), TestTraffic.TypeOf(i), 14, LinkType.Ethernet, 1);
         }
         Interlocked.Add(ref _next, n);
-        block = record.Publish(Interlocked.Increment(ref _sequence));
+        block = record.Publish(Interlocked.Increment(ref _sequence), spare);
         return block is null ? CaptureStatus.Stopped : CaptureStatus.Packet;
     }
 }

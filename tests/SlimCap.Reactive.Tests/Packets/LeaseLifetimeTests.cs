@@ -369,4 +369,49 @@ public sealed class LeaseLifetimeTests
         Assert.True(done.Wait(TimeSpan.FromSeconds(30)), $"the capture stalled after {count} blocks");
         Assert.Equal(12, count);
     }
+    [Fact]
+    public void Packets_of_earlier_blocks_stay_dead_although_the_packet_calls_reuse_their_lease_object()
+    {
+        // Three slots of 3, 1 and 7 packets, replayed to nine blocks: each slot is leased three times, and the packet
+        // calls carry every lease on the one lease object they re-arm (PacketBlock.Spare.cs), across sizes and epochs.
+        int[] sizes = [3, 1, 7];
+        const int Blocks = 9;
+        using var image = new RingImageSource(blockSize: 1 << 14, blockCount: sizes.Length, replayLimit: Blocks);
+        long s = 0;
+        foreach (int size in sizes)
+        {
+            for (int p = 0; p < size; p++) Assert.True(image.TryAddPacket(LeaseRace.FrameOf(s++)));
+            image.RetireBlock();
+        }
+        var earlier = new List<PacketRef>();
+        long read = 0;
+        for (int block = 0; block < Blocks; block++)
+        {
+            int size = sizes[block % sizes.Length];
+            long first = sizes.Take(block % sizes.Length).Sum();
+            for (int p = 0; p < size; p++)
+            {
+                Assert.Equal(CaptureStatus.Packet, image.NextPacketRef(out PacketRef packet));
+                Assert.Equal(first + p, Frames.SequenceOf(packet.Data));
+                Assert.True(packet.IsValid);
+                read++;
+                if (p == 0)
+                {
+                    // The block before was given back when this one was read; its lease object now carries this one.
+                    Assert.Equal(read - 1 + size, image.PacketsRead); // the meter counted this block's own size
+                    foreach (PacketRef old in earlier)
+                    {
+                        Assert.False(old.IsValid);
+                        Assert.Throws<ObjectDisposedException>(() => old.Data.Length);
+                        Assert.Throws<ObjectDisposedException>(() => old.Detach());
+                    }
+                    earlier.Add(packet);
+                }
+            }
+        }
+        Assert.Equal(sizes.Sum() * Blocks / sizes.Length, read);
+        Assert.Equal(CaptureStatus.Stopped, image.NextPacketRef(out _));
+        foreach (PacketRef old in earlier) Assert.False(old.IsValid);
+        Assert.Equal(0, image.LeasedBlocks);
+    }
 }

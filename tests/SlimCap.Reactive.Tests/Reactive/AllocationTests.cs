@@ -276,4 +276,60 @@ public class AllocationTests
         long end = GC.GetTotalAllocatedBytes(precise: true);
         return (end - start, count, count - startAt, bytesRead);
     }
+    public static TheoryData<string, string> PacketCalls => new()
+    {
+        { "socket batches", "callback" }, { "socket batches", "callback with state" }, { "socket batches", "dispatch" },
+        { "socket batches", "packet ref" }, { "socket batches", "into a buffer" },
+        { "ring image", "callback" }, { "ring image", "dispatch" }, { "ring image", "packet ref" },
+    };
+
+    /// <summary>
+    /// The packet calls never hand their block out, so they carry each block's lease on the lease object of the block
+    /// before (PacketBlock.Spare.cs): not even a lease object per block, on socket batches and on ring blocks alike.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PacketCalls))]
+    public void Packet_calls_allocate_nothing_per_block(string storage, string call)
+    {
+        using CaptureSource source = storage == "ring image" ? ReplayingRingImage(Packets) : new TestCaptureSource(Packets, PerBlock);
+        long bytesRead = 0;
+        PacketCallback callback = (data, _, _, _) => bytesRead += data.Length;
+        PacketCallback<long[]> withState = static (sum, data, _, _, _) => sum[0] += data.Length;
+        var sums = new long[1];
+        Span<byte> buffer = stackalloc byte[2048];
+        long packets = 0, start = -1, startPackets = 0;
+        while (true)
+        {
+            if (start < 0 && packets >= WarmUpPackets)
+            {
+                start = GC.GetAllocatedBytesForCurrentThread();
+                startPackets = packets;
+            }
+            CaptureStatus status;
+            int n = 1;
+            switch (call)
+            {
+                case "callback": status = source.NextPacket(callback); break;
+                case "callback with state": status = source.NextPacket(sums, withState); break;
+                case "dispatch": status = source.Dispatch(callback, out n, maxPackets: 16); break;
+                case "packet ref":
+                    status = source.NextPacketRef(out PacketRef p);
+                    if (status == CaptureStatus.Packet) bytesRead += p.Data.Length;
+                    break;
+                default:
+                    status = source.NextPayload(buffer, out int written, out _);
+                    bytesRead += written;
+                    break;
+            }
+            if (status != CaptureStatus.Packet) break;
+            packets += n;
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - start;
+        long measured = packets - startPackets;
+        Report($"{call} over {storage}", allocated, measured, measured / (storage == "ring image" ? RingImagePerBlock : PerBlock));
+        Assert.True(measured >= 200_000, $"measured {measured} packets");
+        Assert.True(bytesRead + sums[0] > 0, "no packet was read");
+        // Once-per-run costs only (the end of the source); a lease object per block would be tens of kilobytes here.
+        Assert.True(allocated <= 1024, $"{call} over {storage}: {allocated} bytes over {measured} packets");
+    }
 }
