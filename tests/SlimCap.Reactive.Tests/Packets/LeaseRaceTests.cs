@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
@@ -113,6 +114,69 @@ public sealed class LeaseRaceTests
     }
 
     /// <summary>The next block that holds packets (live sources may retire empty ones), within 10 s.</summary>
+    [Fact]
+    public void Packet_refs_read_on_another_thread_while_the_packet_calls_re_arm_their_lease_object()
+    {
+        // The packet calls carry each block on the lease object of the block before (PacketBlock.Spare.cs). A thread
+        // that keeps copying the packet the reader published last races every re-arm: it must get the right frame or
+        // ObjectDisposedException, never another block's bytes.
+        var outcome = new LeaseRace.Outcome();
+        using var image = new RingImageSource(blockSize: 1 << 12, blockCount: 3);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        long sequence = 0, read = 0;
+        StrongBox<PacketRef>? published = null;
+        var producer = new Thread(() =>
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested && Volatile.Read(ref read) < 60_000)
+                {
+                    if (image.TryAddPacket(LeaseRace.FrameOf(sequence))) sequence++; // a full block retires as the next frame starts
+                    else Thread.Yield();
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // the image was disposed: the producer's work is done
+            }
+        }) { IsBackground = true };
+        var thief = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested && Volatile.Read(ref read) < 60_000)
+            {
+                if (Volatile.Read(ref published) is not { } box) continue;
+                try
+                {
+                    using DetachedPacket copy = box.Value.Detach();
+                    long s = Frames.SequenceOf(copy.Data);
+                    if (s < 0 || !copy.Data.SequenceEqual(LeaseRace.FrameOf(s))) outcome.Fail($"a copy of {copy.Data.Length} bytes is not frame {s}");
+                    else Interlocked.Increment(ref outcome.CorrectCopies);
+                }
+                catch (ObjectDisposedException)
+                {
+                    Interlocked.Increment(ref outcome.RefusedReads);
+                }
+            }
+        }) { IsBackground = true };
+        producer.Start();
+        thief.Start();
+        long expected = 0;
+        while (Volatile.Read(ref read) < 60_000 && !stop.IsCancellationRequested)
+        {
+            CaptureStatus status = image.NextPacketRef(out PacketRef packet);
+            if (status != CaptureStatus.Packet) continue;
+            long s = Frames.SequenceOf(packet.Data);
+            if (s != expected) outcome.Fail($"the reader got frame {s} where {expected} was next");
+            expected = s + 1;
+            Volatile.Write(ref published, new StrongBox<PacketRef>(packet));
+            Interlocked.Increment(ref read);
+        }
+        Volatile.Write(ref read, long.MaxValue);
+        Assert.True(producer.Join(TimeSpan.FromSeconds(10)) && thief.Join(TimeSpan.FromSeconds(10)), "a racing thread did not end");
+        Assert.False(stop.IsCancellationRequested, "the reader did not read 60,000 packets within 20 s");
+        AssertClean(outcome);
+    }
+
     private static PacketBlock NextFilledBlock(CaptureSource source)
     {
         DateTime until = DateTime.UtcNow.AddSeconds(10);
