@@ -383,30 +383,46 @@ public sealed class LeaseLifetimeTests
             for (int p = 0; p < size; p++) Assert.True(image.TryAddPacket(LeaseRace.FrameOf(s++)));
             image.RetireBlock();
         }
+        // Every packet but each block's first is read as a PacketRef and kept. Each block's first goes to a callback
+        // (NextPacket), which runs after the re-arm and before anything moves the generation again: inside it, every
+        // packet kept so far, the last one of the block before among them, must read as dead.
         var earlier = new List<PacketRef>();
-        long read = 0;
+        long read = 0, expected = 0;
+        var failures = new List<string>();
+        PacketCallback first = (data, _, _, _) =>
+        {
+            if (Frames.SequenceOf(data) != expected) failures.Add($"the callback got frame {Frames.SequenceOf(data)}, not {expected}");
+            foreach (PacketRef old in earlier)
+            {
+                if (old.IsValid) failures.Add($"a PacketRef of frame {old.CapturedLength} bytes long, read before, is valid again");
+                try
+                {
+                    _ = old.Detach();
+                    failures.Add("a PacketRef read before could still be detached");
+                }
+                catch (ObjectDisposedException)
+                {
+                    // dead, as it must be
+                }
+            }
+        };
         for (int block = 0; block < Blocks; block++)
         {
             int size = sizes[block % sizes.Length];
-            long first = sizes.Take(block % sizes.Length).Sum();
-            for (int p = 0; p < size; p++)
+            expected = sizes.Take(block % sizes.Length).Sum();
+            Assert.Equal(CaptureStatus.Packet, image.NextPacket(first));
+            Assert.Empty(failures);
+            read++;
+            expected++;
+            Assert.Equal(read - 1 + size, image.PacketsRead); // the meter counted this block's own size
+            for (int p = 1; p < size; p++)
             {
                 Assert.Equal(CaptureStatus.Packet, image.NextPacketRef(out PacketRef packet));
-                Assert.Equal(first + p, Frames.SequenceOf(packet.Data));
+                Assert.Equal(expected++, Frames.SequenceOf(packet.Data));
                 Assert.True(packet.IsValid);
+                Assert.All(earlier, old => Assert.False(old.IsValid)); // also while the generation moves per packet
+                earlier.Add(packet);
                 read++;
-                if (p == 0)
-                {
-                    // The block before was given back when this one was read; its lease object now carries this one.
-                    Assert.Equal(read - 1 + size, image.PacketsRead); // the meter counted this block's own size
-                    foreach (PacketRef old in earlier)
-                    {
-                        Assert.False(old.IsValid);
-                        Assert.Throws<ObjectDisposedException>(() => old.Data.Length);
-                        Assert.Throws<ObjectDisposedException>(() => old.Detach());
-                    }
-                    earlier.Add(packet);
-                }
             }
         }
         Assert.Equal(sizes.Sum() * Blocks / sizes.Length, read);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Files;
 using SlimCap.Reactive.Packets;
@@ -124,7 +123,7 @@ public sealed class LeaseRaceTests
         using var image = new RingImageSource(blockSize: 1 << 12, blockCount: 3);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         long sequence = 0, read = 0;
-        StrongBox<PacketRef>? published = null;
+        Published? published = null;
         var producer = new Thread(() =>
         {
             try
@@ -147,7 +146,7 @@ public sealed class LeaseRaceTests
                 if (Volatile.Read(ref published) is not { } box) continue;
                 try
                 {
-                    using DetachedPacket copy = box.Value.Detach();
+                    using DetachedPacket copy = box.Packet.Detach();
                     long s = Frames.SequenceOf(copy.Data);
                     if (s < 0 || !copy.Data.SequenceEqual(LeaseRace.FrameOf(s))) outcome.Fail($"a copy of {copy.Data.Length} bytes is not frame {s}");
                     else Interlocked.Increment(ref outcome.CorrectCopies);
@@ -156,6 +155,7 @@ public sealed class LeaseRaceTests
                 {
                     Interlocked.Increment(ref outcome.RefusedReads);
                 }
+                Volatile.Write(ref box.Tried, 1);
             }
         }) { IsBackground = true };
         producer.Start();
@@ -168,13 +168,22 @@ public sealed class LeaseRaceTests
             long s = Frames.SequenceOf(packet.Data);
             if (s != expected) outcome.Fail($"the reader got frame {s} where {expected} was next");
             expected = s + 1;
-            Volatile.Write(ref published, new StrongBox<PacketRef>(packet));
-            Interlocked.Increment(ref read);
+            var box = new Published(packet);
+            Volatile.Write(ref published, box);
+            // Every 128th packet waits (briefly) for the thief's try, so some copies succeed even on a busy machine; the
+            // others race the next read, and the re-arm at each block's end.
+            if (Interlocked.Increment(ref read) % 128 == 0) SpinWait.SpinUntil(() => Volatile.Read(ref box.Tried) != 0, 20);
         }
         Volatile.Write(ref read, long.MaxValue);
         Assert.True(producer.Join(TimeSpan.FromSeconds(10)) && thief.Join(TimeSpan.FromSeconds(10)), "a racing thread did not end");
         Assert.False(stop.IsCancellationRequested, "the reader did not read 60,000 packets within 20 s");
         AssertClean(outcome);
+    }
+
+    private sealed class Published(PacketRef packet)
+    {
+        public readonly PacketRef Packet = packet;
+        public int Tried;
     }
 
     private static PacketBlock NextFilledBlock(CaptureSource source)
