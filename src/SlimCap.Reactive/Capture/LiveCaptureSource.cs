@@ -114,7 +114,6 @@ public abstract class LiveCaptureSource : CaptureSource
             if (refilter.IsLastBlock(LastBlockDrainedQueue)) Interlocked.CompareExchange(ref _refilter, null, refilter);
             var selector = new BpfSelector(refilter.Program, BpfDialect.Linux, (ushort)_link.HardwareType);
             if (block!.Restrict(ref selector) > 0) return status;
-            if (ReferenceEquals(block, spare)) spare = null; // narrowed: no longer re-armable
             block.Dispose();
             block = null;
         }

@@ -281,7 +281,6 @@ public sealed class CaptureFileSource : CaptureSource
                 if (status != CaptureStatus.Packet || _filter is not { } filter) return status;
                 // The filter narrows the block's view in place; a block it empties goes back and the next is read.
                 if (block!.Restrict(ref filter) > 0) return status;
-                if (ReferenceEquals(block, spare)) spare = null; // narrowed: no longer re-armable
                 block.Dispose();
                 block = null;
                 if (_pendingError is { } damage)

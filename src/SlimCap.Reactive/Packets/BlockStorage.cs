@@ -53,8 +53,8 @@ internal abstract class BlockStorage
     /// <summary>
     /// Starts a lease of this (free) storage with what it holds and returns its first holder, which the caller hands
     /// out; null once the source revoked the storage for good (it is closing). Producer thread only. With
-    /// <paramref name="spare"/> (a released lease object only the caller holds, see <see cref="PacketBlock.CanRearm"/>)
-    /// that object becomes the holder instead of a new one.
+    /// <paramref name="spare"/> (a released lease object only the caller holds) that object becomes the holder instead
+    /// of a new one, when it can (<see cref="PacketBlock.CanRearm"/>: this is the one place that decides).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected PacketBlock? Lease(long sequenceNumber, int packetCount, long firstTimestampNs, long lastTimestampNs, PacketBlock? spare = null)
@@ -71,7 +71,7 @@ internal abstract class BlockStorage
             if (holders != 0) throw new InvalidOperationException("A block storage was leased while still held.");
             int epoch = (int)(s >> 32);
             if (Interlocked.CompareExchange(ref _state, (long)epoch << 32 | 1, s) != s) continue;
-            if (spare is null) return new PacketBlock(this, epoch);
+            if (spare is null || !spare.CanRearm) return new PacketBlock(this, epoch);
             spare.Rearm(this, epoch);
             return spare;
         }

@@ -29,7 +29,7 @@ public abstract partial class CaptureSource : IDisposable
     private int _cursorGeneration;
     private int _cursorPosition;
     private int _cursorIndex;
-    private PacketBlock? _spareCursor; // the lease object of the block the packet calls finished, to carry the next (PacketBlock.Spare.cs)
+    private PacketBlock? _spareCursor; // the lease object of the block the packet calls finished, to carry the next if it can (PacketBlock.Spare.cs)
     private int _disposed;
     // What the meter reports (CaptureMeter): written once per block by the reader, read by collections on any thread.
     private long _packetsRead;
@@ -143,7 +143,7 @@ public abstract partial class CaptureSource : IDisposable
         if (done is not null)
         {
             done.Dispose();
-            KeepSpare(done);
+            _spareCursor = done;
         }
         PacketBlock? spare = Interlocked.Exchange(ref _spareCursor, null); // a read that throws leaves it out: it is re-armed at most once
         CaptureStatus status = ReadBlock(spare, out PacketBlock? block);
@@ -311,16 +311,10 @@ public abstract partial class CaptureSource : IDisposable
 
     /// <summary>
     /// Reads one block, blocking as needed. Implementations return Stopped once stopped or ended. A storage leased
-    /// here is leased on <paramref name="spare"/> when one is given (see <see cref="PacketBlock.CanRearm"/>), else on a
-    /// new lease object.
+    /// here is leased on <paramref name="spare"/> when one is given and it can carry the lease (the storage decides:
+    /// <see cref="PacketBlock.CanRearm"/>), else on a new lease object.
     /// </summary>
     private protected abstract CaptureStatus ReadBlockCore(PacketBlock? spare, out PacketBlock? block);
-
-    /// <summary>Keeps the packet calls' released cursor block to carry their next block's lease, when it can.</summary>
-    private void KeepSpare(PacketBlock released)
-    {
-        if (released.CanRearm) _spareCursor = released;
-    }
 
     /// <summary>
     /// Gives back the block the packet calls were walking: the source closed, or a callback threw (the caller may
@@ -331,7 +325,7 @@ public abstract partial class CaptureSource : IDisposable
         PacketBlock? cursor = Interlocked.Exchange(ref _cursorBlock, null);
         if (cursor is null) return;
         cursor.Dispose();
-        KeepSpare(cursor);
+        _spareCursor = cursor;
     }
 
     /// <summary>

@@ -369,6 +369,7 @@ public sealed class LeaseLifetimeTests
         Assert.True(done.Wait(TimeSpan.FromSeconds(30)), $"the capture stalled after {count} blocks");
         Assert.Equal(12, count);
     }
+
     [Fact]
     public void Packets_of_earlier_blocks_stay_dead_although_the_packet_calls_reuse_their_lease_object()
     {
@@ -429,5 +430,57 @@ public sealed class LeaseLifetimeTests
         Assert.Equal(CaptureStatus.Stopped, image.NextPacketRef(out _));
         foreach (PacketRef old in earlier) Assert.False(old.IsValid);
         Assert.Equal(0, image.LeasedBlocks);
+    }
+    [Fact]
+    public void Filtered_blocks_read_by_the_packet_calls_never_share_a_selection_bitmap()
+    {
+        // A filtered block holds a selection bitmap, which goes back to its pool when the block is disposed: its lease
+        // object must never carry the next block (PacketBlock.CanRearm), or it would go on writing a bitmap the pool
+        // hands to the next block leased anywhere. Two filtered files in 4 KiB blocks, in turn: one read a packet at a
+        // time, the other a block at a time, each block held until the next is taken (so its new block rents a
+        // bitmap while the first source's old one is free). Every packet must be the next its own filter keeps.
+        const int Records = 3000;
+        var file = new CaptureFileBuilder(false).PcapHeader(0xA1B2C3D4, 2, 4, 65535, 1);
+        for (uint i = 0; i < Records; i++)
+        {
+            byte[] frame = LeaseRace.FrameOf(i);
+            file.PcapRecord(i, 0, (uint)frame.Length, (uint)frame.Length, frame);
+        }
+        byte[] bytes = file.ToArray();
+        long[] Kept(Func<int, bool> keeps) => [.. Enumerable.Range(0, Records).Where(i => keeps(LeaseRace.SizeOf(i))).Select(i => (long)i)];
+        long[] large = Kept(size => size >= 200), small = Kept(size => size <= 120);
+        CaptureFileSource Open(string filter) =>
+            CaptureFileSource.Open(new MemoryStream(bytes), filter, options: new CaptureFileOptions { Filter = filter, BlockSize = 4096 });
+        using CaptureFileSource byPacket = Open("greater 200"), byBlock = Open("less 120");
+        int nextLarge = 0, nextSmall = 0;
+        PacketBlock? held = null;
+        try
+        {
+            bool packets = true, blocks = true;
+            while (packets || blocks)
+            {
+                if (packets && (packets = byPacket.NextPacketRef(out PacketRef p) == CaptureStatus.Packet))
+                {
+                    Assert.True(nextLarge < large.Length, $"the packet calls read more than the {large.Length} packets their filter keeps");
+                    Assert.Equal(large[nextLarge++], Frames.SequenceOf(p.Data));
+                }
+                if (blocks && (blocks = byBlock.NextBlock(out PacketBlock? block) == CaptureStatus.Packet))
+                {
+                    foreach (PacketRef q in block!)
+                    {
+                        Assert.True(nextSmall < small.Length, $"the blocks showed more than the {small.Length} packets their filter keeps");
+                        Assert.Equal(small[nextSmall++], Frames.SequenceOf(q.Data));
+                    }
+                    held?.Dispose();
+                    held = block;
+                }
+            }
+        }
+        finally
+        {
+            held?.Dispose();
+        }
+        Assert.Equal(large.Length, nextLarge);
+        Assert.Equal(small.Length, nextSmall);
     }
 }

@@ -112,7 +112,6 @@ public sealed class LeaseRaceTests
         Assert.True(ProcessResources.Read().SameCaptureResourcesAs(before), "sockets, eventfds or ring mappings were left behind");
     }
 
-    /// <summary>The next block that holds packets (live sources may retire empty ones), within 10 s.</summary>
     [Fact]
     public void Packet_refs_read_on_another_thread_while_the_packet_calls_re_arm_their_lease_object()
     {
@@ -186,6 +185,7 @@ public sealed class LeaseRaceTests
         public int Tried;
     }
 
+    /// <summary>The next block that holds packets (live sources may retire empty ones), within 10 s.</summary>
     private static PacketBlock NextFilledBlock(CaptureSource source)
     {
         DateTime until = DateTime.UtcNow.AddSeconds(10);

@@ -276,6 +276,7 @@ public class AllocationTests
         long end = GC.GetTotalAllocatedBytes(precise: true);
         return (end - start, count, count - startAt, bytesRead);
     }
+
     public static TheoryData<string, string> PacketCalls => new()
     {
         { "socket batches", "callback" }, { "socket batches", "callback with state" }, { "socket batches", "dispatch" },
