@@ -439,15 +439,18 @@ public sealed class LeaseLifetimeTests
         // hands to the next block leased anywhere. Two filtered files in 4 KiB blocks, in turn: one read a packet at a
         // time, the other a block at a time, each block held until the next is taken (so its new block rents a
         // bitmap while the first source's old one is free). Every packet must be the next its own filter keeps.
+        // Record i holds frame (73 i mod 3000): sizes vary within every block, so each filter keeps part of nearly every
+        // block and its view needs its bitmap (a block a filter keeps whole, or drops, needs none).
         const int Records = 3000;
+        long[] order = [.. Enumerable.Range(0, Records).Select(i => (long)(i * 73 % Records))];
         var file = new CaptureFileBuilder(false).PcapHeader(0xA1B2C3D4, 2, 4, 65535, 1);
-        for (uint i = 0; i < Records; i++)
+        for (int i = 0; i < Records; i++)
         {
-            byte[] frame = LeaseRace.FrameOf(i);
-            file.PcapRecord(i, 0, (uint)frame.Length, (uint)frame.Length, frame);
+            byte[] frame = LeaseRace.FrameOf(order[i]);
+            file.PcapRecord((uint)i, 0, (uint)frame.Length, (uint)frame.Length, frame);
         }
         byte[] bytes = file.ToArray();
-        long[] Kept(Func<int, bool> keeps) => [.. Enumerable.Range(0, Records).Where(i => keeps(LeaseRace.SizeOf(i))).Select(i => (long)i)];
+        long[] Kept(Func<int, bool> keeps) => [.. order.Where(s => keeps(LeaseRace.SizeOf(s)))];
         long[] large = Kept(size => size >= 200), small = Kept(size => size <= 120);
         CaptureFileSource Open(string filter) =>
             CaptureFileSource.Open(new MemoryStream(bytes), filter, options: new CaptureFileOptions { Filter = filter, BlockSize = 4096 });
