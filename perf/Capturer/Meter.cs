@@ -25,6 +25,7 @@ internal sealed class Meter
     /// <summary>Starts the clocks; called once, right after the first packet arrived.</summary>
     public void Start()
     {
+        if (ThreadCpu.Enabled) _threads0 = ThreadCpu.Read();
         _alloc0 = GC.GetTotalAllocatedBytes(precise: true);
         _cpu0 = Environment.CpuUsage.TotalTime;
         _t0 = Stopwatch.GetTimestamp();
@@ -48,10 +49,12 @@ internal sealed class Meter
         var result = new Result((cpu - _cpu0).TotalSeconds, Stopwatch.GetElapsedTime(_t0, _t1).TotalSeconds, alloc - _alloc0,
             Packets, Bytes, Touch, Sampled);
         _finished = result;
+        if (_threads0 is not null) ThreadCpu.Report(_threads0, ThreadCpu.Read(), Packets);
         return result;
     }
 
     private Result? _finished;
+    private Dictionary<int, (string Name, long Ns)>? _threads0;
 
     public void Reset()
     {
