@@ -206,7 +206,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     }
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> unless PacketRefs of <paramref name="generation"/> are still readable.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ThrowIfStale(int generation)
     {
         if (Volatile.Read(ref _generation) != generation || _storage.Epoch != _epoch) ThrowStale();
@@ -226,7 +226,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     internal bool IsCurrent(int generation) => Volatile.Read(ref _generation) == generation && IsLeasedNow;
 
     /// <summary>The bytes of a packet of this lease; callers checked the generation.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ReadOnlySpan<byte> GetSpan(int offset, int length) => _storage.GetSpan(offset, length);
 
     /// <summary>
@@ -371,7 +371,7 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
         }
 
         /// <summary>Moves to the next visible packet. Throws <see cref="ObjectDisposedException"/> if the block was released.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool MoveNext() => _block.TryReadVisible(_generation, ref _cursor, ref _index, out _current);
     }
 }

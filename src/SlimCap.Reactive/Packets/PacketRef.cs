@@ -41,7 +41,7 @@ public readonly struct PacketRef
         // Both flags, as on the other per-packet members: code that inlines it (an optimised caller) inlines it, and a
         // caller still running tier-0 code calls one optimised body instead of the tier-0, instrumented and tier-1
         // copies the JIT would otherwise compile inside a capture's first seconds (perf/RESULTS.md, "Tiering").
-        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             PacketBlock? block = _block;
