@@ -31,7 +31,7 @@ internal static class ThreadCpu
         return result;
     }
 
-    /// <summary>Prints each thread's CPU between two readings, largest first.</summary>
+    /// <summary>Appends each thread's CPU between two readings to the file, largest first.</summary>
     public static void Report(Dictionary<int, (string Name, long Ns)> start, Dictionary<int, (string Name, long Ns)> end, long packets)
     {
         var rows = end.Select(kv => (kv.Key, kv.Value.Name, Ns: kv.Value.Ns - (start.TryGetValue(kv.Key, out var s) ? s.Ns : 0)))
