@@ -121,7 +121,7 @@ internal static class FanoutSetup
 
     /// <summary>The packet sockets in group <paramref name="id"/> of this network namespace, or null when they cannot be listed.</summary>
     private static List<PacketSocketInfo>? Members(ushort id) =>
-        PacketSocketDiag.TryList()?.Where(s => s.Fanout != 0 && (ushort)s.Fanout == id).ToList();
+        PacketSocketDiag.TryList()?.Where(s => s.IsMemberOf(id)).ToList();
 
     internal static string ModeName(int mode) => Enum.IsDefined((FanoutMode)mode) ? ((FanoutMode)mode).ToString() : $"{mode} (unknown)";
 

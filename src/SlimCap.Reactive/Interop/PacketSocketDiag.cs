@@ -7,8 +7,16 @@ namespace SlimCap.Reactive.Interop;
 /// <param name="Inode">The socket's inode (as in /proc/PID/fd's <c>socket:[N]</c>).</param>
 /// <param name="InterfaceIndex">The interface it is bound to (pdi_index), 0 for none.</param>
 /// <param name="Protocol">The protocol it is bound to, in host order (pdiag_num).</param>
-/// <param name="Fanout">Its fan-out group as getsockopt(PACKET_FANOUT) packs it, or 0 when it is in none.</param>
-internal readonly record struct PacketSocketInfo(uint Inode, int InterfaceIndex, ushort Protocol, uint Fanout);
+/// <param name="Fanout">Its fan-out group as getsockopt(PACKET_FANOUT) packs it (id, mode, flags), or 0 when it is in none.</param>
+/// <param name="InFanoutGroup">
+/// Whether it is in a group: the kernel sends PACKET_DIAG_FANOUT only then. <paramref name="Fanout"/> alone cannot say,
+/// as group 0 in hash mode without flags packs to 0 (and the kernel's unique ids start at 0 after boot).
+/// </param>
+internal readonly record struct PacketSocketInfo(uint Inode, int InterfaceIndex, ushort Protocol, uint Fanout, bool InFanoutGroup)
+{
+    /// <summary>Whether it is a member of fan-out group <paramref name="id"/>.</summary>
+    public bool IsMemberOf(ushort id) => InFanoutGroup && (ushort)Fanout == id;
+}
 
 /// <summary>
 /// Lists the calling thread's network namespace's packet sockets through NETLINK_SOCK_DIAG (the interface
@@ -93,13 +101,15 @@ internal static unsafe partial class PacketSocketDiag
         return true;
     }
 
-    private static PacketSocketInfo ParseSocket(ReadOnlySpan<byte> message)
+    /// <summary>Reads one packet_diag_msg and its attributes (after the netlink header).</summary>
+    internal static PacketSocketInfo ParseSocket(ReadOnlySpan<byte> message)
     {
         // struct packet_diag_msg: u8 family, u8 type, u16 num (the bound protocol, already in host order), u32 ino, u32 cookie[2]; then attributes.
         ushort protocol = MemoryMarshal.Read<ushort>(message[2..]);
         uint inode = MemoryMarshal.Read<uint>(message[4..]);
         int ifindex = 0;
         uint fanout = 0;
+        bool inGroup = false;
         ReadOnlySpan<byte> attributes = message[MessageSize..];
         while (attributes.Length >= 4)
         {
@@ -108,10 +118,14 @@ internal static unsafe partial class PacketSocketDiag
             if (length < 4 || length > attributes.Length) break;
             ReadOnlySpan<byte> payload = attributes[4..length];
             if (type == PACKET_DIAG_INFO && payload.Length >= 4) ifindex = MemoryMarshal.Read<int>(payload);
-            else if (type == PACKET_DIAG_FANOUT && payload.Length >= 4) fanout = MemoryMarshal.Read<uint>(payload);
+            else if (type == PACKET_DIAG_FANOUT && payload.Length >= 4)
+            {
+                fanout = MemoryMarshal.Read<uint>(payload);
+                inGroup = true;
+            }
             attributes = attributes[Math.Min(Align(length), attributes.Length)..];
         }
-        return new PacketSocketInfo(inode, ifindex, protocol, fanout);
+        return new PacketSocketInfo(inode, ifindex, protocol, fanout, inGroup);
     }
 
     private static int Align(int length) => (length + 3) & ~3;

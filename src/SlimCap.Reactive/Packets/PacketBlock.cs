@@ -209,8 +209,12 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ThrowIfStale(int generation)
     {
-        if (Volatile.Read(ref _generation) != generation || _storage.Epoch != _epoch) ThrowStale();
+        if (IsStale(generation)) ThrowStale();
     }
+
+    /// <summary>Whether PacketRefs of <paramref name="generation"/> are no longer readable.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool IsStale(int generation) => Volatile.Read(ref _generation) != generation || _storage.Epoch != _epoch;
 
     /// <summary>
     /// As <see cref="ThrowIfStale"/>, after a copy out of the block: the fence orders the copy's reads before the
@@ -255,6 +259,25 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
     internal bool TryReadNextScoped(ref int generation, ref int cursor, ref int index, out PacketRef packet)
     {
         ThrowIfStale(generation);
+        return ReadNextScoped(ref generation, ref cursor, ref index, out packet);
+    }
+
+    /// <summary>
+    /// As <see cref="TryReadNextScoped"/> for a stream whose lease no caller can end (the async enumerator): it goes
+    /// stale only when its source closes, which ends the stream rather than being the caller's error, so this returns
+    /// false then too; <see cref="IsStale"/> tells a close from the block's end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryReadNextOwned(ref int generation, ref int cursor, ref int index, out PacketRef packet)
+    {
+        if (!IsStale(generation)) return ReadNextScoped(ref generation, ref cursor, ref index, out packet);
+        packet = default;
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ReadNextScoped(ref int generation, ref int cursor, ref int index, out PacketRef packet)
+    {
         generation = unchecked(generation + 1);
         Volatile.Write(ref _generation, generation);
         if (_hasSelection) return TryReadSelected(generation, ref cursor, ref index, out packet);

@@ -51,7 +51,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
     {
         PacketBlock? block = _block;
         // Scoped: each packet read ends the previous one's validity (a PacketRef is valid until the next MoveNextAsync).
-        if (block is not null && block.TryReadNextScoped(ref _generation, ref _position, ref _index, out _current))
+        if (block is not null && block.TryReadNextOwned(ref _generation, ref _position, ref _index, out _current))
             return new ValueTask<bool>(true);
         return MoveToNextBlockAsync();
     }
@@ -65,11 +65,15 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
             if (!_started) Start();
             if (_block is not null)
             {
-                // The enumeration moved past the block's last packet: it goes back now.
+                // The enumeration moved past the block's last packet, or the source closed under it: it goes back now.
                 PacketBlock done = _block;
                 _block = null;
+                bool closed = done.IsStale(_generation);
                 done.Dispose();
                 _cancellationToken.ThrowIfCancellationRequested();
+                // A closed source ends the enumeration, here as between blocks; the blocks read ahead of it are not
+                // shown (a ring's are gone with it).
+                if (closed || _source?.IsDisposed == true) return new ValueTask<bool>(Finish());
             }
             // Reset before any wait is registered: its continuation may complete the source right away.
             _completion.Reset();
@@ -97,7 +101,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
                 _position = 0;
                 _index = 0;
                 _block = next;
-                if (next.TryReadNextScoped(ref _generation, ref _position, ref _index, out _current))
+                if (next.TryReadNextOwned(ref _generation, ref _position, ref _index, out _current))
                 {
                     result = true;
                     return true;
@@ -107,11 +111,7 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
                 _cancellationToken.ThrowIfCancellationRequested();
                 continue;
             }
-            if (_handoff.IsFinished(_cancellationToken))
-            {
-                _finished = true;
-                break;
-            }
+            if (_handoff.IsFinished(_cancellationToken)) break;
             ValueTask wait = _handoff.WaitAsync();
             if (wait.IsCompleted)
             {
@@ -124,9 +124,15 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
             result = false;
             return false;
         }
-        _current = default;
-        result = false;
+        result = Finish();
         return true;
+    }
+
+    private bool Finish()
+    {
+        _finished = true;
+        _current = default;
+        return false;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,3 +1,4 @@
+using SlimCap.Reactive.Capture;
 using SlimCap.Reactive.Errors;
 using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
@@ -35,6 +36,69 @@ public class CaptureAsyncEnumerableTests
         Assert.Equal(300, count);
         Assert.True(opened!.IsDisposed);
         Assert.True(opened.AllBlocksReturned);
+    }
+
+    // A ring image's close takes its blocks as a kernel ring's does, so the current one goes stale under the loop body.
+    private static RingImageSource RingOf(int blocks, int packetsPerBlock)
+    {
+        var image = new RingImageSource(blockSize: 4096, blockCount: blocks, replayLimit: blocks);
+        long s = 0;
+        for (int b = 0; b < blocks; b++)
+        {
+            for (int i = 0; i < packetsPerBlock; i++) Assert.True(image.TryAddPacket(LeaseRace.FrameOf(s++)));
+            image.RetireBlock();
+        }
+        return image;
+    }
+
+    // The source closed under the enumeration's current block: the enumeration ends, as a close between blocks ends it,
+    // instead of blaming the caller with the stale-packet error of a PacketRef kept too long.
+    [Fact]
+    public async Task Closing_the_source_mid_block_ends_the_enumeration()
+    {
+        using RingImageSource ring = RingOf(blocks: 2, packetsPerBlock: 10);
+        int n = 0;
+        await foreach (PacketRef p in ring.ReadAllAsync(Ct))
+        {
+            if (++n == 3) ring.Dispose();
+        }
+        Assert.Equal(3, n);
+    }
+
+    // A source whose blocks outlive its close (managed memory) ends at the current block's end: what was read ahead
+    // after the close is not shown.
+    [Fact]
+    public async Task Closing_a_source_whose_blocks_stay_readable_ends_at_the_blocks_end()
+    {
+        using var source = new TestCaptureSource(64, packetsPerBlock: 16);
+        int n = 0;
+        await foreach (PacketRef p in source.ReadAllAsync(Ct))
+        {
+            Assert.Equal(n, TestTraffic.IndexOf(p));
+            if (++n == 3) source.Dispose();
+        }
+        Assert.Equal(16, n);
+    }
+
+    // Cancelled, then closed before the loop body reached the next block: the cancellation is what ended it.
+    [Fact]
+    public async Task Cancelling_then_closing_mid_block_throws_the_cancellation()
+    {
+        using RingImageSource ring = RingOf(blocks: 2, packetsPerBlock: 10);
+        using var cancel = new CancellationTokenSource();
+        int n = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (PacketRef p in ring.ReadAllAsync(cancel.Token))
+            {
+                if (++n == 3)
+                {
+                    cancel.Cancel();
+                    ring.Dispose();
+                }
+            }
+        });
+        Assert.Equal(3, n);
     }
 
     [Fact]
