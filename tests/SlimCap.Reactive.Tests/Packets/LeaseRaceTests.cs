@@ -90,7 +90,9 @@ public sealed class LeaseRaceTests
         using var net = new TestNetwork();
         using var stop = new CancellationTokenSource();
         ProcessResources before = ProcessResources.Read();
-        Thread traffic = net.StartTraffic(stop.Token, LeaseRace.FrameOf);
+        // Paced, so it outlasts the iterations on a slow machine: at full speed it sent its 20 million frames and ended
+        // while a CI run was still iterating, whose next block then never came.
+        Thread traffic = net.StartTraffic(stop.Token, LeaseRace.FrameOf, maxSeconds: 900, framesPerMillisecond: 20);
         var outcome = new LeaseRace.Outcome();
         var random = new Random(ring ? 12 : 13);
         try
@@ -185,18 +187,30 @@ public sealed class LeaseRaceTests
         public int Tried;
     }
 
-    /// <summary>The next block that holds packets (live sources may retire empty ones), within 10 s.</summary>
+    /// <summary>
+    /// The next block that holds packets (live sources may retire empty ones), within 10 s. A ring's NextBlock waits
+    /// for traffic without a limit, so a watchdog closes the source when none comes, and the wait fails instead of hanging.
+    /// </summary>
     private static PacketBlock NextFilledBlock(CaptureSource source)
     {
-        DateTime until = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < until)
+        var closedByWatchdog = false;
+        using (new Timer(_ => { closedByWatchdog = true; source.Dispose(); }, null, TimeSpan.FromSeconds(10), Timeout.InfiniteTimeSpan))
         {
-            CaptureStatus status = source.NextBlock(out PacketBlock? block);
-            Assert.NotEqual(CaptureStatus.Stopped, status);
-            if (block is null) continue;
-            if (block.PacketCount > 0) return block;
-            block.Dispose();
+            try
+            {
+                while (true)
+                {
+                    CaptureStatus status = source.NextBlock(out PacketBlock? block);
+                    Assert.NotEqual(CaptureStatus.Stopped, status);
+                    if (block is null) continue;
+                    if (block.PacketCount > 0) return block;
+                    block.Dispose();
+                }
+            }
+            catch (Exception e) when (Volatile.Read(ref closedByWatchdog))
+            {
+                throw new TimeoutException("no block with packets arrived within 10 s (the traffic ended?)", e);
+            }
         }
-        throw new TimeoutException("no block with packets arrived within 10 s");
     }
 }
