@@ -28,7 +28,9 @@ public abstract class LiveCaptureSource : CaptureSource
     private protected KernelStatistics Statistics = null!;
     private protected LinkMonitor LinkMonitor = null!;
 
-    private protected LiveCaptureSource() { }
+    // The first live source of a process compiles the library's hot paths (once, about 100 ms), so that its first
+    // packets do not wait for the JIT while the ring fills. Files have no ring to overflow and skip it.
+    private protected LiveCaptureSource() => HotPathPreparation.EnsurePrepared();
 
     /// <summary>Called by a derived constructor once its socket is configured and bound.</summary>
     private protected void Attach(LinkInfo link, CaptureOptions options, FileDescriptorHandle socket, WakeSignal wake, BpfProgram? filter, int snapLength,
