@@ -42,11 +42,11 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
 
     public PacketRef Current
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => _current;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ValueTask<bool> MoveNextAsync()
     {
         PacketBlock? block = _block;
