@@ -115,8 +115,8 @@ internal sealed class AsyncMode(AsyncContinuation continuation = AsyncContinuati
 
     private static async Task RunAsync(CaptureSource source, Meter meter, long want, CaptureAsyncOptions options, CancellationToken cancellationToken)
     {
-        IAsyncEnumerable<PacketRef> packets = source.ReadAllAsync(options, cancellationToken);
-        await using IAsyncEnumerator<PacketRef> e = packets.GetAsyncEnumerator(cancellationToken);
+        // As `await foreach (var p in source.ReadAllAsync(...))` binds: the concrete enumerator, called directly.
+        await using var e = source.ReadAllAsync(options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         if (!meter.Started)
         {
             if (!await e.MoveNextAsync()) return;

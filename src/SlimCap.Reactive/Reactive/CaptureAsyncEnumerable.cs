@@ -33,14 +33,14 @@ public static class CaptureAsyncEnumerable
     /// file that an earlier stream read to its end). The source stays open when the enumeration ends; the caller owns it.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
-    public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, CancellationToken cancellationToken = default) =>
+    public static CapturePacketEnumerable ReadAllAsync(this CaptureSource source, CancellationToken cancellationToken = default) =>
         ReadAllAsync(source, DefaultCapacity, cancellationToken);
 
     /// <summary>As <see cref="ReadAllAsync(CaptureSource, CancellationToken)"/>, with <paramref name="options"/> (read-ahead, where the loop body resumes).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="options"/> is null.</exception>
     /// <exception cref="InvalidCaptureOptionException">The options' capacity is not between 1 and <see cref="CaptureAsyncOptions.MaxBoundedCapacity"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The options' continuation is not an <see cref="AsyncContinuation"/> value.</exception>
-    public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, CaptureAsyncOptions options, CancellationToken cancellationToken = default)
+    public static CapturePacketEnumerable ReadAllAsync(this CaptureSource source, CaptureAsyncOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
@@ -53,7 +53,7 @@ public static class CaptureAsyncEnumerable
     /// <summary>As <see cref="ReadAllAsync(CaptureSource, CancellationToken)"/>, queueing at most <paramref name="boundedCapacity"/> blocks ahead of the reader.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
     /// <exception cref="InvalidCaptureOptionException"><paramref name="boundedCapacity"/> is not between 1 and <see cref="CaptureAsyncOptions.MaxBoundedCapacity"/>.</exception>
-    public static IAsyncEnumerable<PacketRef> ReadAllAsync(this CaptureSource source, int boundedCapacity, CancellationToken cancellationToken = default)
+    public static CapturePacketEnumerable ReadAllAsync(this CaptureSource source, int boundedCapacity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         InvalidCaptureOptionException.ThrowIfOutOfRange(boundedCapacity, 1, CaptureAsyncOptions.MaxBoundedCapacity, nameof(boundedCapacity));
@@ -65,20 +65,20 @@ public static class CaptureAsyncEnumerable
     /// thread) and disposed when it ends. Exceptions from <paramref name="openSource"/> are thrown by <c>MoveNextAsync</c>.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="openSource"/> is null.</exception>
-    public static IAsyncEnumerable<PacketRef> ReadAllAsync(Func<CaptureSource> openSource, CancellationToken cancellationToken = default) =>
+    public static CapturePacketEnumerable ReadAllAsync(Func<CaptureSource> openSource, CancellationToken cancellationToken = default) =>
         ReadAllAsync(openSource, DefaultCapacity, cancellationToken);
 
     /// <summary>As <see cref="ReadAllAsync(Func{CaptureSource}, CancellationToken)"/>, queueing at most <paramref name="boundedCapacity"/> blocks ahead of the reader.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="openSource"/> is null.</exception>
     /// <exception cref="InvalidCaptureOptionException"><paramref name="boundedCapacity"/> is not between 1 and <see cref="CaptureAsyncOptions.MaxBoundedCapacity"/>.</exception>
-    public static IAsyncEnumerable<PacketRef> ReadAllAsync(Func<CaptureSource> openSource, int boundedCapacity, CancellationToken cancellationToken = default)
+    public static CapturePacketEnumerable ReadAllAsync(Func<CaptureSource> openSource, int boundedCapacity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(openSource);
         InvalidCaptureOptionException.ThrowIfOutOfRange(boundedCapacity, 1, CaptureAsyncOptions.MaxBoundedCapacity, nameof(boundedCapacity));
         return Enumerate(null, openSource, boundedCapacity, AsyncContinuation.ConsumerThread, cancellationToken);
     }
 
-    private static IAsyncEnumerable<PacketRef> Enumerate(CaptureSource? source, Func<CaptureSource>? openSource, int capacity,
+    private static CapturePacketEnumerable Enumerate(CaptureSource? source, Func<CaptureSource>? openSource, int capacity,
         AsyncContinuation continuation, CancellationToken cancellationToken)
  =>
         new CapturePacketEnumerable(source, openSource, capacity, continuation, cancellationToken);

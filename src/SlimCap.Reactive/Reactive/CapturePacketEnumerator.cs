@@ -6,11 +6,13 @@ using SlimCap.Reactive.Packets;
 namespace SlimCap.Reactive;
 
 /// <summary>
-/// The enumerator of a capture as <see cref="PacketRef"/>s. Hand-written rather than an async iterator so that
-/// a packet already in the current block costs a synchronous <see cref="ValueTask{T}"/> and a walk step; the
-/// enumerator is itself the value-task source of the waits between blocks, so nothing is allocated per block either.
+/// The enumerator of a capture as <see cref="PacketRef"/>s (from <see cref="CapturePacketEnumerable.GetAsyncEnumerator"/>).
+/// Hand-written rather than an async iterator so that a packet already in the current block costs a synchronous
+/// <see cref="ValueTask{T}"/> and a walk step; the enumerator is itself the value-task source of the waits between
+/// blocks, so nothing is allocated per block either. For one consumer at a time; each packet is valid until the next
+/// <see cref="MoveNextAsync"/> (<see cref="PacketRef.Detach"/> keeps one).
 /// </summary>
-internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IValueTaskSource<bool>
+public sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IValueTaskSource<bool>
 {
     private readonly CaptureSource? _source;
     private readonly Func<CaptureSource>? _openSource;
@@ -40,12 +42,16 @@ internal sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IVa
         _completion.RunContinuationsAsynchronously = false;
     }
 
+    /// <summary>The packet the last <see cref="MoveNextAsync"/> moved to; default before the first and after the end.</summary>
     public PacketRef Current
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => _current;
     }
 
+    /// <summary>Moves to the next packet: true with it in <see cref="Current"/>, false at the end (a closed source, a file's end).</summary>
+    /// <exception cref="OperationCanceledException">The enumeration's token was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The enumerator was disposed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ValueTask<bool> MoveNextAsync()
     {

@@ -24,6 +24,23 @@ public class CaptureAsyncEnumerableTests
         Assert.False(source.IsDisposed, "the caller owns an existing source");
     }
 
+    // `await foreach` over ReadAllAsync binds to the concrete enumerator; LINQ, WithCancellation and any code holding
+    // an IAsyncEnumerable<PacketRef> go through the interface. Both are the same enumeration.
+    [Fact]
+    public async Task The_concrete_and_the_interface_enumerations_see_the_same_packets()
+    {
+        using var first = new TestCaptureSource(500, packetsPerBlock: 16);
+        using var second = new TestCaptureSource(500, packetsPerBlock: 16);
+        var direct = new List<long>();
+        var viaInterface = new List<long>();
+        await foreach (PacketRef p in first.ReadAllAsync(Ct)) direct.Add(TestTraffic.IndexOf(p));
+        IAsyncEnumerable<PacketRef> stream = second.ReadAllAsync(Ct);
+        await foreach (PacketRef p in stream) viaInterface.Add(TestTraffic.IndexOf(p));
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => (long)i), direct);
+        Assert.Equal(direct, viaInterface);
+        Assert.True(first.AllBlocksReturned && second.AllBlocksReturned);
+    }
+
     [Fact]
     public async Task Factory_enumeration_opens_and_disposes_its_own_source()
     {
