@@ -41,6 +41,23 @@ public class CaptureAsyncEnumerableTests
         Assert.True(first.AllBlocksReturned && second.AllBlocksReturned);
     }
 
+    // The public enumerator is also the value-task source of its waits: a caller that reaches that interface with a
+    // token of its own gets a typed error, and the enumeration goes on unharmed.
+    [Fact]
+    public async Task The_enumerators_value_task_source_refuses_a_foreign_token()
+    {
+        using var source = new TestCaptureSource(40, packetsPerBlock: 8);
+        await using CapturePacketEnumerator e = source.ReadAllAsync(Ct).GetAsyncEnumerator(Ct);
+        Assert.True(await e.MoveNextAsync());
+        var valueTaskSource = (System.Threading.Tasks.Sources.IValueTaskSource<bool>)e;
+        Assert.Throws<InvalidOperationException>(() => valueTaskSource.GetStatus(12345));
+        Assert.Throws<InvalidOperationException>(() => valueTaskSource.GetResult(12345));
+        Assert.Throws<InvalidOperationException>(() => valueTaskSource.OnCompleted(_ => { }, null, 12345, default));
+        int n = 1;
+        while (await e.MoveNextAsync()) Assert.Equal(n++, TestTraffic.IndexOf(e.Current));
+        Assert.Equal(40, n);
+    }
+
     [Fact]
     public async Task Factory_enumeration_opens_and_disposes_its_own_source()
     {
