@@ -28,14 +28,16 @@ public abstract class LiveCaptureSource : CaptureSource
     private protected KernelStatistics Statistics = null!;
     private protected LinkMonitor LinkMonitor = null!;
 
-    // The first live source of a process compiles the library's hot paths (once, about 100 ms), so that its first
-    // packets do not wait for the JIT while the ring fills. Files have no ring to overflow and skip it.
-    private protected LiveCaptureSource() => HotPathPreparation.EnsurePrepared();
+    private protected LiveCaptureSource() { }
 
     /// <summary>Called by a derived constructor once its socket is configured and bound.</summary>
     private protected void Attach(LinkInfo link, CaptureOptions options, FileDescriptorHandle socket, WakeSignal wake, BpfProgram? filter, int snapLength,
         LinkDownPolicy policy, TimeSpan linkDownGrace)
     {
+        // The first live source of a process compiles the library's hot paths (once, about 100 ms), so that its first
+        // packets do not wait for the JIT while the ring fills. Here, once the source is open: options are refused
+        // before anything is allocated for them. Files have no ring to overflow and skip it.
+        HotPathPreparation.EnsurePrepared();
         _link = link;
         _options = options;
         Socket = socket;
