@@ -101,8 +101,7 @@ internal static unsafe partial class PacketSocketDiag
         return true;
     }
 
-    /// <summary>Reads one packet_diag_msg and its attributes (after the netlink header).</summary>
-    internal static PacketSocketInfo ParseSocket(ReadOnlySpan<byte> message)
+    private static PacketSocketInfo ParseSocket(ReadOnlySpan<byte> message)
     {
         // struct packet_diag_msg: u8 family, u8 type, u16 num (the bound protocol, already in host order), u32 ino, u32 cookie[2]; then attributes.
         ushort protocol = MemoryMarshal.Read<ushort>(message[2..]);

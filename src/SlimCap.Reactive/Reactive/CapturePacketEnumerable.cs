@@ -29,15 +29,14 @@ public sealed class CapturePacketEnumerable : IAsyncEnumerable<PacketRef>
     /// <param name="enumeratorToken">Stops the enumeration too, besides the token given to <c>ReadAllAsync</c> (<c>WithCancellation</c> passes it).</param>
     public CapturePacketEnumerator GetAsyncEnumerator(CancellationToken enumeratorToken = default)
     {
-        CancellationToken cancellationToken = _cancellationToken;
         // As [EnumeratorCancellation]: the method's token and WithCancellation's both stop the enumeration.
         CancellationTokenSource? linked = null;
-        CancellationToken token = cancellationToken;
-        if (enumeratorToken.CanBeCanceled && enumeratorToken != cancellationToken)
+        CancellationToken token = _cancellationToken;
+        if (enumeratorToken.CanBeCanceled && enumeratorToken != _cancellationToken)
         {
-            if (cancellationToken.CanBeCanceled)
+            if (_cancellationToken.CanBeCanceled)
             {
-                linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, enumeratorToken);
+                linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, enumeratorToken);
                 token = linked.Token;
             }
             else

@@ -1,9 +1,8 @@
 using System.Reflection;
 using SlimCap.Reactive.Capture;
-using SlimCap.Reactive.Packets;
 using SlimCap.Reactive.Tests.Infrastructure;
 
-namespace SlimCap.Reactive.Tests.Packets;
+namespace SlimCap.Reactive.Tests.Capture;
 
 public class HotPathPreparationTests
 {

@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 
-namespace SlimCap.Reactive.Packets;
+namespace SlimCap.Reactive.Capture;
 
 /// <summary>
 /// Compiles this library's hot paths (the methods marked <see cref="MethodImplOptions.AggressiveOptimization"/>, which
@@ -37,19 +37,10 @@ internal static class HotPathPreparation
             foreach (MethodInfo method in type.GetMethods(All))
             {
                 if ((method.MethodImplementationFlags & MethodImplAttributes.AggressiveOptimization) == 0 || method.IsAbstract) continue;
-                if (!method.IsGenericMethodDefinition)
-                {
-                    RuntimeHelpers.PrepareMethod(method.MethodHandle);
-                }
-                else if (method.GetGenericArguments().All(Unconstrained))
-                {
-                    // The code every reference-type instantiation shares (a callback's state is usually a class).
-                    RuntimeHelpers.PrepareMethod(method.MethodHandle, method.GetGenericArguments().Select(_ => typeof(object).TypeHandle).ToArray());
-                }
-                else
-                {
-                    continue;
-                }
+                Type[] parameters = method.GetGenericArguments(); // empty unless generic
+                if (!parameters.All(Unconstrained)) continue;
+                // A generic one as the code every reference-type instantiation shares (a callback's state is usually a class).
+                RuntimeHelpers.PrepareMethod(method.MethodHandle, parameters.Length == 0 ? null : parameters.Select(_ => typeof(object).TypeHandle).ToArray());
                 prepared.Add(method);
             }
         }
