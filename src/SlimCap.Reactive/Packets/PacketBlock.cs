@@ -394,7 +394,8 @@ public sealed partial class PacketBlock : IMemoryOwner<byte>
         }
 
         /// <summary>Moves to the next visible packet. Throws <see cref="ObjectDisposedException"/> if the block was released.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // Optimized at once as well as inlined, for the consumer's tier-0 phase: see PacketRef.Data.
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public bool MoveNext() => _block.TryReadVisible(_generation, ref _cursor, ref _index, out _current);
     }
 }

@@ -38,10 +38,15 @@ public readonly struct PacketRef
     /// <summary>The captured bytes, starting at the link-layer header. Throws <see cref="ObjectDisposedException"/> once the block is released.</summary>
     public ReadOnlySpan<byte> Data
     {
-        // Inlining only, as on the block enumerator's MoveNext: with AggressiveOptimization this body was never
-        // instrumented, so an optimised caller had no class profile and called the storage's GetSpan through the
-        // vtable per packet (RingImageBenchmarks.NextBlockForeach 16 ns/packet with it, 9-10 without).
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // Optimized at once as well as inlined, as the enumerators' MoveNext: a consumer's own loop runs as tier-0 code
+        // for the first iterations of every call until the runtime promotes it, at least a second in a process
+        // pinned to one CPU (the runtime multiplies its tier-up delay by 10 there), and tier-0 code calls this getter
+        // rather than inlining it; compiled at tier 0 too, the getter and the four calls under it cost more than the
+        // walk (matrix s10-ao: blocks 45.5 -> 36.7 ns/packet, await foreach 76.5 -> 63.6 at full rate, level at
+        // 500k pps). The price: an inlined copy carries no class profile, so GetSpan stays a virtual call once the
+        // caller is optimized (RingImageBenchmarks.NextBlockForeach in a long steady run: 16 ns/packet, 9-10 with
+        // inlining only).
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         get
         {
             PacketBlock? block = _block;

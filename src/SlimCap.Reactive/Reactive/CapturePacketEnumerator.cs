@@ -45,14 +45,15 @@ public sealed class CapturePacketEnumerator : IAsyncEnumerator<PacketRef>, IValu
     /// <summary>The packet the last <see cref="MoveNextAsync"/> moved to; default before the first and after the end.</summary>
     public PacketRef Current
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         get => _current;
     }
 
     /// <summary>Moves to the next packet: true with it in <see cref="Current"/>, false at the end (a closed source, a file's end).</summary>
     /// <exception cref="OperationCanceledException">The enumeration's token was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The enumerator was disposed.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Optimized at once as well as inlined, for the consumer's tier-0 phase: see PacketRef.Data.
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public ValueTask<bool> MoveNextAsync()
     {
         PacketBlock? block = _block;
